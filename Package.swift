@@ -1,0 +1,123 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "easel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "easel", targets: ["easel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+    ],
+    targets: [
+        // Value types and rules. No I/O.
+        .target(name: "EaselCore", swiftSettings: swiftSettings),
+
+        // libvips through pkg-config, plus a C shim with fixed-argument wrappers for its variadic API.
+        .systemLibrary(
+            name: "CVipsSys",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        .target(name: "CVips", dependencies: ["CVipsSys"]),
+
+        .target(
+            name: "EaselImaging",
+            dependencies: ["EaselCore", "CVips"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EaselProviders",
+            dependencies: [
+                "EaselCore", "EaselImaging",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EaselStore",
+            dependencies: [
+                "EaselCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EaselServer",
+            dependencies: [
+                "EaselCore", "EaselImaging", "EaselProviders", "EaselStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "easel",
+            dependencies: [
+                "EaselServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EaselTesting",
+            dependencies: [
+                "EaselServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/EaselTesting",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EaselCoreTests",
+            dependencies: ["EaselCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EaselImagingTests",
+            dependencies: ["EaselImaging"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EaselStoreTests",
+            dependencies: ["EaselStore", "EaselTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EaselServerTests",
+            dependencies: [
+                "EaselServer", "EaselTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

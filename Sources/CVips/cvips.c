@@ -1,0 +1,121 @@
+#include "cvips.h"
+
+int cvips_init(const char *program_name) {
+    return VIPS_INIT(program_name) ? -1 : 0;
+}
+
+char *cvips_error(void) {
+    char *message = g_strdup(vips_error_buffer());
+    vips_error_clear();
+    return message;
+}
+
+void cvips_free(void *pointer) { g_free(pointer); }
+void cvips_unref(VipsImage *image) { if (image) g_object_unref(image); }
+
+void cvips_cache_limits(int max_operations, size_t max_memory) {
+    vips_cache_set_max(max_operations);
+    vips_cache_set_max_mem(max_memory);
+}
+
+void cvips_concurrency(int threads) { vips_concurrency_set(threads); }
+
+int cvips_width(VipsImage *image) { return vips_image_get_width(image); }
+int cvips_height(VipsImage *image) { return vips_image_get_height(image); }
+int cvips_bands(VipsImage *image) { return vips_image_get_bands(image); }
+int cvips_has_alpha(VipsImage *image) { return vips_image_hasalpha(image); }
+
+VipsImage *cvips_load_buffer(const void *data, size_t length, int sequential) {
+    return vips_image_new_from_buffer(data, length, "",
+        "access", sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM, NULL);
+}
+
+VipsImage *cvips_from_pixels(const void *data, size_t length, int width, int height, int bands) {
+    return vips_image_new_from_memory_copy(data, length, width, height, bands, VIPS_FORMAT_UCHAR);
+}
+
+void *cvips_to_pixels(VipsImage *image, size_t *length) {
+    return vips_image_write_to_memory(image, length);
+}
+
+int cvips_copy_memory(VipsImage *in, VipsImage **out) {
+    *out = vips_image_copy_memory(in);
+    return *out ? 0 : -1;
+}
+
+int cvips_png_save(VipsImage *in, void **buffer, size_t *length, int compression, int filter_none) {
+    if (filter_none) {
+        return vips_pngsave_buffer(in, buffer, length, "compression", compression,
+            "filter", VIPS_FOREIGN_PNG_FILTER_NONE, "strip", TRUE, NULL);
+    }
+    return vips_pngsave_buffer(in, buffer, length, "compression", compression, "strip", TRUE, NULL);
+}
+
+int cvips_jpeg_save(VipsImage *in, void **buffer, size_t *length, int quality) {
+    return vips_jpegsave_buffer(in, buffer, length, "Q", quality, "strip", TRUE, NULL);
+}
+
+int cvips_webp_save(VipsImage *in, void **buffer, size_t *length, int quality, int lossless, int effort) {
+    return vips_webpsave_buffer(in, buffer, length, "Q", quality, "lossless", lossless,
+        "effort", effort, "strip", TRUE, NULL);
+}
+
+int cvips_text(VipsImage **out, const char *text, const char *font, int width, int dpi) {
+    return vips_text(out, text, "font", font, "width", width, "dpi", dpi, NULL);
+}
+
+int cvips_resize(VipsImage *in, VipsImage **out, double scale, double vscale, int kernel) {
+    return vips_resize(in, out, scale, "vscale", vscale, "kernel", (VipsKernel)kernel, NULL);
+}
+
+int cvips_thumbnail_image(VipsImage *in, VipsImage **out, int width, int height) {
+    return vips_thumbnail_image(in, out, width, "height", height, NULL);
+}
+
+int cvips_thumbnail_buffer(const void *data, size_t length, VipsImage **out, int width, int height) {
+    return vips_thumbnail_buffer((void *)data, length, out, width, "height", height, NULL);
+}
+
+int cvips_flatten(VipsImage *in, VipsImage **out, double r, double g, double b) {
+    double background[3] = {r, g, b};
+    VipsArrayDouble *array = vips_array_double_new(background, 3);
+    int result = vips_flatten(in, out, "background", array, NULL);
+    vips_area_unref(VIPS_AREA(array));
+    return result;
+}
+
+int cvips_sharpen(VipsImage *in, VipsImage **out, double sigma) {
+    return vips_sharpen(in, out, "sigma", sigma, NULL);
+}
+
+int cvips_gaussblur(VipsImage *in, VipsImage **out, double sigma) {
+    return vips_gaussblur(in, out, sigma, NULL);
+}
+
+int cvips_extract_area(VipsImage *in, VipsImage **out, int left, int top, int width, int height) {
+    return vips_extract_area(in, out, left, top, width, height, NULL);
+}
+
+int cvips_extract_band(VipsImage *in, VipsImage **out, int band, int n) {
+    return vips_extract_band(in, out, band, "n", n, NULL);
+}
+
+int cvips_bandjoin2(VipsImage *a, VipsImage *b, VipsImage **out) {
+    return vips_bandjoin2(a, b, out, NULL);
+}
+
+int cvips_bandjoin_const1(VipsImage *in, VipsImage **out, double value) {
+    return vips_bandjoin_const1(in, out, value, NULL);
+}
+
+int cvips_cast_uchar(VipsImage *in, VipsImage **out) {
+    return vips_cast_uchar(in, out, NULL);
+}
+
+int cvips_colourspace_srgb(VipsImage *in, VipsImage **out) {
+    return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
+}
+
+int cvips_composite2(VipsImage *base, VipsImage *overlay, VipsImage **out, int mode, int x, int y) {
+    return vips_composite2(base, overlay, out, (VipsBlendMode)mode, "x", x, "y", y, NULL);
+}

@@ -1,0 +1,47 @@
+/// A stored image: metadata here, bytes in the blob store under `blobKey`.
+public struct AssetRecord: Sendable, Hashable {
+    public var id: String
+    public var jobID: String?
+    public var userID: String
+    public var parentAssetID: String?
+    /// Position in its job's output.
+    public var index: Int
+    public var blobKey: String
+    public var thumbKey: String?
+    public var format: ImageFormat
+    public var width: Int
+    public var height: Int
+    public var bytes: Int
+    public var sha256: String
+    public var model: String
+    public var provider: String
+    /// True for the offline renderer's pictures; shown as a draft everywhere.
+    public var isDraft: Bool
+    /// `generated`, `upload` (an input to an edit) or `mask`.
+    public var role: String
+    public var prompt: String
+    public var createdAt: Int64
+
+    public init(id: String, jobID: String?, userID: String, parentAssetID: String?, index: Int, blobKey: String,
+                thumbKey: String?, format: ImageFormat, width: Int, height: Int, bytes: Int, sha256: String,
+                model: String, provider: String, isDraft: Bool, role: String, prompt: String, createdAt: Int64) {
+        self.id = id
+        self.jobID = jobID
+        self.userID = userID
+        self.parentAssetID = parentAssetID
+        self.index = index
+        self.blobKey = blobKey
+        self.thumbKey = thumbKey
+        self.format = format
+        self.width = width
+        self.height = height
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.model = model
+        self.provider = provider
+        self.isDraft = isDraft
+        self.role = role
+        self.prompt = prompt
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,137 @@
+/// What a job is asked to do. Stored as JSON in the job row.
+public struct JobPayload: Sendable, Hashable, Codable {
+    public var request: ImageRequest
+    /// Input images for edits, as asset ids (uploads are stored as assets first).
+    public var inputAssetIDs: [String]
+    public var maskAssetID: String?
+    /// The asset this job derives from (an edit, variation, promotion or upscale), for lineage.
+    public var parentAssetID: String?
+    public var upscaleFactor: Int?
+
+    public init(request: ImageRequest, inputAssetIDs: [String] = [], maskAssetID: String? = nil,
+                parentAssetID: String? = nil, upscaleFactor: Int? = nil) {
+        self.request = request
+        self.inputAssetIDs = inputAssetIDs
+        self.maskAssetID = maskAssetID
+        self.parentAssetID = parentAssetID
+        self.upscaleFactor = upscaleFactor
+    }
+}
+
+/// Why an attempt failed, as kept on the job.
+public struct JobError: Sendable, Hashable, Codable {
+    public var status: Int
+    public var type: String
+    public var code: String?
+    public var param: String?
+    public var message: String
+    public var retryable: Bool
+    /// The provider's request id (OpenAI `x-request-id`) when the error came from upstream.
+    public var upstreamRequestID: String?
+    public var provider: String?
+
+    public init(status: Int, type: String, code: String?, param: String? = nil, message: String, retryable: Bool,
+                upstreamRequestID: String? = nil, provider: String? = nil) {
+        self.status = status
+        self.type = type
+        self.code = code
+        self.param = param
+        self.message = message
+        self.retryable = retryable
+        self.upstreamRequestID = upstreamRequestID
+        self.provider = provider
+    }
+
+    public init(_ error: EaselError, retryable: Bool = false) {
+        self.init(status: error.status, type: error.type, code: error.code, param: error.param,
+                  message: error.message, retryable: retryable)
+    }
+
+    public var easelError: EaselError {
+        EaselError(status: status, type: type, code: code, param: param, message: message)
+    }
+}
+
+/// What a finished job produced.
+public struct JobResult: Sendable, Hashable, Codable {
+    public var assetIDs: [String]
+    public var usage: ImageUsage?
+    public var provider: String
+    public var isDraft: Bool
+    public var upstreamRequestID: String?
+
+    public init(assetIDs: [String], usage: ImageUsage?, provider: String, isDraft: Bool, upstreamRequestID: String? = nil) {
+        self.assetIDs = assetIDs
+        self.usage = usage
+        self.provider = provider
+        self.isDraft = isDraft
+        self.upstreamRequestID = upstreamRequestID
+    }
+}
+
+/// A job as stored.
+public struct JobRecord: Sendable, Hashable {
+    public var id: String
+    public var userID: String
+    public var queue: String
+    public var kind: JobKind
+    public var model: String
+    public var payload: JobPayload
+    public var status: JobStatus
+    public var priority: Int
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var runAt: Int64
+    public var leaseUntil: Int64?
+    public var workerID: String?
+    public var lastError: JobError?
+    public var idempotencyKey: String?
+    public var groupID: String?
+    public var result: JobResult?
+    public var createdAt: Int64
+    public var startedAt: Int64?
+    public var finishedAt: Int64?
+    public var updatedAt: Int64
+
+    public init(id: String, userID: String, queue: String, kind: JobKind, model: String, payload: JobPayload,
+                status: JobStatus, priority: Int, attempts: Int, maxAttempts: Int, runAt: Int64, leaseUntil: Int64?,
+                workerID: String?, lastError: JobError?, idempotencyKey: String?, groupID: String?, result: JobResult?,
+                createdAt: Int64, startedAt: Int64?, finishedAt: Int64?, updatedAt: Int64) {
+        self.id = id
+        self.userID = userID
+        self.queue = queue
+        self.kind = kind
+        self.model = model
+        self.payload = payload
+        self.status = status
+        self.priority = priority
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+        self.runAt = runAt
+        self.leaseUntil = leaseUntil
+        self.workerID = workerID
+        self.lastError = lastError
+        self.idempotencyKey = idempotencyKey
+        self.groupID = groupID
+        self.result = result
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One failed attempt, kept so a job shows every upstream error it met.
+public struct JobAttempt: Sendable, Hashable {
+    public var jobID: String
+    public var attempt: Int
+    public var error: JobError
+    public var at: Int64
+
+    public init(jobID: String, attempt: Int, error: JobError, at: Int64) {
+        self.jobID = jobID
+        self.attempt = attempt
+        self.error = error
+        self.at = at
+    }
+}

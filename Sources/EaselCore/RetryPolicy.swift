@@ -1,0 +1,28 @@
+/// Exponential backoff with jitter for retryable failures.
+public struct RetryPolicy: Sendable, Hashable {
+    public var maxAttempts: Int
+    /// Delay before the second attempt, in milliseconds; doubles per attempt.
+    public var baseDelayMs: Int64
+    public var maxDelayMs: Int64
+    /// Fraction of the delay added or removed at random (0.5 = ±50 %).
+    public var jitter: Double
+
+    public init(maxAttempts: Int = 3, baseDelayMs: Int64 = 1000, maxDelayMs: Int64 = 120_000, jitter: Double = 0.5) {
+        self.maxAttempts = maxAttempts
+        self.baseDelayMs = baseDelayMs
+        self.maxDelayMs = maxDelayMs
+        self.jitter = jitter
+    }
+
+    /// Delay after attempt number `attempt` (1-based) failed. A provider's `retry-after` wins when given,
+    /// within the cap.
+    public func delayMs(afterAttempt attempt: Int, retryAfterMs: Int64? = nil, using rng: inout some RandomNumberGenerator) -> Int64 {
+        if let retryAfterMs { return min(max(0, retryAfterMs), maxDelayMs) }
+        let exponent = min(max(attempt - 1, 0), 30)
+        let base = min(baseDelayMs << Int64(exponent), maxDelayMs)
+        let factor = 1 + Double.random(in: -jitter...jitter, using: &rng)
+        return min(maxDelayMs, max(0, Int64(Double(base) * factor)))
+    }
+
+    public func shouldRetry(attempt: Int) -> Bool { attempt < maxAttempts }
+}

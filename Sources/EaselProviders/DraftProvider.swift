@@ -1,0 +1,47 @@
+import EaselCore
+import EaselImaging
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// The built-in offline provider (`easel-draft`). Rendering is CPU work, so it runs on its own small
+/// thread pool (one thread per core) instead of blocking Swift's cooperative threads.
+public final class DraftProvider: ImageProvider {
+    public let name = "draft"
+    private let renderer = DraftRenderer()
+    private let pool: NIOThreadPool
+
+    public init(threads: Int = System.coreCount) {
+        pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        pool.start()
+    }
+
+    deinit {
+        pool.shutdownGracefully { _ in }
+    }
+
+    public func generate(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
+        let request = job.request
+        guard let format = ImageFormat(rawValue: request.outputFormat) else {
+            throw ProviderError(JobError(status: 400, type: "invalid_request_error", code: "invalid_value",
+                                         param: "output_format", message: "Unsupported output_format.", retryable: false))
+        }
+        var images: [ProviderImage] = []
+        for index in 0..<request.n {
+            try Task.checkCancellation()
+            let options = DraftRenderer.Options(
+                size: request.resolvedSize, format: format, compression: request.outputCompression,
+                transparent: request.background == "transparent", partialImages: request.stream ? request.partialImages : 0)
+            let seed = request.seed &+ UInt64(index)
+            let renderer = self.renderer
+            let output = try await pool.runIfActive {
+                try renderer.render(prompt: request.prompt, seed: seed, options: options) { partialIndex, data in
+                    onPartial(PartialImage(imageIndex: index, partialIndex: partialIndex, data: data, format: format))
+                }
+            }
+            images.append(ProviderImage(data: output.data, format: format, size: output.size, raster: output.raster))
+        }
+        // Drafts use no model, so no tokens: usage is all zeros and the cost is nothing.
+        return ProviderResult(images: images, usage: .zero, provider: name, isDraft: true)
+    }
+}

@@ -1,0 +1,89 @@
+import EaselCore
+
+/// A job to enqueue.
+public struct NewJob: Sendable {
+    public var id: String
+    public var userID: String
+    public var queue: String
+    public var kind: JobKind
+    public var payload: JobPayload
+    /// Hash of the request as the client sent it; a reused idempotency key must come with the same one.
+    public var requestHash: String
+    public var priority: Int
+    public var maxAttempts: Int
+    public var idempotencyKey: String?
+    public var groupID: String?
+
+    public init(id: String, userID: String, queue: String = "default", kind: JobKind, payload: JobPayload,
+                requestHash: String, priority: Int = 0, maxAttempts: Int = 3, idempotencyKey: String? = nil,
+                groupID: String? = nil) {
+        self.id = id
+        self.userID = userID
+        self.queue = queue
+        self.kind = kind
+        self.payload = payload
+        self.requestHash = requestHash
+        self.priority = priority
+        self.maxAttempts = maxAttempts
+        self.idempotencyKey = idempotencyKey
+        self.groupID = groupID
+    }
+}
+
+public enum PushOutcome: Sendable {
+    case created(JobRecord)
+    /// The idempotency key was seen before with the same request: this is that job.
+    case existing(JobRecord)
+
+    public var job: JobRecord {
+        switch self {
+        case .created(let job), .existing(let job): job
+        }
+    }
+}
+
+public enum CancelOutcome: Sendable, Equatable {
+    case notFound
+    /// Already succeeded, failed or cancelled: nothing changed.
+    case alreadyFinished(JobRecord)
+    case cancelled(JobRecord, wasRunning: Bool)
+}
+
+/// A page of a listing, newest first.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var hasMore: Bool
+
+    public init(items: [Item], hasMore: Bool) {
+        self.items = items
+        self.hasMore = hasMore
+    }
+}
+
+/// The durable job queue. Every finishing call names the worker and only acts while that worker still
+/// holds the job, so a job whose lease expired and was taken over is never finished twice.
+public protocol JobStore: Sendable {
+    func push(_ job: NewJob) async throws -> PushOutcome
+    /// Atomically moves up to `limit` ready jobs to `running` for `worker`, oldest first within priority.
+    func claim(queue: String, worker: String, limit: Int, leaseMs: Int64) async throws -> [JobRecord]
+    /// Extends the leases of `jobIDs`; returns the ids the worker still holds (others were cancelled or reaped).
+    func heartbeat(worker: String, jobIDs: [String], leaseMs: Int64) async throws -> Set<String>
+    /// Marks the job succeeded and stores its assets in the same transaction. False if the worker lost it.
+    func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Bool
+    /// Records a failed attempt and schedules the next one after `delayMs`.
+    func retry(jobID: String, worker: String, error: JobError, delayMs: Int64) async throws -> Bool
+    /// Records the final failure.
+    func fail(jobID: String, worker: String, error: JobError) async throws -> Bool
+    /// Hands a running job back to the queue without counting the attempt (a worker shutting down).
+    func release(jobID: String, worker: String) async throws -> Bool
+    func cancel(jobID: String, userID: String?) async throws -> CancelOutcome
+    /// Returns expired `running` jobs to the queue (or fails them when out of attempts). Returns their ids.
+    func requeueExpiredLeases() async throws -> [String]
+
+    func job(id: String) async throws -> JobRecord?
+    func jobs(userID: String?, status: JobStatus?, groupID: String?, before: String?, limit: Int) async throws -> Page<JobRecord>
+    /// 1 for the next job to be claimed; nil unless the job is waiting.
+    func queuePosition(of job: JobRecord) async throws -> Int?
+    func attempts(jobID: String) async throws -> [JobAttempt]
+    func countsByStatus() async throws -> [JobStatus: Int]
+}

@@ -1,0 +1,260 @@
+import EaselCore
+import Foundation
+import SQLKit
+
+/// The job queue over SQL. Each state change is one statement (or one short transaction); no transaction
+/// stays open while a job runs.
+public struct SQLJobStore: JobStore {
+    let database: any EaselDatabase
+    let clock: any EaselClock
+
+    public init(database: any EaselDatabase, clock: any EaselClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    static let columns = """
+        id, user_id, queue, kind, model, payload, status, priority, attempts, max_attempts, run_at, lease_until, \
+        worker_id, last_error, idempotency_key, group_id, result, created_at, started_at, finished_at, updated_at
+        """
+
+    public func push(_ job: NewJob) async throws -> PushOutcome {
+        let now = clock.nowMillis()
+        let payload = try JSONText.encode(job.payload)
+        let inserted = try await database.write { db in
+            try await db.raw("""
+                INSERT INTO jobs (id, user_id, queue, kind, model, payload, request_hash, status, priority, attempts,
+                    max_attempts, run_at, idempotency_key, group_id, created_at, updated_at)
+                VALUES (\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue),
+                    \(bind: job.payload.request.model), \(bind: payload), \(bind: job.requestHash), 'queued',
+                    \(bind: job.priority), 0, \(bind: job.maxAttempts), \(bind: now), \(bind: job.idempotencyKey),
+                    \(bind: job.groupID), \(bind: now), \(bind: now))
+                ON CONFLICT DO NOTHING RETURNING id
+                """).all().count == 1
+        }
+        if inserted {
+            return .created(JobRecord(
+                id: job.id, userID: job.userID, queue: job.queue, kind: job.kind, model: job.payload.request.model,
+                payload: job.payload, status: .queued, priority: job.priority, attempts: 0, maxAttempts: job.maxAttempts,
+                runAt: now, leaseUntil: nil, workerID: nil, lastError: nil, idempotencyKey: job.idempotencyKey,
+                groupID: job.groupID, result: nil, createdAt: now, startedAt: nil, finishedAt: nil, updatedAt: now))
+        }
+        // The only unique key a fresh id can collide on is (user, idempotency key).
+        guard let key = job.idempotencyKey else { throw EaselError.server("job id collision") }
+        let rows = try await database.reader.raw("""
+            SELECT \(unsafeRaw: Self.columns), request_hash FROM jobs
+            WHERE user_id = \(bind: job.userID) AND idempotency_key = \(bind: key)
+            """).all()
+        guard let row = rows.first else { throw EaselError.server("idempotent job vanished") }
+        guard try row.string("request_hash") == job.requestHash else {
+            throw EaselError.conflict(
+                "The Idempotency-Key '\(key)' was already used for a different request. Use a new key for a new request.",
+                code: "idempotency_key_reused")
+        }
+        return .existing(try Self.decodeJob(row))
+    }
+
+    public func claim(queue: String, worker: String, limit: Int, leaseMs: Int64) async throws -> [JobRecord] {
+        let now = clock.nowMillis()
+        let lock: SQLQueryString = database.engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await database.write { db in
+            try await db.rows("""
+                UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = \(bind: worker),
+                    lease_until = \(bind: now + leaseMs), started_at = COALESCE(started_at, \(bind: now)),
+                    updated_at = \(bind: now)
+                WHERE id IN (
+                    SELECT id FROM jobs
+                    WHERE queue = \(bind: queue) AND status IN ('queued', 'retry_wait') AND run_at <= \(bind: now)
+                    ORDER BY priority DESC, run_at, id LIMIT \(bind: limit)\(lock))
+                RETURNING \(unsafeRaw: Self.columns)
+                """, Self.decodeJob)
+        }.sorted { a, b in
+            a.priority != b.priority ? a.priority > b.priority : a.runAt != b.runAt ? a.runAt < b.runAt : a.id < b.id
+        }
+    }
+
+    public func heartbeat(worker: String, jobIDs: [String], leaseMs: Int64) async throws -> Set<String> {
+        guard !jobIDs.isEmpty else { return [] }
+        let now = clock.nowMillis()
+        let held = try await database.write { db in
+            try await db.rows("""
+                UPDATE jobs SET lease_until = \(bind: now + leaseMs), updated_at = \(bind: now)
+                WHERE worker_id = \(bind: worker) AND status = 'running' AND id IN (\(binds: jobIDs))
+                RETURNING id
+                """) { try $0.string("id") }
+        }
+        return Set(held)
+    }
+
+    public func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Bool {
+        let now = clock.nowMillis()
+        let resultText = try JSONText.encode(result)
+        return try await database.write { db in
+            let updated = try await db.raw("""
+                UPDATE jobs SET status = 'succeeded', result = \(bind: resultText), finished_at = \(bind: now),
+                    lease_until = NULL, updated_at = \(bind: now)
+                WHERE id = \(bind: jobID) AND status = 'running' AND worker_id = \(bind: worker)
+                RETURNING id
+                """).all()
+            guard updated.count == 1 else { return false }
+            try await SQLAssetStore.insert(assets, on: db)
+            return true
+        }
+    }
+
+    public func retry(jobID: String, worker: String, error: JobError, delayMs: Int64) async throws -> Bool {
+        try await finishAttempt(jobID: jobID, worker: worker, error: error, status: .retryWait, delayMs: delayMs)
+    }
+
+    public func fail(jobID: String, worker: String, error: JobError) async throws -> Bool {
+        try await finishAttempt(jobID: jobID, worker: worker, error: error, status: .failed, delayMs: 0)
+    }
+
+    private func finishAttempt(jobID: String, worker: String, error: JobError, status: JobStatus, delayMs: Int64) async throws -> Bool {
+        let now = clock.nowMillis()
+        let errorText = try JSONText.encode(error)
+        let finishedAt: Int64? = status == .failed ? now : nil
+        return try await database.write { db in
+            let rows = try await db.rows("""
+                UPDATE jobs SET status = \(bind: status.rawValue), run_at = \(bind: now + delayMs),
+                    last_error = \(bind: errorText), lease_until = NULL, worker_id = NULL,
+                    finished_at = \(bind: finishedAt), updated_at = \(bind: now)
+                WHERE id = \(bind: jobID) AND status = 'running' AND worker_id = \(bind: worker)
+                RETURNING attempts
+                """) { try $0.int("attempts") }
+            guard let attempt = rows.first else { return false }
+            try await Self.recordAttempt(jobID: jobID, attempt: attempt, errorText: errorText, at: now, on: db)
+            return true
+        }
+    }
+
+    static func recordAttempt(jobID: String, attempt: Int, errorText: String, at now: Int64, on db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO job_attempts (job_id, attempt, error, at)
+            VALUES (\(bind: jobID), \(bind: attempt), \(bind: errorText), \(bind: now))
+            ON CONFLICT DO NOTHING
+            """).run()
+    }
+
+    public func release(jobID: String, worker: String) async throws -> Bool {
+        let now = clock.nowMillis()
+        return try await database.write { db in
+            try await db.raw("""
+                UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, worker_id = NULL,
+                    updated_at = \(bind: now)
+                WHERE id = \(bind: jobID) AND status = 'running' AND worker_id = \(bind: worker)
+                RETURNING id
+                """).all().count == 1
+        }
+    }
+
+    public func cancel(jobID: String, userID: String?) async throws -> CancelOutcome {
+        let now = clock.nowMillis()
+        return try await database.write { db in
+            let rows = try await db.rows("SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE id = \(bind: jobID)", Self.decodeJob)
+            guard var job = rows.first, userID == nil || job.userID == userID else { return .notFound }
+            if job.status.isTerminal { return .alreadyFinished(job) }
+            let wasRunning = job.status == .running
+            try await db.raw("""
+                UPDATE jobs SET status = 'cancelled', lease_until = NULL, finished_at = \(bind: now), updated_at = \(bind: now)
+                WHERE id = \(bind: jobID)
+                """).run()
+            job.status = .cancelled
+            job.leaseUntil = nil
+            job.finishedAt = now
+            job.updatedAt = now
+            return .cancelled(job, wasRunning: wasRunning)
+        }
+    }
+
+    public func requeueExpiredLeases() async throws -> [String] {
+        let now = clock.nowMillis()
+        let lost = JobError(status: 500, type: "server_error", code: "worker_lost",
+                            message: "The worker running this attempt stopped answering (its lease expired).", retryable: true)
+        let errorText = try JSONText.encode(lost)
+        return try await database.write { db in
+            let rows = try await db.rows("""
+                UPDATE jobs SET
+                    status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+                    finished_at = CASE WHEN attempts >= max_attempts THEN \(bind: now) ELSE NULL END,
+                    last_error = \(bind: errorText), worker_id = NULL, lease_until = NULL, updated_at = \(bind: now)
+                WHERE status = 'running' AND lease_until < \(bind: now)
+                RETURNING id, attempts
+                """) { (try $0.string("id"), try $0.int("attempts")) }
+            for (id, attempt) in rows {
+                try await Self.recordAttempt(jobID: id, attempt: attempt, errorText: errorText, at: now, on: db)
+            }
+            return rows.map(\.0)
+        }
+    }
+
+    public func job(id: String) async throws -> JobRecord? {
+        try await database.reader.rows("SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE id = \(bind: id)", Self.decodeJob).first
+    }
+
+    public func jobs(userID: String?, status: JobStatus?, groupID: String?, before: String?, limit: Int) async throws -> Page<JobRecord> {
+        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE 1 = 1"
+        if let userID { query += " AND user_id = \(bind: userID)" }
+        if let status { query += " AND status = \(bind: status.rawValue)" }
+        if let groupID { query += " AND group_id = \(bind: groupID)" }
+        if let before { query += " AND id < \(bind: before)" }
+        query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
+        let rows = try await database.reader.rows(query, Self.decodeJob)
+        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+    }
+
+    public func queuePosition(of job: JobRecord) async throws -> Int? {
+        guard job.status.isReady else { return nil }
+        let ahead = try await database.reader.rows("""
+            SELECT COUNT(*) AS ahead FROM jobs
+            WHERE queue = \(bind: job.queue) AND status IN ('queued', 'retry_wait') AND (
+                priority > \(bind: job.priority)
+                OR (priority = \(bind: job.priority) AND (run_at < \(bind: job.runAt)
+                    OR (run_at = \(bind: job.runAt) AND id < \(bind: job.id)))))
+            """) { try $0.int("ahead") }.first ?? 0
+        return ahead + 1
+    }
+
+    public func attempts(jobID: String) async throws -> [JobAttempt] {
+        try await database.reader.rows("""
+            SELECT job_id, attempt, error, at FROM job_attempts WHERE job_id = \(bind: jobID) ORDER BY attempt
+            """) { row in
+            JobAttempt(jobID: try row.string("job_id"), attempt: try row.int("attempt"),
+                       error: try JSONText.decode(JobError.self, from: try row.string("error")), at: try row.int64("at"))
+        }
+    }
+
+    public func countsByStatus() async throws -> [JobStatus: Int] {
+        let rows = try await database.reader.rows("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
+            (try $0.string("status"), try $0.int("n"))
+        }
+        var counts: [JobStatus: Int] = [:]
+        for (status, n) in rows { if let status = JobStatus(rawValue: status) { counts[status] = n } }
+        return counts
+    }
+
+    static func decodeJob(_ row: any SQLRow) throws -> JobRecord {
+        JobRecord(
+            id: try row.string("id"),
+            userID: try row.string("user_id"),
+            queue: try row.string("queue"),
+            kind: JobKind(rawValue: try row.string("kind")) ?? .generate,
+            model: try row.string("model"),
+            payload: try JSONText.decode(JobPayload.self, from: try row.string("payload")),
+            status: JobStatus(rawValue: try row.string("status")) ?? .failed,
+            priority: try row.int("priority"),
+            attempts: try row.int("attempts"),
+            maxAttempts: try row.int("max_attempts"),
+            runAt: try row.int64("run_at"),
+            leaseUntil: try row.optionalInt64("lease_until"),
+            workerID: try row.optionalString("worker_id"),
+            lastError: try row.optionalString("last_error").map { try JSONText.decode(JobError.self, from: $0) },
+            idempotencyKey: try row.optionalString("idempotency_key"),
+            groupID: try row.optionalString("group_id"),
+            result: try row.optionalString("result").map { try JSONText.decode(JobResult.self, from: $0) },
+            createdAt: try row.int64("created_at"),
+            startedAt: try row.optionalInt64("started_at"),
+            finishedAt: try row.optionalInt64("finished_at"),
+            updatedAt: try row.int64("updated_at"))
+    }
+}
