@@ -1,0 +1,29 @@
+import EaselCore
+import Hummingbird
+import Logging
+
+/// Builds the HTTP application on a runtime: routes, middleware, and (unless `withWorkers` is false)
+/// the worker services in the same service group, so one process serves and works by default.
+public func buildApplication(runtime: EaselRuntime, withWorkers: Bool = true) -> some ApplicationProtocol {
+    let router = buildRouter(runtime: runtime)
+    var app = Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "easel"),
+        logger: runtime.logger)
+    if withWorkers { app.addServices(runtime.workerServices()) }
+    return app
+}
+
+public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
+    let router = Router(context: EaselRequestContext.self)
+    router.add(middleware: RequestIDMiddleware(ids: runtime.ids, clock: runtime.clock))
+    router.add(middleware: MetricsMiddleware(metrics: runtime.metrics))
+    router.add(middleware: ErrorMiddleware())
+    if let key = runtime.config.adminKey { router.add(middleware: AdminKeyMiddleware(key: key)) }
+    StudioController().addRoutes(to: router)
+    OpsController(runtime: runtime).addRoutes(to: router)
+    ImagesController(runtime: runtime).addRoutes(to: router)
+    JobsController(runtime: runtime).addRoutes(to: router)
+    AssetsController(runtime: runtime).addRoutes(to: router)
+    return router
+}

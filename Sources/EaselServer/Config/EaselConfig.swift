@@ -1,0 +1,99 @@
+import EaselCore
+import Foundation
+import Logging
+
+/// Everything Easel is configured with. Read from the environment (`EASEL_*`), then overridden by
+/// command-line flags; tests build it in code.
+public struct EaselConfig: Sendable {
+    /// SQLite database and image files live here.
+    public var dataDirectory: String = "./easel-data"
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// When set, every API call needs `Authorization: Bearer <key>`; required to bind beyond loopback.
+    public var adminKey: String?
+    /// Base of the URLs Easel hands out (`response_format=url`); defaults to the request's Host.
+    public var publicBaseURL: String?
+    /// Jobs one process runs at once (network-bound providers want many; drafts also take a CPU slot).
+    public var workerConcurrency: Int = 32
+    /// Threads rendering drafts: one per core.
+    public var draftThreads: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var leaseMs: Int64 = 30_000
+    public var heartbeatMs: Int64 = 10_000
+    public var reaperIntervalMs: Int64 = 5_000
+    /// How often waiters and idle workers look at the database for changes made by other processes.
+    public var pollIntervalMs: Int64 = 250
+    public var retry = RetryPolicy()
+    /// How long the synchronous door waits for a job before answering 504 with the job id.
+    public var syncTimeoutSeconds: Int = 600
+    /// On SIGTERM, how long running jobs get to finish before they are handed back to the queue.
+    public var drainSeconds: Int = 30
+    public var autoMigrate: Bool = true
+    public var logLevel: Logger.Level = .info
+    /// Largest JSON body accepted, in bytes.
+    public var maxJSONBodyBytes: Int = 4 * 1024 * 1024
+
+    public init() {}
+
+    public var databasePath: String { URL(fileURLWithPath: dataDirectory).appendingPathComponent("easel.sqlite").path }
+    public var blobDirectory: URL { URL(fileURLWithPath: dataDirectory).appendingPathComponent("blobs") }
+
+    /// Reads `EASEL_*` variables over the defaults.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> EaselConfig {
+        var config = EaselConfig()
+        func int(_ key: String) throws -> Int? {
+            guard let text = env[key], !text.isEmpty else { return nil }
+            guard let value = Int(text) else { throw ConfigError.invalid(key, text, "an integer") }
+            return value
+        }
+        if let value = env["EASEL_DATA"], !value.isEmpty { config.dataDirectory = value }
+        if let value = env["EASEL_HOST"], !value.isEmpty { config.host = value }
+        if let value = try int("EASEL_PORT") { config.port = value }
+        if let value = env["EASEL_ADMIN_KEY"], !value.isEmpty { config.adminKey = value }
+        if let value = env["EASEL_PUBLIC_URL"], !value.isEmpty { config.publicBaseURL = value }
+        if let value = try int("EASEL_WORKERS") { config.workerConcurrency = value }
+        if let value = try int("EASEL_DRAFT_THREADS") { config.draftThreads = value }
+        if let value = try int("EASEL_LEASE_MS") { config.leaseMs = Int64(value) }
+        if let value = try int("EASEL_MAX_ATTEMPTS") { config.retry.maxAttempts = value }
+        if let value = try int("EASEL_SYNC_TIMEOUT") { config.syncTimeoutSeconds = value }
+        if let value = try int("EASEL_DRAIN_SECONDS") { config.drainSeconds = value }
+        if let value = env["EASEL_AUTO_MIGRATE"] { config.autoMigrate = !["0", "false", "no"].contains(value.lowercased()) }
+        if let value = env["EASEL_LOG_LEVEL"], !value.isEmpty {
+            guard let level = Logger.Level(rawValue: value.lowercased()) else {
+                throw ConfigError.invalid("EASEL_LOG_LEVEL", value, "one of trace, debug, info, notice, warning, error, critical")
+            }
+            config.logLevel = level
+        }
+        return config
+    }
+
+    /// Refuses settings that would be unsafe or cannot work.
+    public func validate() throws {
+        guard (1...65535).contains(port) || port == 0 else { throw ConfigError.invalid("port", String(port), "1-65535") }
+        guard workerConcurrency >= 0 else { throw ConfigError.invalid("workers", String(workerConcurrency), "0 or more") }
+        guard leaseMs >= 1000, heartbeatMs < leaseMs else {
+            throw ConfigError.invalid("lease", String(leaseMs), "at least 1000 ms and longer than the heartbeat")
+        }
+        if adminKey == nil && !Self.isLoopback(host) {
+            throw ConfigError.unsafeBind(host)
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+}
+
+public enum ConfigError: Error, CustomStringConvertible {
+    case invalid(String, String, String)
+    case unsafeBind(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let key, let value, let expected): "invalid \(key) '\(value)': expected \(expected)"
+        case .unsafeBind(let host):
+            "refusing to listen on \(host) without an admin key: Easel has no accounts yet, so anyone who can reach "
+                + "the port could use it. Set EASEL_ADMIN_KEY (clients then send 'Authorization: Bearer <key>') or "
+                + "bind 127.0.0.1."
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import EaselCore
+import EaselImaging
+import EaselProviders
+import EaselStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Easel's composition root: the store, blobs, providers, queue plumbing and services, built once from a
+/// config and shared by the HTTP app, the worker role and the CLI.
+public final class EaselRuntime: Sendable {
+    public let config: EaselConfig
+    public let logger: Logger
+    public let clock: any EaselClock
+    public let ids: IDGenerator
+    public let database: any EaselDatabase
+    public let jobStore: any JobStore
+    public let assetStore: any AssetStore
+    public let blobs: any BlobStore
+    public let router: ProviderRouter
+    public let hub = JobEventHub()
+    public let signal = WorkSignal()
+    public let running = RunningJobs()
+    public let metrics = EaselMetrics()
+    public let thumbnails: ThumbnailService
+    public let workerID: String
+
+    /// Opens the data directory (creating it), migrates the database when allowed, and wires providers.
+    /// `providers` replaces the configured routes (tests use it to plug in fakes).
+    public static func open(
+        config: EaselConfig, logger: Logger, clock: any EaselClock = SystemClock(), routes: [ProviderRouter.Route]? = nil
+    ) async throws -> EaselRuntime {
+        try config.validate()
+        try Vips.start()
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let database = try await SQLiteEaselDatabase.open(path: config.databasePath, logger: logger)
+        do {
+            try await Migrator().migrate(database, dryRun: !config.autoMigrate, now: clock.nowMillis(), logger: logger)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        let blobs = try FileBlobStore(root: config.blobDirectory)
+        let router = ProviderRouter(routes: routes ?? [
+            .init(model: .easelDraft, providers: [DraftProvider(threads: config.draftThreads)]),
+        ])
+        return EaselRuntime(config: config, logger: logger, clock: clock, database: database, blobs: blobs, router: router)
+    }
+
+    init(config: EaselConfig, logger: Logger, clock: any EaselClock, database: any EaselDatabase, blobs: any BlobStore, router: ProviderRouter) {
+        self.config = config
+        self.logger = logger
+        self.clock = clock
+        self.ids = IDGenerator(seed: UInt64.random(in: 0...UInt64.max))
+        self.database = database
+        self.jobStore = SQLJobStore(database: database, clock: clock)
+        self.assetStore = SQLAssetStore(database: database)
+        self.blobs = blobs
+        self.router = router
+        self.thumbnails = ThumbnailService(assets: assetStore, blobs: blobs, logger: logger)
+        let host = ProcessInfo.processInfo.hostName
+        self.workerID = "\(host):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    public func close() async throws {
+        try await database.close()
+    }
+
+    public var jobService: JobService {
+        JobService(jobs: jobStore, assets: assetStore, blobs: blobs, hub: hub, signal: signal, running: running,
+                   ids: ids, clock: clock, metrics: metrics, config: config)
+    }
+
+    public var parser: GenerationRequestParser {
+        let router = self.router
+        return GenerationRequestParser(defaultModel: router.defaultModel) { router.capabilities(for: $0) }
+    }
+
+    /// The background services of the worker role: job workers, the lease reaper, thumbnails.
+    public func workerServices() -> [any Service] {
+        let runner = JobRunner(
+            workerID: workerID, jobs: jobStore, blobs: blobs, router: router, hub: hub, signal: signal, running: running,
+            thumbnails: thumbnails, ids: ids, clock: clock, metrics: metrics, retry: config.retry,
+            logger: Logger(label: "easel.worker", level: config.logLevel))
+        return [
+            thumbnails,
+            WorkerService(
+                runner: runner, jobs: jobStore, signal: signal, running: running, concurrency: config.workerConcurrency,
+                leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, pollIntervalMs: config.pollIntervalMs,
+                drainSeconds: config.drainSeconds, logger: Logger(label: "easel.worker", level: config.logLevel)),
+            LeaseReaperService(jobs: jobStore, signal: signal, intervalMs: config.reaperIntervalMs,
+                               logger: Logger(label: "easel.reaper", level: config.logLevel)),
+        ]
+    }
+}
+
+extension Logger {
+    init(label: String, level: Logger.Level) {
+        self.init(label: label)
+        self.logLevel = level
+    }
+}
+
+extension EaselRuntime {
+    /// Applies (or with `dryRun`, lists) pending migrations of the configured database.
+    public static func migrate(config: EaselConfig, dryRun: Bool, logger: Logger) async throws -> [String] {
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let database = try await SQLiteEaselDatabase.open(path: config.databasePath, logger: logger)
+        let migrator = Migrator()
+        do {
+            let names = dryRun
+                ? try await migrator.pending(on: database)
+                : try await migrator.migrate(database, now: SystemClock().nowMillis(), logger: logger)
+            try await database.close()
+            return names
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+}

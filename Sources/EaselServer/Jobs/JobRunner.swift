@@ -1,0 +1,163 @@
+import EaselCore
+import EaselImaging
+import EaselProviders
+import EaselStore
+import Foundation
+import Logging
+
+/// Runs one claimed job: calls the provider, stores the images as assets, records the outcome, and tells
+/// watchers. Every store call names the worker, so work whose lease was lost is quietly dropped.
+struct JobRunner: Sendable {
+    let workerID: String
+    let jobs: any JobStore
+    let blobs: any BlobStore
+    let router: ProviderRouter
+    let hub: JobEventHub
+    let signal: WorkSignal
+    let running: RunningJobs
+    let thumbnails: ThumbnailService
+    let ids: IDGenerator
+    let clock: any EaselClock
+    let metrics: EaselMetrics
+    let retry: RetryPolicy
+    let logger: Logger
+
+    func run(_ job: JobRecord) async {
+        var logger = self.logger
+        logger[metadataKey: "job.id"] = "\(job.id)"
+        logger[metadataKey: "job.attempt"] = "\(job.attempts)"
+        let started = ContinuousClock.now
+        metrics.jobStarted(model: job.model, queueWaitSeconds: Double(max(0, (job.startedAt ?? job.runAt) - job.runAt)) / 1000)
+        hub.publish(.running(job))
+
+        do {
+            let hub = self.hub
+            let jobID = job.id
+            let providerStart = ContinuousClock.now
+            let result: ProviderResult
+            do {
+                result = try await router.generate(ProviderJob(id: job.id, request: job.payload.request, attempt: job.attempts)) { partial in
+                    hub.publish(.partial(jobID: jobID, partial))
+                }
+                metrics.providerCall(provider: result.provider, model: job.model, outcome: "ok", seconds: (ContinuousClock.now - providerStart).seconds)
+            } catch let error as ProviderError {
+                metrics.providerCall(provider: error.error.provider ?? "unknown", model: job.model, outcome: "error",
+                                     seconds: (ContinuousClock.now - providerStart).seconds)
+                throw error
+            }
+            try Task.checkCancellation()
+            let outputs = try await store(result, for: job)
+            let jobResult = JobResult(
+                assetIDs: outputs.map(\.asset.id), usage: result.usage, provider: result.provider, isDraft: result.isDraft,
+                upstreamRequestID: result.upstreamRequestID)
+            guard try await jobs.complete(jobID: job.id, worker: workerID, result: jobResult, assets: outputs.map(\.asset)) else {
+                logger.info("job finished after this worker lost it; result dropped")
+                return
+            }
+            var done = job
+            done.status = .succeeded
+            done.result = jobResult
+            done.finishedAt = clock.nowMillis()
+            done.updatedAt = done.finishedAt ?? done.updatedAt
+            done.leaseUntil = nil
+            hub.publish(.succeeded(done, outputs))
+            metrics.jobFinished(model: job.model, outcome: "succeeded", seconds: (ContinuousClock.now - started).seconds)
+            for (output, image) in zip(outputs, result.images) {
+                thumbnails.enqueue(output.asset, raster: image.raster)
+            }
+        } catch {
+            await handleFailure(error, job: job, logger: logger, started: started)
+        }
+    }
+
+    /// Writes each image to the blob store and describes it as an asset (inserted with the completion).
+    private func store(_ result: ProviderResult, for job: JobRecord) async throws -> [JobOutput] {
+        var outputs: [JobOutput] = []
+        let now = clock.nowMillis()
+        for (index, image) in result.images.enumerated() {
+            var size = image.size
+            var format = image.format
+            if image.raster == nil {
+                // Bytes from elsewhere: trust the file, not the label.
+                let info = try ImageInfo.inspect(image.data)
+                size = PixelSize(width: info.width, height: info.height)
+                format = info.format
+            }
+            let ref = try await blobs.put(image.data, fileExtension: format.fileExtension)
+            let asset = AssetRecord(
+                id: ids.make(prefix: "img", millis: now), jobID: job.id, userID: job.userID,
+                parentAssetID: job.payload.parentAssetID, index: index, blobKey: ref.key, thumbKey: nil, format: format,
+                width: size.width, height: size.height, bytes: ref.bytes, sha256: ref.sha256, model: job.model,
+                provider: result.provider, isDraft: result.isDraft, role: "generated", prompt: job.payload.request.prompt,
+                createdAt: now)
+            outputs.append(JobOutput(asset: asset, data: image.data))
+        }
+        return outputs
+    }
+
+    private func handleFailure(_ error: any Error, job: JobRecord, logger: Logger, started: ContinuousClock.Instant) async {
+        if Task.isCancelled || error is CancellationError {
+            switch running.reason(job.id) {
+            case .shutdown?:
+                _ = try? await jobs.release(jobID: job.id, worker: workerID)
+                logger.info("job handed back to the queue at shutdown")
+            case .cancelledByUser?:
+                metrics.jobFinished(model: job.model, outcome: "cancelled", seconds: (ContinuousClock.now - started).seconds)
+                logger.info("job cancelled while running")
+            case .leaseLost?, nil:
+                logger.warning("job stopped: this worker no longer holds its lease")
+            }
+            return
+        }
+        let failure: JobError
+        var retryAfterMs: Int64?
+        if let providerError = error as? ProviderError {
+            failure = providerError.error
+            retryAfterMs = providerError.retryAfterMs
+        } else if let easelError = error as? EaselError {
+            failure = JobError(easelError, retryable: easelError.status >= 500)
+        } else {
+            // Our own failure (a full disk, say): worth another attempt.
+            failure = JobError(status: 500, type: "server_error", code: "internal_error",
+                               message: "Easel failed to finish the job: \(error)", retryable: true)
+        }
+        var rng = SystemRandomNumberGenerator()
+        do {
+            if failure.retryable && retry.shouldRetry(attempt: job.attempts) {
+                let delay = retry.delayMs(afterAttempt: job.attempts, retryAfterMs: retryAfterMs, using: &rng)
+                guard try await jobs.retry(jobID: job.id, worker: workerID, error: failure, delayMs: delay) else { return }
+                var waiting = job
+                waiting.status = .retryWait
+                waiting.lastError = failure
+                waiting.runAt = clock.nowMillis() + delay
+                waiting.updatedAt = clock.nowMillis()
+                hub.publish(.retrying(waiting))
+                logger.notice("attempt failed; retrying", metadata: ["error": "\(failure.message)", "delay_ms": "\(delay)"])
+                let signal = self.signal
+                Task {
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    signal.wake()
+                }
+            } else {
+                guard try await jobs.fail(jobID: job.id, worker: workerID, error: failure) else { return }
+                var failed = job
+                failed.status = .failed
+                failed.lastError = failure
+                failed.finishedAt = clock.nowMillis()
+                failed.updatedAt = failed.finishedAt ?? failed.updatedAt
+                hub.publish(.failed(failed))
+                metrics.jobFinished(model: job.model, outcome: "failed", seconds: (ContinuousClock.now - started).seconds)
+                logger.notice("job failed", metadata: ["error": "\(failure.message)"])
+            }
+        } catch {
+            logger.error("could not record job failure", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

@@ -1,0 +1,135 @@
+import Crypto
+import EaselCore
+import EaselProviders
+import EaselStore
+import Foundation
+import Logging
+
+/// The job API used by HTTP handlers and the CLI: submit, look up, cancel, list, watch. Handlers never
+/// touch SQL; they come here.
+public struct JobService: Sendable {
+    let jobs: any JobStore
+    let assets: any AssetStore
+    let blobs: any BlobStore
+    let hub: JobEventHub
+    let signal: WorkSignal
+    let running: RunningJobs
+    let ids: IDGenerator
+    let clock: any EaselClock
+    let metrics: EaselMetrics
+    let config: EaselConfig
+
+    /// A submission as the caller made it.
+    public struct Submission: Sendable {
+        public var kind: JobKind
+        public var payload: JobPayload
+        public var userID: String
+        /// The body as the client sent it, hashed to check a reused idempotency key.
+        public var rawRequest: JSONValue
+        public var idempotencyKey: String?
+        public var priority: Int
+        public var groupID: String?
+
+        public init(kind: JobKind = .generate, payload: JobPayload, userID: String, rawRequest: JSONValue,
+                    idempotencyKey: String? = nil, priority: Int = 0, groupID: String? = nil) {
+            self.kind = kind
+            self.payload = payload
+            self.userID = userID
+            self.rawRequest = rawRequest
+            self.idempotencyKey = idempotencyKey
+            self.priority = priority
+            self.groupID = groupID
+        }
+    }
+
+    /// Enqueues a job (or finds the one its idempotency key already made) and starts watching it before
+    /// any worker can touch it, so no partial image is missed.
+    public func submit(_ submission: Submission) async throws -> (PushOutcome, JobWatch) {
+        if let key = submission.idempotencyKey {
+            guard !key.isEmpty, key.count <= 255 else {
+                throw EaselError.invalidRequest("The Idempotency-Key header must be 1 to 255 characters.", param: nil)
+            }
+        }
+        let id = ids.make(prefix: "job", millis: clock.nowMillis())
+        let watch = JobWatch(jobID: id, hub: hub)
+        let job = NewJob(
+            id: id, userID: submission.userID, kind: submission.kind, payload: submission.payload,
+            requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
+            maxAttempts: config.retry.maxAttempts, idempotencyKey: submission.idempotencyKey, groupID: submission.groupID)
+        let outcome: PushOutcome
+        do {
+            outcome = try await jobs.push(job)
+        } catch {
+            watch.cancel()
+            throw error
+        }
+        switch outcome {
+        case .created(let record):
+            metrics.jobEnqueued(model: record.model)
+            hub.publish(.queued(record))
+            signal.wake()
+            return (outcome, watch)
+        case .existing(let record):
+            watch.cancel()
+            return (outcome, JobWatch(jobID: record.id, hub: hub))
+        }
+    }
+
+    /// The job, if it exists and belongs to `userID`; otherwise 404 (never someone else's job).
+    public func job(id: String, userID: String?) async throws -> JobRecord {
+        guard EaselID.isValid(id, prefix: "job"), let job = try await jobs.job(id: id), userID == nil || job.userID == userID else {
+            throw EaselError.notFound("job", id: id)
+        }
+        return job
+    }
+
+    public func cancel(id: String, userID: String?) async throws -> JobRecord {
+        guard EaselID.isValid(id, prefix: "job") else { throw EaselError.notFound("job", id: id) }
+        switch try await jobs.cancel(jobID: id, userID: userID) {
+        case .notFound:
+            throw EaselError.notFound("job", id: id)
+        case .alreadyFinished(let job):
+            return job
+        case .cancelled(let job, let wasRunning):
+            if wasRunning { running.stop(id, reason: .cancelledByUser) }
+            hub.publish(.cancelled(job))
+            return job
+        }
+    }
+
+    public func list(userID: String?, status: JobStatus?, groupID: String? = nil, before: String?, limit: Int) async throws -> Page<JobRecord> {
+        try await jobs.jobs(userID: userID, status: status, groupID: groupID, before: before, limit: limit)
+    }
+
+    /// Follows an existing job.
+    public func watch(jobID: String) -> JobWatch { JobWatch(jobID: jobID, hub: hub) }
+
+    public func queuePosition(of job: JobRecord) async throws -> Int? { try await jobs.queuePosition(of: job) }
+    public func attempts(of job: JobRecord) async throws -> [JobAttempt] { try await jobs.attempts(jobID: job.id) }
+
+    /// The job's output images in order, with bytes (from memory when given, else from the blob store).
+    public func outputs(of job: JobRecord, inMemory: [JobOutput] = []) async throws -> [JobOutput] {
+        if !inMemory.isEmpty, inMemory.allSatisfy({ $0.data != nil }) { return inMemory }
+        let records = try await assets.assets(ids: job.result?.assetIDs ?? [])
+        var outputs: [JobOutput] = []
+        for asset in records {
+            outputs.append(JobOutput(asset: asset, data: try await blobs.get(key: asset.blobKey)))
+        }
+        return outputs
+    }
+
+    /// Waits until the job finishes (or `timeout` passes), following it in this process and, for work done
+    /// by other processes, by polling the store.
+    public func waitForCompletion(_ watch: JobWatch, timeoutSeconds: Int) async throws -> (JobRecord, [JobOutput])? {
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        for await event in watch.events(store: jobs, pollIntervalMs: config.pollIntervalMs, deadline: deadline) {
+            if case .succeeded(let job, let outputs) = event { return (job, outputs) }
+            if let job = event.job, job.status.isTerminal { return (job, []) }
+        }
+        return nil
+    }
+
+    static func hash(_ value: JSONValue) -> String {
+        SHA256.hash(data: value.serialized()).map { String(format: "%02x", $0) }.joined()
+    }
+}

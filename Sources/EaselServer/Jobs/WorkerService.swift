@@ -1,0 +1,123 @@
+import EaselCore
+import EaselStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Claims jobs and runs up to `concurrency` at once. On graceful shutdown it stops claiming, lets running
+/// jobs finish for `drainSeconds`, then hands the rest back to the queue.
+public struct WorkerService: Service {
+    let runner: JobRunner
+    let jobs: any JobStore
+    let signal: WorkSignal
+    let running: RunningJobs
+    let concurrency: Int
+    let leaseMs: Int64
+    let heartbeatMs: Int64
+    let pollIntervalMs: Int64
+    let drainSeconds: Int
+    let logger: Logger
+
+    public func run() async throws {
+        guard concurrency > 0 else { return try await gracefulShutdown() }
+        let stopping = Locked(false)
+        let heartbeat = Task { await heartbeatLoop() }
+        defer { heartbeat.cancel() }
+        logger.info("worker started", metadata: ["worker": "\(runner.workerID)", "concurrency": "\(concurrency)"])
+
+        let inFlight = Locked(0)
+        await withGracefulShutdownHandler {
+            // Discarding: finished children are dropped at once, so a long-lived worker holds no results.
+            await withDiscardingTaskGroup { group in
+                while !stopping.current {
+                    let free = concurrency - inFlight.current
+                    if free <= 0 {
+                        await signal.wait(timeoutMs: pollIntervalMs)
+                        continue
+                    }
+                    let claimed: [JobRecord]
+                    do {
+                        claimed = try await jobs.claim(queue: "default", worker: runner.workerID, limit: free, leaseMs: leaseMs)
+                    } catch {
+                        logger.error("claim failed", metadata: ["error": "\(error)"])
+                        await signal.wait(timeoutMs: 1000)
+                        continue
+                    }
+                    for job in claimed {
+                        inFlight.withLock { $0 += 1 }
+                        running.register(job.id)
+                        group.addTask {
+                            let task = Task { await runner.run(job) }
+                            running.attach(job.id, task: task)
+                            await task.value
+                            running.remove(job.id)
+                            inFlight.withLock { $0 -= 1 }
+                            signal.wake()
+                        }
+                    }
+                    if claimed.isEmpty {
+                        await signal.wait(timeoutMs: pollIntervalMs)
+                    }
+                }
+                // Draining: running jobs get until the deadline, then are handed back to the queue.
+                let deadline = drainSeconds
+                group.addTask {
+                    let start = ContinuousClock.now
+                    while inFlight.current > 0 {
+                        if ContinuousClock.now - start >= .seconds(deadline) {
+                            running.stopAll(reason: .shutdown)
+                            return
+                        }
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            stopping.withLock { $0 = true }
+            signal.wake()
+        }
+        logger.info("worker stopped", metadata: ["worker": "\(runner.workerID)"])
+    }
+
+    /// Extends the leases of every job this worker runs in one statement; stops any it no longer holds.
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(heartbeatMs))
+            let ids = running.ids
+            guard !ids.isEmpty else { continue }
+            do {
+                let held = try await jobs.heartbeat(worker: runner.workerID, jobIDs: ids, leaseMs: leaseMs)
+                for id in ids where !held.contains(id) {
+                    running.stop(id, reason: .leaseLost)
+                }
+            } catch {
+                logger.error("heartbeat failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// Returns jobs whose worker died (lease expired) to the queue.
+public struct LeaseReaperService: Service {
+    let jobs: any JobStore
+    let signal: WorkSignal
+    let intervalMs: Int64
+    let logger: Logger
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let requeued = try await jobs.requeueExpiredLeases()
+                    if !requeued.isEmpty {
+                        logger.notice("requeued jobs whose worker stopped", metadata: ["jobs": "\(requeued)"])
+                        signal.wake()
+                    }
+                } catch {
+                    logger.error("lease reaper failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .milliseconds(intervalMs))
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import HTTPTypes
+
+/// Header names Easel reads or sets.
+extension HTTPField.Name {
+    static let xRequestID = HTTPField.Name("x-request-id")!
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let xEaselJobID = HTTPField.Name("x-easel-job-id")!
+    static let xEaselDraft = HTTPField.Name("x-easel-draft")!
+    static let xAccelBuffering = HTTPField.Name("x-accel-buffering")!
+}

@@ -1,0 +1,46 @@
+import EaselCore
+import Foundation
+import Hummingbird
+
+extension JSONValue: ResponseGenerator {
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        .json(self)
+    }
+}
+
+extension Response {
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+}
+
+extension Request {
+    /// Reads the body as JSON (at most `limit` bytes) into a `JSONValue`, with OpenAI-style errors for
+    /// bodies that are too large or not JSON.
+    func jsonBody(limit: Int) async throws -> JSONValue {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch {
+            throw EaselError(status: 413, type: "invalid_request_error", code: "request_too_large", param: nil,
+                             message: "The request body is larger than \(limit) bytes.")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw EaselError.invalidRequest("The request body is empty; send a JSON object.", param: nil, code: "invalid_json")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+        } catch {
+            throw EaselError.invalidRequest(
+                "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+                param: nil, code: "invalid_json")
+        }
+    }
+}
+
+extension Int64 {
+    /// Milliseconds to whole Unix seconds.
+    var unixSeconds: Int64 { self / 1000 }
+}

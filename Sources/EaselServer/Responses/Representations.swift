@@ -1,0 +1,118 @@
+import EaselCore
+import Foundation
+
+/// The JSON shapes of Easel's own API (`/api/...`): snake_case, ids, links, times in Unix seconds.
+enum Representations {
+    static func job(_ job: JobRecord, position: Int? = nil, attempts: [JobAttempt]? = nil) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "object": "job",
+            "id": .string(job.id),
+            "kind": .string(job.kind.rawValue),
+            "status": .string(job.status.rawValue),
+            "model": .string(job.model),
+            "prompt": .string(job.payload.request.prompt),
+            "params": params(job.payload.request),
+            "attempts": .int(job.attempts),
+            "max_attempts": .int(job.maxAttempts),
+            "priority": .int(job.priority),
+            "created_at": .int(job.createdAt.unixSeconds),
+            "started_at": .optional(job.startedAt.map(\.unixSeconds)),
+            "finished_at": .optional(job.finishedAt.map(\.unixSeconds)),
+            "timings_ms": timings(job),
+            "error": job.lastError.map(error) ?? .null,
+            "asset_ids": .array((job.result?.assetIDs ?? []).map(JSONValue.string)),
+            "group_id": .optional(job.groupID),
+            "parent_asset_id": .optional(job.payload.parentAssetID),
+            "links": .object([
+                "self": .string("/api/jobs/\(job.id)"),
+                "events": .string("/api/jobs/\(job.id)/events"),
+                "cancel": .string("/api/jobs/\(job.id)"),
+            ]),
+        ]
+        if job.status.isReady {
+            object["queue_position"] = position.map { .int($0) } ?? .null
+            object["next_attempt_at"] = .int(job.runAt.unixSeconds)
+        }
+        if let result = job.result {
+            object["provider"] = .string(result.provider)
+            object["draft"] = .bool(result.isDraft)
+            object["usage"] = result.usage?.json ?? .null
+            object["upstream_request_id"] = .optional(result.upstreamRequestID)
+        }
+        if let attempts {
+            object["attempt_errors"] = .array(attempts.map { attempt in
+                .object(["attempt": .int(attempt.attempt), "at": .int(attempt.at.unixSeconds), "error": error(attempt.error)])
+            })
+        }
+        return .object(object)
+    }
+
+    static func timings(_ job: JobRecord) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        if let started = job.startedAt { object["queued"] = .int(max(0, started - job.createdAt)) }
+        if let started = job.startedAt, let finished = job.finishedAt { object["running"] = .int(max(0, finished - started)) }
+        if let finished = job.finishedAt { object["total"] = .int(max(0, finished - job.createdAt)) }
+        return .object(object)
+    }
+
+    static func params(_ request: ImageRequest) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "n": .int(request.n),
+            "size": .string(request.size.description),
+            "resolved_size": .string(request.resolvedSize.description),
+            "quality": .string(request.resolvedQuality),
+            "background": .string(request.resolvedBackground),
+            "output_format": .string(request.outputFormat),
+            "moderation": .string(request.moderation),
+            "seed": .number(Double(request.seed)),
+        ]
+        if let compression = request.outputCompression { object["output_compression"] = .int(compression) }
+        return .object(object)
+    }
+
+    static func error(_ error: JobError) -> JSONValue {
+        .object([
+            "status": .int(error.status),
+            "type": .string(error.type),
+            "code": .optional(error.code),
+            "param": .optional(error.param),
+            "message": .string(error.message),
+            "retryable": .bool(error.retryable),
+            "provider": .optional(error.provider),
+            "upstream_request_id": .optional(error.upstreamRequestID),
+        ])
+    }
+
+    static func asset(_ asset: AssetRecord) -> JSONValue {
+        .object([
+            "object": "asset",
+            "id": .string(asset.id),
+            "job_id": .optional(asset.jobID),
+            "parent_asset_id": .optional(asset.parentAssetID),
+            "index": .int(asset.index),
+            "format": .string(asset.format.rawValue),
+            "mime_type": .string(asset.format.mimeType),
+            "width": .int(asset.width),
+            "height": .int(asset.height),
+            "bytes": .int(asset.bytes),
+            "sha256": .string(asset.sha256),
+            "model": .string(asset.model),
+            "provider": .string(asset.provider),
+            "draft": .bool(asset.isDraft),
+            "role": .string(asset.role),
+            "prompt": .string(asset.prompt),
+            "created_at": .int(asset.createdAt.unixSeconds),
+            "url": .string("/files/\(asset.id)"),
+            "thumbnail_url": .string("/files/\(asset.id)/thumb"),
+        ])
+    }
+
+    static func page(_ items: [JSONValue], hasMore: Bool, lastID: String?) -> JSONValue {
+        .object([
+            "object": "list",
+            "data": .array(items),
+            "has_more": .bool(hasMore),
+            "next_cursor": hasMore ? .optional(lastID) : .null,
+        ])
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import EaselCore
+import EaselServer
+import Foundation
+import Logging
+
+@main
+struct Easel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "easel",
+        abstract: "A self-hosted image-generation platform and OpenAI-compatible gateway.",
+        subcommands: [Serve.self, Worker.self, Generate.self, Migrate.self, Bench.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options every command shares: where the data lives and how much to log.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory (SQLite database and image files). Env: EASEL_DATA. Default ./easel-data")
+    var data: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error. Env: EASEL_LOG_LEVEL")
+    var logLevel: String?
+
+    @Option(name: .long, help: "Log format: text or json (default: text on a terminal, json otherwise)")
+    var logFormat: String?
+
+    func config() throws -> EaselConfig {
+        var config = try EaselConfig.fromEnvironment()
+        if let data { config.dataDirectory = data }
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
+                throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            config.logLevel = level
+        }
+        return config
+    }
+
+    func bootstrapLogging(_ config: EaselConfig) throws -> Logger {
+        var format: StructuredLogHandler.Format?
+        if let logFormat {
+            guard let parsed = StructuredLogHandler.Format(rawValue: logFormat) else {
+                throw ValidationError("--log-format must be text or json")
+            }
+            format = parsed
+        }
+        StructuredLogHandler.bootstrap(level: config.logLevel, format: format)
+        var logger = Logger(label: "easel")
+        logger.logLevel = config.logLevel
+        return logger
+    }
+}
+
+/// A failure to report in one line, without the usage text.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
