@@ -94,9 +94,10 @@ let package = Package(
         .target(
             name: "EaselTesting",
             dependencies: [
-                "EaselServer",
+                "EaselServer", "EaselStore", "EaselProviders", "EaselImaging", "EaselCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/EaselTesting",
             swiftSettings: swiftSettings
@@ -113,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EaselStoreTests",
-            dependencies: ["EaselStore", "EaselTesting"],
+            dependencies: ["EaselStore", "EaselTesting", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

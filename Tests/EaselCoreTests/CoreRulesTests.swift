@@ -1,0 +1,86 @@
+import EaselCore
+import Foundation
+import Testing
+
+@Suite("Core rules")
+struct CoreRulesTests {
+    @Test func pixelSizeParsing() {
+        #expect(PixelSize.parse("1536x1024") == PixelSize(width: 1536, height: 1024))
+        #expect(PixelSize.parse("1536X1024") == PixelSize(width: 1536, height: 1024))
+        for bad in ["", "x", "1024", "1024x", "x1024", "10 24x10", "1024x1024x1", "0x64", "+64x64", "64x64 ", "9999999x1"] {
+            #expect(PixelSize.parse(bad) == nil, "\(bad)")
+        }
+        #expect(SizeSpec.parse("auto") == .auto)
+    }
+
+    @Test func idsAreWellFormedOrderedAndValidated() {
+        let generator = IDGenerator(seed: 5)
+        let ids = (0..<1000).map { _ in generator.make(prefix: "job", millis: 1_767_225_600_000) }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { EaselID.isValid($0, prefix: "job") })
+        let later = generator.make(prefix: "job", millis: 1_767_225_600_001)
+        #expect(later > ids.last!)
+        for bad in ["job_../../etc/passwd", "img_01M7ZJWJ091HH3DTWQYKQGDCVX", "job_01M7ZJWJ091HH3DTWQYKQGDCV", "job_01M7ZJWJ091HH3DTWQYKQGDCVU", "../x"] {
+            #expect(!EaselID.isValid(bad, prefix: "job"), "\(bad)")
+        }
+    }
+
+    @Test func retryBackoffGrowsWithJitterAndHonoursRetryAfter() {
+        let policy = RetryPolicy(maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 10_000, jitter: 0.5)
+        var rng = SeededRandom(seed: 3)
+        for attempt in 1...3 {
+            let base = Double(1000 << (attempt - 1))
+            for _ in 0..<50 {
+                let delay = Double(policy.delayMs(afterAttempt: attempt, using: &rng))
+                #expect(delay >= base * 0.5 && delay <= base * 1.5)
+            }
+        }
+        #expect(policy.delayMs(afterAttempt: 20, using: &rng) <= 10_000)
+        #expect(policy.delayMs(afterAttempt: 1, retryAfterMs: 2500, using: &rng) == 2500)
+        #expect(policy.delayMs(afterAttempt: 1, retryAfterMs: 999_999, using: &rng) == 10_000)
+        #expect(policy.shouldRetry(attempt: 3) && !policy.shouldRetry(attempt: 4))
+    }
+
+    @Test func jobStateMachine() {
+        #expect(JobStatus.queued.canMove(to: .running))
+        #expect(JobStatus.retryWait.canMove(to: .running))
+        #expect(JobStatus.running.canMove(to: .retryWait))
+        #expect(!JobStatus.succeeded.canMove(to: .running))
+        #expect(!JobStatus.cancelled.canMove(to: .queued))
+        #expect(JobStatus.allCases.filter(\.isTerminal) == [.succeeded, .failed, .cancelled])
+        #expect(JobStatus.retryWait.rawValue == "retry_wait")
+    }
+
+    @Test func errorEnvelopeAlwaysHasFourKeys() throws {
+        let error = EaselError.invalidRequest("bad", param: nil, code: nil)
+        guard case .object(let outer) = error.envelope, case .object(let inner)? = outer["error"] else {
+            Issue.record("not an envelope")
+            return
+        }
+        #expect(Set(inner.keys) == ["message", "type", "param", "code"])
+        #expect(inner["param"] == .null && inner["code"] == .null)
+    }
+
+    @Test func jsonWriterEscapesAndRoundTrips() throws {
+        let value: JSONValue = .object(["a": "quote \" backslash \\ newline \n tab \t bell \u{07} é 🎨", "n": 12, "x": 1.5, "list": .array([.null, true])])
+        let text = value.serializedString
+        #expect(try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) == value)
+        #expect(text.hasPrefix("{\"a\":"))
+    }
+
+    @Test func usageSharesAddUp() {
+        let usage = ImageUsage(inputTextTokens: 10, inputImageTokens: 5, outputTokens: 101)
+        let parts = (0..<3).map { usage.share($0, of: 3) }
+        #expect(parts.map(\.outputTokens).reduce(0, +) == 101)
+        #expect(parts.map(\.inputTokens).reduce(0, +) == 15)
+        #expect(usage.totalTokens == 116)
+    }
+
+    @Test func imageFormatSniffing() {
+        #expect(ImageFormat.sniff([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0]) == .png)
+        #expect(ImageFormat.sniff([0xFF, 0xD8, 0xFF, 0xE0]) == .jpeg)
+        #expect(ImageFormat.sniff(Array("RIFF\0\0\0\0WEBPVP8 ".utf8)) == .webp)
+        #expect(ImageFormat.sniff(Array("GIF89a".utf8)) == nil)
+    }
+}

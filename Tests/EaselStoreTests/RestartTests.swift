@@ -1,0 +1,56 @@
+import EaselCore
+import EaselStore
+import EaselTesting
+import Foundation
+import Testing
+
+@Suite("Durability across restarts")
+struct RestartTests {
+    @Test func queuedAndRunningJobsSurviveAReopen() async throws {
+        let directory = try TemporaryDirectory()
+        let clock = ManualClock()
+        let ids = IDGenerator(seed: 1)
+        var database = try await TestSupport.database(in: directory)
+        var store = SQLJobStore(database: database, clock: clock)
+        let waiting = NewJob(id: ids.make(prefix: "job", millis: 1), userID: "u", kind: .generate,
+                             payload: JobPayload(request: TestSupport.generateRequest()), requestHash: "h")
+        let crashed = NewJob(id: ids.make(prefix: "job", millis: 2), userID: "u", kind: .generate,
+                             payload: JobPayload(request: TestSupport.generateRequest()), requestHash: "h")
+        _ = try await store.push(crashed)
+        _ = try await store.claim(queue: "default", worker: "killed", limit: 1, leaseMs: 1000)
+        _ = try await store.push(waiting)
+        // The process dies: the connection goes away without finishing anything.
+        try await database.close()
+
+        database = try await TestSupport.database(in: directory)
+        store = SQLJobStore(database: database, clock: clock)
+        #expect(try await store.job(id: waiting.id)?.status == .queued)
+        #expect(try await store.job(id: crashed.id)?.status == .running)
+        clock.advance(byMillis: 1001)
+        #expect(try await store.requeueExpiredLeases() == [crashed.id])
+        let claimed = try await store.claim(queue: "default", worker: "new", limit: 5, leaseMs: 1000)
+        #expect(Set(claimed.map(\.id)) == [waiting.id, crashed.id])
+        try await database.close()
+    }
+
+    @Test func migrationsAreRecordedOnceAndCheckedForOrder() async throws {
+        let directory = try TemporaryDirectory()
+        let database = try await TestSupport.database(in: directory)
+        let migrator = Migrator()
+        #expect(try await migrator.pending(on: database).isEmpty)
+        #expect(try await migrator.migrate(database, now: 1, logger: TestSupport.logger).isEmpty)
+        // A binary that knows fewer migrations than the database has refuses to run.
+        let older = Migrator(migrations: [])
+        await #expect(throws: MigrationError.self) { try await older.pending(on: database) }
+        try await database.close()
+    }
+
+    @Test func pendingMigrationsBlockADryRun() async throws {
+        let directory = try TemporaryDirectory()
+        let database = try await SQLiteEaselDatabase.open(path: directory.url.appendingPathComponent("x.sqlite").path, logger: TestSupport.logger)
+        await #expect(throws: MigrationError.pending(["CreateCoreTables"])) {
+            try await Migrator().migrate(database, dryRun: true, now: 0, logger: TestSupport.logger)
+        }
+        try await database.close()
+    }
+}
