@@ -84,3 +84,11 @@ extension JSONValue {
     public static func optional(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
     public static func optional(_ value: Int64?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
 }
+
+extension JSONValue: ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral {
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+}

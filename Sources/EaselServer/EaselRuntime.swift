@@ -77,7 +77,8 @@ public final class EaselRuntime: Sendable {
     }
 
     /// The background services of the worker role: job workers, the lease reaper, thumbnails.
-    public func workerServices() -> [any Service] {
+    /// `concurrency` overrides the configured number of jobs run at once.
+    public func workerServices(concurrency: Int? = nil) -> [any Service] {
         let runner = JobRunner(
             workerID: workerID, jobs: jobStore, blobs: blobs, router: router, hub: hub, signal: signal, running: running,
             thumbnails: thumbnails, ids: ids, clock: clock, metrics: metrics, retry: config.retry,
@@ -85,7 +86,7 @@ public final class EaselRuntime: Sendable {
         return [
             thumbnails,
             WorkerService(
-                runner: runner, jobs: jobStore, signal: signal, running: running, concurrency: config.workerConcurrency,
+                runner: runner, jobs: jobStore, signal: signal, running: running, concurrency: concurrency ?? config.workerConcurrency,
                 leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, pollIntervalMs: config.pollIntervalMs,
                 drainSeconds: config.drainSeconds, logger: Logger(label: "easel.worker", level: config.logLevel)),
             LeaseReaperService(jobs: jobStore, signal: signal, intervalMs: config.reaperIntervalMs,

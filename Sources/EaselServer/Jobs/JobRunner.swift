@@ -99,7 +99,10 @@ struct JobRunner: Sendable {
         if Task.isCancelled || error is CancellationError {
             switch running.reason(job.id) {
             case .shutdown?:
-                _ = try? await jobs.release(jobID: job.id, worker: workerID)
+                // This task is cancelled, and database calls refuse to run in a cancelled task: hand the job
+                // back from a fresh one.
+                let jobs = self.jobs, worker = workerID
+                _ = await Task { try? await jobs.release(jobID: job.id, worker: worker) }.value
                 logger.info("job handed back to the queue at shutdown")
             case .cancelledByUser?:
                 metrics.jobFinished(model: job.model, outcome: "cancelled", seconds: (ContinuousClock.now - started).seconds)

@@ -78,16 +78,16 @@ public struct JobService: Sendable {
     /// The job, if it exists and belongs to `userID`; otherwise 404 (never someone else's job).
     public func job(id: String, userID: String?) async throws -> JobRecord {
         guard EaselID.isValid(id, prefix: "job"), let job = try await jobs.job(id: id), userID == nil || job.userID == userID else {
-            throw EaselError.notFound("job", id: id)
+            throw EaselError.notFound("job", id: id, param: "id")
         }
         return job
     }
 
     public func cancel(id: String, userID: String?) async throws -> JobRecord {
-        guard EaselID.isValid(id, prefix: "job") else { throw EaselError.notFound("job", id: id) }
+        guard EaselID.isValid(id, prefix: "job") else { throw EaselError.notFound("job", id: id, param: "id") }
         switch try await jobs.cancel(jobID: id, userID: userID) {
         case .notFound:
-            throw EaselError.notFound("job", id: id)
+            throw EaselError.notFound("job", id: id, param: "id")
         case .alreadyFinished(let job):
             return job
         case .cancelled(let job, let wasRunning):

@@ -1,0 +1,75 @@
+import EaselCore
+import EaselProviders
+import EaselServer
+import EaselStore
+import EaselTesting
+import Foundation
+import Testing
+
+/// Worker life: restarts, crashed workers, and draining on shutdown.
+@Suite("Worker lifecycle")
+struct LifecycleTests {
+    @Test func aJobQueuedBeforeACrashCompletesAfterRestart() async throws {
+        let data = try TemporaryDirectory()
+        let first = try await TestSupport.runtime(data: data, workers: 0)
+        let (outcome, _) = try await first.jobService.submit(.init(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "survive")), userID: "local", rawRequest: "x"))
+        try await first.close()
+
+        let second = try await TestSupport.runtime(data: data, workers: 2)
+        let runner = ServiceGroupRunner(services: second.workerServices())
+        let finished = try await eventually { try await second.jobStore.job(id: outcome.job.id)?.status == .succeeded }
+        await runner.stop()
+        #expect(finished)
+        try await second.close()
+    }
+
+    @Test func aJobHeldByADeadWorkerIsTakenOver() async throws {
+        let data = try TemporaryDirectory()
+        let runtime = try await TestSupport.runtime(data: data, workers: 2) { $0.leaseMs = 1000 }
+        let (outcome, _) = try await runtime.jobService.submit(.init(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "orphan")), userID: "local", rawRequest: "y"))
+        // A worker process claims it and is killed with -9: nothing but its lease remains.
+        let stolen = try await runtime.jobStore.claim(queue: "default", worker: "killed-worker", limit: 1, leaseMs: 1000)
+        #expect(stolen.map(\.id) == [outcome.job.id])
+        let runner = ServiceGroupRunner(services: runtime.workerServices())
+        let finished = try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .succeeded }
+        await runner.stop()
+        #expect(finished)
+        let attempts = try await runtime.jobStore.attempts(jobID: outcome.job.id)
+        #expect(attempts.map(\.error.code) == ["worker_lost"])
+        try await runtime.close()
+    }
+
+    @Test func shutdownHandsUnfinishedJobsBack() async throws {
+        let data = try TemporaryDirectory()
+        let provider = ScriptedProvider([.hang])
+        let runtime = try await TestSupport.runtime(data: data, workers: 2, routes: [.init(model: .easelDraft, providers: [provider])]) {
+            $0.drainSeconds = 0
+        }
+        let (outcome, _) = try await runtime.jobService.submit(.init(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "long")), userID: "local", rawRequest: "z"))
+        let runner = ServiceGroupRunner(services: runtime.workerServices())
+        #expect(try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .running })
+        await runner.stop()
+        let job = try #require(await runtime.jobStore.job(id: outcome.job.id))
+        #expect(job.status == .queued)
+        #expect(job.attempts == 0)
+        try await runtime.close()
+    }
+
+    @Test func shutdownLetsRunningJobsFinishWithinTheDrainTime() async throws {
+        let data = try TemporaryDirectory()
+        let provider = ScriptedProvider([.delay(milliseconds: 400)])
+        let runtime = try await TestSupport.runtime(data: data, workers: 2, routes: [.init(model: .easelDraft, providers: [provider])]) {
+            $0.drainSeconds = 10
+        }
+        let (outcome, _) = try await runtime.jobService.submit(.init(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "finish me")), userID: "local", rawRequest: "w"))
+        let runner = ServiceGroupRunner(services: runtime.workerServices())
+        #expect(try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .running })
+        await runner.stop()
+        #expect(try await runtime.jobStore.job(id: outcome.job.id)?.status == .succeeded)
+        try await runtime.close()
+    }
+}

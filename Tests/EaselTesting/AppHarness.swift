@@ -1,0 +1,88 @@
+import EaselCore
+import EaselProviders
+import EaselServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+
+/// Runs a test against the real application (routes, middleware, workers) on a fresh data directory.
+public enum AppHarness {
+    public static func run(
+        workers: Int = 4, routes: [ProviderRouter.Route]? = nil, testing: TestingSetup = .router,
+        configure: (inout EaselConfig) -> Void = { _ in },
+        _ body: @Sendable (any TestClientProtocol, EaselRuntime) async throws -> Void
+    ) async throws {
+        let data = try TemporaryDirectory()
+        let runtime = try await TestSupport.runtime(data: data, workers: workers, routes: routes, configure: configure)
+        let app = buildApplication(runtime: runtime, withWorkers: workers > 0)
+        do {
+            try await app.test(testing) { client in try await body(client, runtime) }
+        } catch {
+            try? await runtime.close()
+            throw error
+        }
+        try await runtime.close()
+        _ = data
+    }
+}
+
+extension TestResponse {
+    /// The body parsed as JSON.
+    public var json: JSONValue {
+        get throws { try JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)) }
+    }
+
+    public var text: String { String(buffer: body) }
+
+    /// The OpenAI error object of an error response.
+    public var errorObject: [String: JSONValue] {
+        get throws { try json["error"]?.objectValue ?? [:] }
+    }
+}
+
+extension TestClientProtocol {
+    /// POSTs a JSON value.
+    public func post(_ uri: String, json: JSONValue, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return try await execute(uri: uri, method: .post, headers: fields, body: ByteBuffer(bytes: json.serialized()))
+    }
+
+    public func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: headers, body: nil)
+    }
+}
+
+/// One server-sent event.
+public struct SSEEvent: Sendable {
+    public var event: String?
+    public var data: JSONValue
+}
+
+public enum SSE {
+    public static func parse(_ text: String) throws -> [SSEEvent] {
+        var events: [SSEEvent] = []
+        for frame in text.components(separatedBy: "\n\n") where !frame.isEmpty {
+            var name: String?
+            var data = ""
+            for line in frame.split(separator: "\n") {
+                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                if line.hasPrefix("data: ") { data += line.dropFirst(6) }
+            }
+            guard !data.isEmpty else { continue }
+            events.append(SSEEvent(event: name, data: try JSONDecoder().decode(JSONValue.self, from: Data(data.utf8))))
+        }
+        return events
+    }
+}
+
+/// Polls until `condition` holds or the time is up.
+public func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
