@@ -38,9 +38,9 @@ struct CommonOptions: ParsableArguments {
 
     func bootstrapLogging(_ config: EaselConfig) throws -> Logger {
         var format: StructuredLogHandler.Format?
-        if let logFormat {
+        if let logFormat = logFormat ?? ProcessInfo.processInfo.environment["EASEL_LOG_FORMAT"] {
             guard let parsed = StructuredLogHandler.Format(rawValue: logFormat) else {
-                throw ValidationError("--log-format must be text or json")
+                throw ValidationError("--log-format (EASEL_LOG_FORMAT) must be text or json")
             }
             format = parsed
         }

@@ -1,0 +1,46 @@
+"""Starts a real `easel serve` on a free port with a throwaway data directory."""
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def easel():
+    binary = os.environ.get("EASEL_BIN", os.path.join(ROOT, ".build", "debug", "easel"))
+    assert os.path.exists(binary), f"build Easel first: {binary} is missing"
+    port = free_port()
+    data = tempfile.mkdtemp(prefix="easel-sdk-")
+    log = open(os.path.join(data, "serve.log"), "w")
+    env = dict(os.environ, EASEL_LOG_FORMAT="json")
+    process = subprocess.Popen(
+        [binary, "serve", "--data", data, "--port", str(port), "--log-level", "info"],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/readyz", timeout=1).read()
+            break
+        except Exception:
+            if process.poll() is not None or time.time() > deadline:
+                log.close()
+                raise RuntimeError("easel serve did not start:\n" + open(os.path.join(data, "serve.log")).read())
+            time.sleep(0.1)
+    yield {"base": base, "data": data, "process": process}
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
