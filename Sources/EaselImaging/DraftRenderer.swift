@@ -87,13 +87,25 @@ public struct DraftRenderer: Sendable {
     static func stampDraftMark(on canvas: inout PixelCanvas) throws {
         let unit = min(canvas.width, canvas.height)
         let textSize = max(7, unit / 40)
-        let mask = try TextMask.render("DRAFT", pixelSize: textSize, wrapWidth: canvas.width)
+        let mask = try draftMask(pixelSize: textSize)
         let pad = max(3, textSize / 2)
         let w = mask.width + pad * 2, h = mask.height + pad
         let x = canvas.width - w - pad, y = pad
         canvas.fillRect(x: Double(x), y: Double(y), w: Double(w), h: Double(h), color: RGB(0.08, 0.08, 0.09), alpha: 0.72)
         canvas.fillMask(mask.coverage, maskWidth: mask.width, maskHeight: mask.height, x: x + pad, y: y + pad / 2,
                         color: RGB(1, 0.84, 0.2), alpha: 1)
+    }
+}
+
+extension DraftRenderer {
+    /// The DRAFT label is the same text at a handful of sizes: render each size once per process.
+    private static let draftMasks = Locked<[Int: TextMask]>([:])
+
+    static func draftMask(pixelSize: Int) throws -> TextMask {
+        if let cached = draftMasks.withLock({ $0[pixelSize] }) { return cached }
+        let mask = try TextMask.render("DRAFT", pixelSize: pixelSize, wrapWidth: 4096)
+        draftMasks.withLock { $0[pixelSize] = mask }
+        return mask
     }
 }
 

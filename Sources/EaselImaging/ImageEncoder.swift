@@ -22,7 +22,7 @@ public enum ImageEncoder {
         case .jpeg:
             status = cvips_jpeg_save(source.pointer, &buffer, &length, Int32(quality(forCompression: compression)))
         case .webp:
-            status = cvips_webp_save(source.pointer, &buffer, &length, Int32(quality(forCompression: compression)), 0, 2)
+            status = cvips_webp_save(source.pointer, &buffer, &length, Int32(quality(forCompression: compression)), 0, 0)
         }
         guard status == 0, let buffer else { throw .library(Vips.takeError()) }
         defer { cvips_free(buffer) }

@@ -34,18 +34,28 @@ public struct PixelCanvas: Sendable {
         }
     }
 
-    /// Blends `color` at coverage `alpha` (0...1) over pixel (x, y): the "over" operator on straight alpha.
+    /// Blends a colour at coverage `alpha` (0...256) over one pixel: the "over" operator on straight alpha.
+    /// Opaque destinations (almost every pixel of a draft) take an integer fast path.
     @inline(__always)
-    static func blend(_ buffer: inout UnsafeMutableBufferPointer<UInt8>, _ index: Int, _ cr: Float, _ cg: Float, _ cb: Float, _ alpha: Float) {
+    static func blend(_ buffer: inout UnsafeMutableBufferPointer<UInt8>, _ index: Int, _ cr: Int32, _ cg: Int32, _ cb: Int32, _ alpha: Int32) {
         if alpha <= 0 { return }
-        let da = Float(buffer[index + 3]) / 255
-        let outA = alpha + da * (1 - alpha)
-        if outA <= 0 { return }
-        let keep = da * (1 - alpha)
-        buffer[index] = UInt8(min(255, ((cr * alpha + Float(buffer[index]) * keep) / outA).rounded()))
-        buffer[index + 1] = UInt8(min(255, ((cg * alpha + Float(buffer[index + 1]) * keep) / outA).rounded()))
-        buffer[index + 2] = UInt8(min(255, ((cb * alpha + Float(buffer[index + 2]) * keep) / outA).rounded()))
-        buffer[index + 3] = UInt8(min(255, (outA * 255).rounded()))
+        let da = Int32(buffer[index + 3])
+        if da == 255 || alpha >= 256 {
+            let keep = 256 - alpha
+            buffer[index] = UInt8(truncatingIfNeeded: (Int32(buffer[index]) * keep + cr * alpha + 128) >> 8)
+            buffer[index + 1] = UInt8(truncatingIfNeeded: (Int32(buffer[index + 1]) * keep + cg * alpha + 128) >> 8)
+            buffer[index + 2] = UInt8(truncatingIfNeeded: (Int32(buffer[index + 2]) * keep + cb * alpha + 128) >> 8)
+            if alpha >= 256 { buffer[index + 3] = 255 }
+            return
+        }
+        // Translucent destination (transparent backgrounds): full straight-alpha compositing.
+        let a = Float(alpha) / 256, d = Float(da) / 255
+        let outA = a + d * (1 - a)
+        let keep = d * (1 - a)
+        buffer[index] = UInt8(min(255, (Float(cr) * a + Float(buffer[index]) * keep) / outA + 0.5))
+        buffer[index + 1] = UInt8(min(255, (Float(cg) * a + Float(buffer[index + 1]) * keep) / outA + 0.5))
+        buffer[index + 2] = UInt8(min(255, (Float(cb) * a + Float(buffer[index + 2]) * keep) / outA + 0.5))
+        buffer[index + 3] = UInt8(min(255, outA * 255 + 0.5))
     }
 
     /// Runs `coverage` over the pixels of a bounding box and blends where it is positive.
@@ -57,16 +67,18 @@ public struct PixelCanvas: Sendable {
         let x1 = min(width - 1, Int(maxX.rounded(.up))), y1 = min(height - 1, Int(maxY.rounded(.up)))
         guard x0 <= x1, y0 <= y1 else { return }
         let (r, g, b) = color.bytes
-        let cr = Float(r), cg = Float(g), cb = Float(b), a = Float(alpha)
+        let cr = Int32(r), cg = Int32(g), cb = Int32(b), a = alpha * 256
         let w = width
         pixels.withUnsafeMutableBufferPointer { buffer in
             for y in y0...y1 {
                 let py = Double(y) + 0.5
+                var index = (y * w + x0) * 4
                 for x in x0...x1 {
                     let cover = coverage(Double(x) + 0.5, py)
                     if cover > 0 {
-                        PixelCanvas.blend(&buffer, (y * w + x) * 4, cr, cg, cb, a * Float(min(1, cover)))
+                        PixelCanvas.blend(&buffer, index, cr, cg, cb, Int32(a * min(1, cover)))
                     }
+                    index += 4
                 }
             }
         }
@@ -89,11 +101,26 @@ public struct PixelCanvas: Sendable {
 
     public mutating func fillRect(x: Double, y: Double, w: Double, h: Double, color: RGB, alpha: Double) {
         let right = x + w, bottom = y + h
-        paint(minX: x, minY: y, maxX: right, maxY: bottom, color: color, alpha: alpha) { px, py in
-            // Fractional coverage on the edges keeps thin stripes smooth.
-            let cx = min(px + 0.5, right) - max(px - 0.5, x)
-            let cy = min(py + 0.5, bottom) - max(py - 0.5, y)
-            return max(0, min(1, cx)) * max(0, min(1, cy))
+        let x0 = max(0, Int(x.rounded(.down))), y0 = max(0, Int(y.rounded(.down)))
+        let x1 = min(width - 1, Int(right.rounded(.up)) - 1), y1 = min(height - 1, Int(bottom.rounded(.up)) - 1)
+        guard x0 <= x1, y0 <= y1 else { return }
+        // Coverage is separable: fractional only on the edge columns and rows, which keeps thin stripes smooth.
+        func cover(_ p: Int, _ low: Double, _ high: Double) -> Double {
+            max(0, min(Double(p + 1), high) - max(Double(p), low))
+        }
+        let columns = (x0...x1).map { Int32(cover($0, x, right) * alpha * 256) }
+        let (r, g, b) = color.bytes
+        let cr = Int32(r), cg = Int32(g), cb = Int32(b)
+        let stride = width
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            for py in y0...y1 {
+                let rowCover = cover(py, y, bottom)
+                var index = (py * stride + x0) * 4
+                for column in columns {
+                    PixelCanvas.blend(&buffer, index, cr, cg, cb, Int32(Double(column) * rowCover))
+                    index += 4
+                }
+            }
         }
     }
 
@@ -121,7 +148,7 @@ public struct PixelCanvas: Sendable {
     /// Blends a one-band coverage mask (255 = full) in `color` with its top-left corner at (x, y).
     public mutating func fillMask(_ mask: [UInt8], maskWidth: Int, maskHeight: Int, x: Int, y: Int, color: RGB, alpha: Double) {
         let (r, g, b) = color.bytes
-        let cr = Float(r), cg = Float(g), cb = Float(b), a = Float(alpha) / 255
+        let cr = Int32(r), cg = Int32(g), cb = Int32(b), a = Int32(alpha * 256)
         let w = width, h = height
         pixels.withUnsafeMutableBufferPointer { buffer in
             for my in 0..<maskHeight {
@@ -132,7 +159,7 @@ public struct PixelCanvas: Sendable {
                     guard px >= 0 && px < w else { continue }
                     let cover = mask[my * maskWidth + mx]
                     if cover > 0 {
-                        PixelCanvas.blend(&buffer, (py * w + px) * 4, cr, cg, cb, a * Float(cover))
+                        PixelCanvas.blend(&buffer, (py * w + px) * 4, cr, cg, cb, (a * Int32(cover) + 127) / 255)
                     }
                 }
             }

@@ -4,11 +4,15 @@ import Logging
 
 /// Builds the HTTP application on a runtime: routes, middleware, and (unless `withWorkers` is false)
 /// the worker services in the same service group, so one process serves and works by default.
-public func buildApplication(runtime: EaselRuntime, withWorkers: Bool = true) -> some ApplicationProtocol {
+/// `onServerRunning` receives the bound port (useful with port 0).
+public func buildApplication(
+    runtime: EaselRuntime, withWorkers: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
     let router = buildRouter(runtime: runtime)
     var app = Application(
         router: router,
         configuration: ApplicationConfiguration(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "easel"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? runtime.config.port) },
         logger: runtime.logger)
     if withWorkers { app.addServices(runtime.workerServices()) }
     return app

@@ -26,18 +26,19 @@ public struct SQLAssetStore: AssetStore {
         try await database.write { db in try await Self.insert(assets, on: db) }
     }
 
-    /// Inserts inside the caller's transaction. A job's outputs that are already stored are left alone.
-    static func insert(_ assets: [AssetRecord], on db: any SQLDatabase) async throws {
-        for asset in assets {
-            try await db.raw("""
-                INSERT INTO assets (\(unsafeRaw: columns)) VALUES (
-                    \(bind: asset.id), \(bind: asset.jobID), \(bind: asset.userID), \(bind: asset.parentAssetID),
-                    \(bind: asset.index), \(bind: asset.blobKey), \(bind: asset.thumbKey), \(bind: asset.format.rawValue),
-                    \(bind: asset.width), \(bind: asset.height), \(bind: asset.bytes), \(bind: asset.sha256),
-                    \(bind: asset.model), \(bind: asset.provider), \(bind: asset.isDraft ? 1 : 0), \(bind: asset.role),
-                    \(bind: asset.prompt), \(bind: asset.createdAt))
-                ON CONFLICT DO NOTHING
-                """).run()
+    /// Inserts inside the caller's transaction, many rows per statement. A job's outputs that are already
+    /// stored are left alone.
+    static func insert(_ assets: [AssetRecord], on db: any SQLDatabase, chunk: Int = 200) async throws {
+        for part in assets.chunked(chunk) {
+            let rows = part.map { asset -> SQLQueryString in
+                """
+                (\(bind: asset.id), \(bind: asset.jobID), \(bind: asset.userID), \(bind: asset.parentAssetID), \(bind: asset.index), \
+                \(bind: asset.blobKey), \(bind: asset.thumbKey), \(bind: asset.format.rawValue), \(bind: asset.width), \(bind: asset.height), \
+                \(bind: asset.bytes), \(bind: asset.sha256), \(bind: asset.model), \(bind: asset.provider), \(bind: asset.isDraft ? 1 : 0), \
+                \(bind: asset.role), \(bind: asset.prompt), \(bind: asset.createdAt))
+                """
+            }
+            try await db.raw("INSERT INTO assets (\(unsafeRaw: columns)) VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING").run()
         }
     }
 

@@ -68,8 +68,9 @@ public protocol JobStore: Sendable {
     func claim(queue: String, worker: String, limit: Int, leaseMs: Int64) async throws -> [JobRecord]
     /// Extends the leases of `jobIDs`; returns the ids the worker still holds (others were cancelled or reaped).
     func heartbeat(worker: String, jobIDs: [String], leaseMs: Int64) async throws -> Set<String>
-    /// Marks the job succeeded and stores its assets in the same transaction. False if the worker lost it.
-    func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Bool
+    /// Marks the job succeeded and stores its assets in the same transaction. Returns the finish time, or
+    /// nil if the worker no longer held the job.
+    func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Int64?
     /// Records a failed attempt and schedules the next one after `delayMs`.
     func retry(jobID: String, worker: String, error: JobError, delayMs: Int64) async throws -> Bool
     /// Records the final failure.

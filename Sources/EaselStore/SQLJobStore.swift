@@ -7,10 +7,12 @@ import SQLKit
 public struct SQLJobStore: JobStore {
     let database: any EaselDatabase
     let clock: any EaselClock
+    private let batcher: JobWriteBatcher
 
     public init(database: any EaselDatabase, clock: any EaselClock) {
         self.database = database
         self.clock = clock
+        self.batcher = JobWriteBatcher(database: database)
     }
 
     static let columns = """
@@ -21,17 +23,7 @@ public struct SQLJobStore: JobStore {
     public func push(_ job: NewJob) async throws -> PushOutcome {
         let now = clock.nowMillis()
         let payload = try JSONText.encode(job.payload)
-        let inserted = try await database.write { db in
-            try await db.raw("""
-                INSERT INTO jobs (id, user_id, queue, kind, model, payload, request_hash, status, priority, attempts,
-                    max_attempts, run_at, idempotency_key, group_id, created_at, updated_at)
-                VALUES (\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue),
-                    \(bind: job.payload.request.model), \(bind: payload), \(bind: job.requestHash), 'queued',
-                    \(bind: job.priority), 0, \(bind: job.maxAttempts), \(bind: now), \(bind: job.idempotencyKey),
-                    \(bind: job.groupID), \(bind: now), \(bind: now))
-                ON CONFLICT DO NOTHING RETURNING id
-                """).all().count == 1
-        }
+        let inserted = try await batcher.submit(.push(job, payload: payload, now: now))
         if inserted {
             return .created(JobRecord(
                 id: job.id, userID: job.userID, queue: job.queue, kind: job.kind, model: job.payload.request.model,
@@ -86,20 +78,11 @@ public struct SQLJobStore: JobStore {
         return Set(held)
     }
 
-    public func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Bool {
+    public func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Int64? {
         let now = clock.nowMillis()
         let resultText = try JSONText.encode(result)
-        return try await database.write { db in
-            let updated = try await db.raw("""
-                UPDATE jobs SET status = 'succeeded', result = \(bind: resultText), finished_at = \(bind: now),
-                    lease_until = NULL, updated_at = \(bind: now)
-                WHERE id = \(bind: jobID) AND status = 'running' AND worker_id = \(bind: worker)
-                RETURNING id
-                """).all()
-            guard updated.count == 1 else { return false }
-            try await SQLAssetStore.insert(assets, on: db)
-            return true
-        }
+        let done = try await batcher.submit(.complete(jobID: jobID, worker: worker, result: resultText, assets: assets, now: now))
+        return done ? now : nil
     }
 
     public func retry(jobID: String, worker: String, error: JobError, delayMs: Int64) async throws -> Bool {

@@ -84,3 +84,20 @@ struct CoreRulesTests {
         #expect(ImageFormat.sniff(Array("GIF89a".utf8)) == nil)
     }
 }
+
+@Suite("JSON parser")
+struct JSONParserTests {
+    @Test func parsesWhatFoundationParses() throws {
+        let text = #"{"a": [1, -2.5, 3e2, true, false, null], "s": "q\"\\\/\b\f\n\r\t\u00e9\ud83c\udfa8", "o": {}, "e": []}"#
+        let ours = try JSONParser.parse(Array(text.utf8))
+        let theirs = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(ours == theirs)
+        #expect(ours["s"]?.stringValue == "q\"\\/\u{08}\u{0C}\n\r\té🎨")
+    }
+
+    @Test(arguments: ["", "{", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "01", "1.", "-", "\"abc", "tru", "{} x", "\"\u{01}\"",
+                      "\"\\x\"", "\"\\ud800\"", "[" + String(repeating: "[", count: 300)])
+    func rejectsInvalidJSON(text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+}

@@ -120,8 +120,8 @@ struct JobQueueTests {
             let retaken = try await store.claim(queue: "default", worker: "alive", limit: 1, leaseMs: 1000)
             #expect(retaken.first?.attempts == 2)
             let result = JobResult(assetIDs: [], usage: nil, provider: "test", isDraft: false)
-            #expect(try await store.complete(jobID: job.id, worker: "dead", result: result, assets: []) == false)
-            #expect(try await store.complete(jobID: job.id, worker: "alive", result: result, assets: []) == true)
+            #expect(try await store.complete(jobID: job.id, worker: "dead", result: result, assets: []) == nil)
+            #expect(try await store.complete(jobID: job.id, worker: "alive", result: result, assets: []) == clock.nowMillis())
             #expect(try await store.job(id: job.id)?.status == .succeeded)
         }
     }
@@ -212,7 +212,7 @@ struct JobQueueTests {
             }
             #expect(runningFlag)
             let result = JobResult(assetIDs: [], usage: nil, provider: "t", isDraft: false)
-            #expect(try await store.complete(jobID: queued.id, worker: "w", result: result, assets: []) == false)
+            #expect(try await store.complete(jobID: queued.id, worker: "w", result: result, assets: []) == nil)
             #expect(try await store.job(id: queued.id)?.status == .cancelled)
 
             guard case .alreadyFinished(let finished) = try await store.cancel(jobID: queued.id, userID: nil) else {
@@ -268,7 +268,7 @@ struct JobQueueTests {
                 bytes: 10, sha256: String(repeating: "a", count: 64), model: "easel-draft", provider: "draft", isDraft: true,
                 role: "generated", prompt: "p", createdAt: 1)
             let result = JobResult(assetIDs: [asset.id], usage: .zero, provider: "draft", isDraft: true)
-            #expect(try await store.complete(jobID: job.id, worker: "w", result: result, assets: [asset]))
+            #expect(try await store.complete(jobID: job.id, worker: "w", result: result, assets: [asset]) != nil)
             let assets = SQLAssetStore(database: database)
             try await assets.insert([AssetRecord(
                 id: ids.make(prefix: "img", millis: 2), jobID: job.id, userID: "u1", parentAssetID: nil, index: 0,

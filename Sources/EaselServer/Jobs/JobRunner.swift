@@ -50,15 +50,15 @@ struct JobRunner: Sendable {
             let jobResult = JobResult(
                 assetIDs: outputs.map(\.asset.id), usage: result.usage, provider: result.provider, isDraft: result.isDraft,
                 upstreamRequestID: result.upstreamRequestID)
-            guard try await jobs.complete(jobID: job.id, worker: workerID, result: jobResult, assets: outputs.map(\.asset)) else {
+            guard let finishedAt = try await jobs.complete(jobID: job.id, worker: workerID, result: jobResult, assets: outputs.map(\.asset)) else {
                 logger.info("job finished after this worker lost it; result dropped")
                 return
             }
             var done = job
             done.status = .succeeded
             done.result = jobResult
-            done.finishedAt = clock.nowMillis()
-            done.updatedAt = done.finishedAt ?? done.updatedAt
+            done.finishedAt = finishedAt
+            done.updatedAt = finishedAt
             done.leaseUntil = nil
             hub.publish(.succeeded(done, outputs))
             metrics.jobFinished(model: job.model, outcome: "succeeded", seconds: (ContinuousClock.now - started).seconds)

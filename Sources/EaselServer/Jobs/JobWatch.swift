@@ -30,15 +30,23 @@ public final class JobWatch: Sendable {
         let jobID = self.jobID
         let live = self.live
         return AsyncStream<JobEvent>(bufferingPolicy: .unbounded) { continuation in
-            let lastSeen = Locked<(status: JobStatus?, attempts: Int, updatedAt: Int64)>((nil, -1, -1))
-            /// Yields a job state unless it is what the consumer already knows; finishes on a terminal one.
+            let lastSeen = Locked<(rank: Int, attempts: Int, updatedAt: Int64)?>(nil)
+            /// Yields an event unless it is older than what the consumer already knows; finishes on a
+            /// terminal one. Polled states are fresh if the row changed; live events are ordered by
+            /// (attempt, stage), so one that was buffered while the first state was read cannot go backwards.
             @Sendable func offer(_ event: JobEvent) -> Bool {
                 if let job = event.job {
+                    let rank = Self.rank(job.status)
                     let isNew = lastSeen.withLock { seen -> Bool in
-                        if case .state = event, seen.status == job.status, seen.attempts == job.attempts, seen.updatedAt >= job.updatedAt {
-                            return false
+                        if let current = seen {
+                            if case .state = event {
+                                if job.updatedAt <= current.updatedAt && rank == current.rank && job.attempts == current.attempts { return false }
+                            } else if (job.attempts, rank) < (current.attempts, current.rank) {
+                                return false
+                            }
+                            if current.rank == 3 { return false }
                         }
-                        seen = (job.status, job.attempts, max(seen.updatedAt, job.updatedAt))
+                        seen = (rank, job.attempts, max(seen?.updatedAt ?? 0, job.updatedAt))
                         return true
                     }
                     if !isNew { return false }
@@ -50,16 +58,27 @@ public final class JobWatch: Sendable {
                 }
                 return false
             }
+            // The stored state goes out first; live events (buffered since the subscription) follow.
+            let firstRead = Task { () -> Bool in
+                guard let job = try? await store.job(id: jobID) else {
+                    continuation.finish()
+                    return true
+                }
+                return offer(.state(job))
+            }
             let liveTask = Task {
+                if await firstRead.value { return }
                 for await event in live {
                     if offer(event) { return }
                 }
                 continuation.finish()
             }
             let pollTask = Task {
+                if await firstRead.value { return }
                 // Poll fast at first, then back off while nothing changes: live events cover this process,
                 // polling only has to catch other processes, and thousands of waiters must not flood the store.
                 var interval = pollIntervalMs
+                try? await Task.sleep(for: .milliseconds(interval))
                 while !Task.isCancelled {
                     if let deadline, ContinuousClock.now >= deadline { continuation.finish(); return }
                     if let job = try? await store.job(id: jobID) {
@@ -78,9 +97,20 @@ public final class JobWatch: Sendable {
                 }
             }
             continuation.onTermination = { _ in
+                firstRead.cancel()
                 liveTask.cancel()
                 pollTask.cancel()
             }
+        }
+    }
+
+    /// Stage of a status within one attempt: waiting, running, waiting to retry, finished.
+    static func rank(_ status: JobStatus) -> Int {
+        switch status {
+        case .queued: 0
+        case .running: 1
+        case .retryWait: 2
+        case .succeeded, .failed, .cancelled: 3
         }
     }
 }

@@ -31,7 +31,7 @@ extension Request {
             throw EaselError.invalidRequest("The request body is empty; send a JSON object.", param: nil, code: "invalid_json")
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+            return try JSONParser.parse(buffer.readableBytesView)
         } catch {
             throw EaselError.invalidRequest(
                 "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
