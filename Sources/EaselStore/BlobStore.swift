@@ -1,6 +1,9 @@
 import Crypto
 import EaselCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where image bytes live, by content address.
 public protocol BlobStore: Sendable {
@@ -28,55 +31,89 @@ public enum BlobKey {
     }
 
     public static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hexString(SHA256.hash(data: data))
     }
 }
 
-/// Files under a directory, fanned out by hash prefix (`ab/cd/abcd….png`), written atomically:
-/// temp file, fsync-free write, then rename, so a crash never leaves a half-written blob under its key.
-public struct FileBlobStore: BlobStore {
+/// Files under a directory, fanned out by the first two hex digits (`ab/abcd….png`, 256 folders), written
+/// atomically: a temp file, then rename, so a crash never leaves a half-written blob under its key.
+/// Plain POSIX calls: this is on the path of every generated image.
+public final class FileBlobStore: BlobStore {
     public let root: URL
+    private let rootPath: String
+    private let knownFolders = Locked<Set<String>>([])
 
     public init(root: URL) throws {
         self.root = root
+        self.rootPath = root.path
         try FileManager.default.createDirectory(at: root.appendingPathComponent("tmp"), withIntermediateDirectories: true)
     }
 
-    func url(for key: String) -> URL {
-        root.appendingPathComponent(String(key.prefix(2))).appendingPathComponent(String(key.dropFirst(2).prefix(2)))
-            .appendingPathComponent(key)
-    }
+    func folder(for key: String) -> String { rootPath + "/" + key.prefix(2) }
+    func path(for key: String) -> String { folder(for: key) + "/" + key }
 
     public func put(_ data: Data, fileExtension: String) async throws -> BlobRef {
         let hash = BlobKey.sha256Hex(data)
         let key = "\(hash).\(fileExtension)"
-        let target = url(for: key)
-        if FileManager.default.fileExists(atPath: target.path) {
-            return BlobRef(key: key, sha256: hash, bytes: data.count)
+        let target = path(for: key)
+        let ref = BlobRef(key: key, sha256: hash, bytes: data.count)
+        if access(target, F_OK) == 0 { return ref }
+        let folder = folder(for: key)
+        if !knownFolders.withLock({ $0.contains(folder) }) {
+            if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw BlobError.io("mkdir", errno) }
+            knownFolders.withLock { _ = $0.insert(folder) }
         }
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temp = root.appendingPathComponent("tmp").appendingPathComponent("\(key).\(UInt64.random(in: 0...UInt64.max)).part")
-        try data.write(to: temp)
-        if rename(temp.path, target.path) != 0 {
+        let temp = "\(rootPath)/tmp/\(key).\(UInt64.random(in: 0...UInt64.max)).part"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BlobError.io("open", errno) }
+        var written = 0
+        let ok = data.withUnsafeBytes { raw -> Bool in
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                written += n
+            }
+            return true
+        }
+        let writeErrno = errno
+        close(fd)
+        guard ok else {
+            unlink(temp)
+            throw BlobError.io("write", writeErrno)
+        }
+        if rename(temp, target) != 0 {
             let code = errno
-            try? FileManager.default.removeItem(at: temp)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "rename failed: \(String(cString: strerror(code)))"])
+            unlink(temp)
+            throw BlobError.io("rename", code)
         }
-        return BlobRef(key: key, sha256: hash, bytes: data.count)
+        return ref
     }
 
     public func get(key: String) async throws -> Data? {
         guard BlobKey.isValid(key) else { return nil }
-        let target = url(for: key)
-        guard FileManager.default.fileExists(atPath: target.path) else { return nil }
-        return try Data(contentsOf: target)
+        let target = path(for: key)
+        guard access(target, F_OK) == 0 else { return nil }
+        return try Data(contentsOf: URL(fileURLWithPath: target))
     }
 
     public func exists(key: String) async throws -> Bool {
-        BlobKey.isValid(key) && FileManager.default.fileExists(atPath: url(for: key).path)
+        BlobKey.isValid(key) && access(path(for: key), F_OK) == 0
     }
 
     public func localPath(key: String) -> String? {
-        BlobKey.isValid(key) ? url(for: key).path : nil
+        BlobKey.isValid(key) ? path(for: key) : nil
+    }
+}
+
+public enum BlobError: Error, CustomStringConvertible {
+    case io(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .io(let call, let code): "blob store \(call) failed: \(String(cString: strerror(code)))"
+        }
     }
 }

@@ -1,14 +1,8 @@
-import Foundation
+import EaselCore
 
-/// JSON columns are TEXT: encode with stable key order so equal values store equal text.
+/// JSON columns are TEXT, written and read with Easel's own JSON writer and parser.
 enum JSONText {
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+    static func encode(_ value: JSONValue) -> String { value.serializedString }
 
-    static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
-    }
+    static func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
 }

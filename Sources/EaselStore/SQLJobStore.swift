@@ -22,7 +22,7 @@ public struct SQLJobStore: JobStore {
 
     public func push(_ job: NewJob) async throws -> PushOutcome {
         let now = clock.nowMillis()
-        let payload = try JSONText.encode(job.payload)
+        let payload = JSONText.encode(job.payload.json)
         let inserted = try await batcher.submit(.push(job, payload: payload, now: now))
         if inserted {
             return .created(JobRecord(
@@ -80,7 +80,7 @@ public struct SQLJobStore: JobStore {
 
     public func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Int64? {
         let now = clock.nowMillis()
-        let resultText = try JSONText.encode(result)
+        let resultText = JSONText.encode(result.json)
         let done = try await batcher.submit(.complete(jobID: jobID, worker: worker, result: resultText, assets: assets, now: now))
         return done ? now : nil
     }
@@ -95,7 +95,7 @@ public struct SQLJobStore: JobStore {
 
     private func finishAttempt(jobID: String, worker: String, error: JobError, status: JobStatus, delayMs: Int64) async throws -> Bool {
         let now = clock.nowMillis()
-        let errorText = try JSONText.encode(error)
+        let errorText = JSONText.encode(error.json)
         let finishedAt: Int64? = status == .failed ? now : nil
         return try await database.write { db in
             let rows = try await db.rows("""
@@ -154,7 +154,7 @@ public struct SQLJobStore: JobStore {
         let now = clock.nowMillis()
         let lost = JobError(status: 500, type: "server_error", code: "worker_lost",
                             message: "The worker running this attempt stopped answering (its lease expired).", retryable: true)
-        let errorText = try JSONText.encode(lost)
+        let errorText = JSONText.encode(lost.json)
         return try await database.write { db in
             let rows = try await db.rows("""
                 UPDATE jobs SET
@@ -203,7 +203,7 @@ public struct SQLJobStore: JobStore {
             SELECT job_id, attempt, error, at FROM job_attempts WHERE job_id = \(bind: jobID) ORDER BY attempt
             """) { row in
             JobAttempt(jobID: try row.string("job_id"), attempt: try row.int("attempt"),
-                       error: try JSONText.decode(JobError.self, from: try row.string("error")), at: try row.int64("at"))
+                       error: try JobError(json: try JSONText.parse(try row.string("error"))), at: try row.int64("at"))
         }
     }
 
@@ -223,7 +223,7 @@ public struct SQLJobStore: JobStore {
             queue: try row.string("queue"),
             kind: JobKind(rawValue: try row.string("kind")) ?? .generate,
             model: try row.string("model"),
-            payload: try JSONText.decode(JobPayload.self, from: try row.string("payload")),
+            payload: try JobPayload(json: try JSONText.parse(try row.string("payload"))),
             status: JobStatus(rawValue: try row.string("status")) ?? .failed,
             priority: try row.int("priority"),
             attempts: try row.int("attempts"),
@@ -231,10 +231,10 @@ public struct SQLJobStore: JobStore {
             runAt: try row.int64("run_at"),
             leaseUntil: try row.optionalInt64("lease_until"),
             workerID: try row.optionalString("worker_id"),
-            lastError: try row.optionalString("last_error").map { try JSONText.decode(JobError.self, from: $0) },
+            lastError: try row.optionalString("last_error").map { try JobError(json: try JSONText.parse($0)) },
             idempotencyKey: try row.optionalString("idempotency_key"),
             groupID: try row.optionalString("group_id"),
-            result: try row.optionalString("result").map { try JSONText.decode(JobResult.self, from: $0) },
+            result: try row.optionalString("result").map { try JobResult(json: try JSONText.parse($0)) },
             createdAt: try row.int64("created_at"),
             startedAt: try row.optionalInt64("started_at"),
             finishedAt: try row.optionalInt64("finished_at"),

@@ -90,7 +90,7 @@ struct Bench: AsyncParsableCommand {
         }
         let enqueued = ContinuousClock.now
         while try await runtime.jobStore.countsByStatus()[.succeeded] ?? 0 < total {
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: .milliseconds(50))
         }
         let done = ContinuousClock.now
         await group.triggerGracefulShutdown()

@@ -101,3 +101,30 @@ struct JSONParserTests {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
     }
 }
+
+@Suite("Stored JSON")
+struct StoredJSONTests {
+    @Test func payloadRoundTrips() throws {
+        var request = ImageRequest(prompt: "quote \" and é", model: "gpt-image-2", n: 3, size: .auto,
+                                   resolvedSize: PixelSize(width: 1024, height: 1024), quality: "high", resolvedQuality: "high",
+                                   background: "opaque", outputFormat: "webp", outputCompression: 55, moderation: "low",
+                                   stream: true, partialImages: 2, responseFormat: "url", user: "u-1", seed: UInt64.max - 7)
+        let payload = JobPayload(request: request, inputAssetIDs: ["img_a", "img_b"], maskAssetID: "img_m", parentAssetID: "img_p", upscaleFactor: 2)
+        let text = payload.json.serializedString
+        #expect(try JobPayload(json: try JSONParser.parse(Array(text.utf8))) == payload)
+        request.outputCompression = nil
+        request.user = nil
+        #expect(try ImageRequest(json: request.json) == request)
+    }
+
+    @Test func resultAndErrorRoundTrip() throws {
+        let result = JobResult(assetIDs: ["img_1"], usage: ImageUsage(inputTextTokens: 3, inputImageTokens: 4, outputTokens: 5, outputImageTokens: 5, outputTextTokens: 0),
+                               provider: "openai", isDraft: false, upstreamRequestID: "req_x")
+        #expect(try JobResult(json: result.json) == result)
+        let error = JobError(status: 429, type: "rate_limit", code: "rate_limit_exceeded", param: nil, message: "m", retryable: true,
+                             upstreamRequestID: "r", provider: "p")
+        #expect(try JobError(json: error.json) == error)
+        #expect(throws: StoredJSONError.self) { try JobError(json: .object([:])) }
+        #expect(StoredJSONError.missing("x").description == "stored JSON lacks 'x'")
+    }
+}

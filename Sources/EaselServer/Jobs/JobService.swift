@@ -130,6 +130,6 @@ public struct JobService: Sendable {
     }
 
     static func hash(_ value: JSONValue) -> String {
-        SHA256.hash(data: value.serialized()).map { String(format: "%02x", $0) }.joined()
+        hexString(SHA256.hash(data: value.serialized()))
     }
 }

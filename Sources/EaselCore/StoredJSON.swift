@@ -1,0 +1,137 @@
+/// Hand-written JSON forms of what jobs store. Jobs are encoded on every enqueue and decoded on every claim
+/// and read, so these skip the reflection-driven Codable path.
+public enum StoredJSONError: Error, CustomStringConvertible {
+    case missing(String)
+    public var description: String {
+        switch self {
+        case .missing(let key): "stored JSON lacks '\(key)'"
+        }
+    }
+}
+
+extension JSONValue {
+    func required(_ key: String) throws -> JSONValue {
+        guard let value = self[key], value != .null else { throw StoredJSONError.missing(key) }
+        return value
+    }
+
+    func string(_ key: String) throws -> String {
+        guard let value = self[key]?.stringValue else { throw StoredJSONError.missing(key) }
+        return value
+    }
+
+    func optionalString(_ key: String) -> String? { self[key]?.stringValue }
+
+    func integer(_ key: String) throws -> Int {
+        guard case .number(let value)? = self[key] else { throw StoredJSONError.missing(key) }
+        return Int(value)
+    }
+
+    func optionalInteger(_ key: String) -> Int? {
+        if case .number(let value)? = self[key] { return Int(value) }
+        return nil
+    }
+
+    func bool(_ key: String) -> Bool {
+        if case .bool(let value)? = self[key] { return value }
+        return false
+    }
+}
+
+extension ImageRequest {
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "prompt": .string(prompt), "model": .string(model), "n": .int(n), "size": .string(size.description),
+            "resolved_size": .string(resolvedSize.description), "quality": .string(quality),
+            "resolved_quality": .string(resolvedQuality), "background": .string(background),
+            "output_format": .string(outputFormat), "moderation": .string(moderation), "stream": .bool(stream),
+            "partial_images": .int(partialImages), "response_format": .string(responseFormat),
+            // A seed can exceed 2^53, so it is kept as text.
+            "seed": .string(String(seed)),
+        ]
+        if let outputCompression { object["output_compression"] = .int(outputCompression) }
+        if let user { object["user"] = .string(user) }
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws {
+        guard let size = SizeSpec.parse(try json.string("size")),
+              let resolved = PixelSize.parse(try json.string("resolved_size")) else { throw StoredJSONError.missing("size") }
+        self.init(
+            prompt: try json.string("prompt"), model: try json.string("model"), n: try json.integer("n"), size: size,
+            resolvedSize: resolved, quality: try json.string("quality"), resolvedQuality: try json.string("resolved_quality"),
+            background: try json.string("background"), outputFormat: try json.string("output_format"),
+            outputCompression: json.optionalInteger("output_compression"), moderation: try json.string("moderation"),
+            stream: json.bool("stream"), partialImages: try json.integer("partial_images"),
+            responseFormat: try json.string("response_format"), user: json.optionalString("user"),
+            seed: UInt64(try json.string("seed")) ?? 0)
+    }
+}
+
+extension JobPayload {
+    public var json: JSONValue {
+        var object: [String: JSONValue] = ["request": request.json]
+        if !inputAssetIDs.isEmpty { object["input_asset_ids"] = .array(inputAssetIDs.map(JSONValue.string)) }
+        if let maskAssetID { object["mask_asset_id"] = .string(maskAssetID) }
+        if let parentAssetID { object["parent_asset_id"] = .string(parentAssetID) }
+        if let upscaleFactor { object["upscale_factor"] = .int(upscaleFactor) }
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws {
+        var inputs: [String] = []
+        if case .array(let items)? = json["input_asset_ids"] { inputs = items.compactMap(\.stringValue) }
+        self.init(request: try ImageRequest(json: try json.required("request")), inputAssetIDs: inputs,
+                  maskAssetID: json.optionalString("mask_asset_id"), parentAssetID: json.optionalString("parent_asset_id"),
+                  upscaleFactor: json.optionalInteger("upscale_factor"))
+    }
+}
+
+extension ImageUsage {
+    public init(json: JSONValue) {
+        let details = json["input_tokens_details"]
+        let outDetails = json["output_tokens_details"]
+        self.init(inputTextTokens: details?.optionalInteger("text_tokens") ?? 0,
+                  inputImageTokens: details?.optionalInteger("image_tokens") ?? 0,
+                  outputTokens: json.optionalInteger("output_tokens") ?? 0,
+                  outputImageTokens: outDetails?.optionalInteger("image_tokens"),
+                  outputTextTokens: outDetails?.optionalInteger("text_tokens"))
+    }
+}
+
+extension JobResult {
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "asset_ids": .array(assetIDs.map(JSONValue.string)), "provider": .string(provider), "draft": .bool(isDraft),
+        ]
+        if let usage { object["usage"] = usage.json }
+        if let upstreamRequestID { object["upstream_request_id"] = .string(upstreamRequestID) }
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws {
+        var ids: [String] = []
+        if case .array(let items)? = json["asset_ids"] { ids = items.compactMap(\.stringValue) }
+        self.init(assetIDs: ids, usage: json["usage"].map(ImageUsage.init(json:)), provider: try json.string("provider"),
+                  isDraft: json.bool("draft"), upstreamRequestID: json.optionalString("upstream_request_id"))
+    }
+}
+
+extension JobError {
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "status": .int(status), "type": .string(type), "message": .string(message), "retryable": .bool(retryable),
+        ]
+        if let code { object["code"] = .string(code) }
+        if let param { object["param"] = .string(param) }
+        if let upstreamRequestID { object["upstream_request_id"] = .string(upstreamRequestID) }
+        if let provider { object["provider"] = .string(provider) }
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws {
+        self.init(status: try json.integer("status"), type: try json.string("type"), code: json.optionalString("code"),
+                  param: json.optionalString("param"), message: try json.string("message"), retryable: json.bool("retryable"),
+                  upstreamRequestID: json.optionalString("upstream_request_id"), provider: json.optionalString("provider"))
+    }
+}
