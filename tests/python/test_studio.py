@@ -1,0 +1,55 @@
+"""The studio page in a real browser (headless Chromium): type a prompt, generate, watch it finish."""
+import shutil
+
+import pytest
+
+selenium = pytest.importorskip("selenium")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+@pytest.fixture()
+def browser():
+    if not shutil.which("chromedriver"):
+        pytest.skip("chromium-driver is not installed")
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options)
+    yield driver
+    driver.quit()
+
+
+def test_generate_from_the_studio(browser, easel):
+    browser.get(easel["base"] + "/")
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda d: len(Select(d.find_element(By.ID, "model")).options) > 0)
+    assert "easel-draft" in Select(browser.find_element(By.ID, "model")).first_selected_option.text
+    browser.find_element(By.ID, "prompt").send_keys("a lighthouse at dusk, dark cinematic palette")
+    Select(browser.find_element(By.ID, "size")).select_by_visible_text("512x512")
+    Select(browser.find_element(By.ID, "format")).select_by_visible_text("webp")
+    browser.find_element(By.ID, "go").click()
+
+    # Done: the step is marked, the image is shown, with the draft badge and a download link.
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, '.step.done[data-s="done"]')))
+    image = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#stage img")))
+    wait.until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 512)
+    meta = browser.find_element(By.ID, "meta").text
+    assert "DRAFT" in meta and "512×512 webp" in meta and "Download" in meta
+    assert browser.find_element(By.ID, "error").text == ""
+    # The previews step was reached: partial images arrived before the final one.
+    assert "done" in browser.find_element(By.CSS_SELECTOR, '.step[data-s="partial"]').get_attribute("class")
+    # The new image is in the recent gallery.
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#gallery img")) >= 1)
+
+
+def test_studio_shows_a_clear_error(browser, easel):
+    browser.get(easel["base"] + "/")
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda d: len(Select(d.find_element(By.ID, "model")).options) > 0)
+    browser.execute_script("document.getElementById('prompt').removeAttribute('required')")
+    browser.find_element(By.ID, "go").click()
+    wait.until(lambda d: d.find_element(By.ID, "error").text != "")
+    assert "prompt" in browser.find_element(By.ID, "error").text
