@@ -34,4 +34,13 @@ public enum ImageEncoder {
     static func quality(forCompression compression: Int?) -> Int {
         max(1, min(100, compression ?? 100))
     }
+
+    /// Lossless WebP (masks and tests need exact pixels).
+    public static func encodeLosslessWebP(_ image: RasterImage) throws(ImagingError) -> Data {
+        var buffer: UnsafeMutableRawPointer?
+        var length = 0
+        guard cvips_webp_save(image.pointer, &buffer, &length, 100, 1, 0) == 0, let buffer else { throw .library(Vips.takeError()) }
+        defer { cvips_free(buffer) }
+        return Data(bytes: buffer, count: length)
+    }
 }

@@ -82,7 +82,7 @@ struct Bench: AsyncParsableCommand {
             for submitter in 0..<submitters {
                 tasks.addTask {
                     for _ in stride(from: submitter, to: total, by: submitters) {
-                        _ = try await service.submit(.init(payload: JobPayload(request: request), userID: "bench", rawRequest: "noop"))
+                        _ = try await service.enqueue(.init(payload: JobPayload(request: request), userID: "bench", rawRequest: "noop"))
                     }
                 }
             }

@@ -25,7 +25,7 @@ struct JobsController {
         guard (-10...10).contains(priority) else {
             throw EaselError.invalidRequest("Invalid 'priority': \(priority). It must be between -10 and 10.", param: "priority")
         }
-        let (outcome, _) = try await runtime.jobService.submit(.init(
+        let outcome = try await runtime.jobService.enqueue(.init(
             payload: JobPayload(request: imageRequest), userID: user, rawRequest: body,
             idempotencyKey: request.headers[.idempotencyKey], priority: priority))
         let job = outcome.job

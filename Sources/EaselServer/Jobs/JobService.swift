@@ -45,13 +45,23 @@ public struct JobService: Sendable {
     /// Enqueues a job (or finds the one its idempotency key already made) and starts watching it before
     /// any worker can touch it, so no partial image is missed.
     public func submit(_ submission: Submission) async throws -> (PushOutcome, JobWatch) {
+        let (outcome, watch) = try await submit(submission, watching: true)
+        return (outcome, watch!)
+    }
+
+    /// Enqueues without watching (the job API answers at once and needs no events).
+    public func enqueue(_ submission: Submission) async throws -> PushOutcome {
+        try await submit(submission, watching: false).0
+    }
+
+    private func submit(_ submission: Submission, watching: Bool) async throws -> (PushOutcome, JobWatch?) {
         if let key = submission.idempotencyKey {
             guard !key.isEmpty, key.count <= 255 else {
                 throw EaselError.invalidRequest("The Idempotency-Key header must be 1 to 255 characters.", param: nil)
             }
         }
         let id = ids.make(prefix: "job", millis: clock.nowMillis())
-        let watch = JobWatch(jobID: id, hub: hub)
+        let watch = watching ? JobWatch(jobID: id, hub: hub) : nil
         let job = NewJob(
             id: id, userID: submission.userID, kind: submission.kind, payload: submission.payload,
             requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
@@ -60,7 +70,7 @@ public struct JobService: Sendable {
         do {
             outcome = try await jobs.push(job)
         } catch {
-            watch.cancel()
+            watch?.cancel()
             throw error
         }
         switch outcome {
@@ -70,8 +80,8 @@ public struct JobService: Sendable {
             signal.wake()
             return (outcome, watch)
         case .existing(let record):
-            watch.cancel()
-            return (outcome, JobWatch(jobID: record.id, hub: hub))
+            watch?.cancel()
+            return (outcome, watching ? JobWatch(jobID: record.id, hub: hub) : nil)
         }
     }
 

@@ -1,6 +1,7 @@
 import EaselCore
 import Prometheus
 
+
 /// Prometheus metrics, kept in a registry of this app's own (not the process-global metrics system) so
 /// several apps can live in one test process.
 public final class EaselMetrics: Sendable {
@@ -8,38 +9,52 @@ public final class EaselMetrics: Sendable {
     private let jobDurationBuckets: [Double] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
     private let requestBuckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60]
 
+    /// Handles by name and labels: looking a metric up in the registry hashes and locks, so the hot paths
+    /// (a few calls per job) keep what they made.
+    private let histograms = Locked<[String: ValueHistogram]>([:])
+    private let counters = Locked<[String: Prometheus.Counter]>([:])
+
     public init() {}
+
+    private func histogram(_ name: String, _ labels: [(String, String)], _ buckets: [Double]) -> ValueHistogram {
+        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        if let found = histograms.withLock({ $0[key] }) { return found }
+        let made = registry.makeValueHistogram(name: name, labels: labels, buckets: buckets)
+        histograms.withLock { $0[key] = made }
+        return made
+    }
+
+    private func counter(_ name: String, _ labels: [(String, String)]) -> Prometheus.Counter {
+        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        if let found = counters.withLock({ $0[key] }) { return found }
+        let made = registry.makeCounter(name: name, labels: labels)
+        counters.withLock { $0[key] = made }
+        return made
+    }
 
     /// Time from start to finish of a job, by model and outcome.
     public func jobFinished(model: String, outcome: String, seconds: Double) {
-        registry.makeValueHistogram(
-            name: "easel_job_duration_seconds", labels: [("model", model), ("outcome", outcome)], buckets: jobDurationBuckets
-        ).record(seconds)
-        registry.makeCounter(name: "easel_jobs_finished_total", labels: [("model", model), ("outcome", outcome)]).increment()
+        histogram("easel_job_duration_seconds", [("model", model), ("outcome", outcome)], jobDurationBuckets).record(seconds)
+        counter("easel_jobs_finished_total", [("model", model), ("outcome", outcome)]).increment()
     }
 
     /// Time a job waited in the queue before a worker took it.
     public func jobStarted(model: String, queueWaitSeconds: Double) {
-        registry.makeValueHistogram(name: "easel_job_queue_wait_seconds", labels: [("model", model)], buckets: jobDurationBuckets)
-            .record(queueWaitSeconds)
+        histogram("easel_job_queue_wait_seconds", [("model", model)], jobDurationBuckets).record(queueWaitSeconds)
     }
 
     public func jobEnqueued(model: String) {
-        registry.makeCounter(name: "easel_jobs_enqueued_total", labels: [("model", model)]).increment()
+        counter("easel_jobs_enqueued_total", [("model", model)]).increment()
     }
 
     public func providerCall(provider: String, model: String, outcome: String, seconds: Double) {
-        registry.makeValueHistogram(
-            name: "easel_provider_latency_seconds", labels: [("provider", provider), ("model", model), ("outcome", outcome)],
-            buckets: jobDurationBuckets
-        ).record(seconds)
+        histogram("easel_provider_latency_seconds", [("provider", provider), ("model", model), ("outcome", outcome)],
+                  jobDurationBuckets).record(seconds)
     }
 
     public func httpRequest(method: String, route: String, status: Int, seconds: Double) {
-        registry.makeValueHistogram(
-            name: "easel_http_request_duration_seconds",
-            labels: [("method", method), ("route", route), ("status", String(status))], buckets: requestBuckets
-        ).record(seconds)
+        histogram("easel_http_request_duration_seconds", [("method", method), ("route", route), ("status", String(status))],
+                  requestBuckets).record(seconds)
     }
 
     /// Sets the jobs-by-state gauges from a fresh count.
