@@ -1,5 +1,6 @@
 """Starts a real `easel serve` on a free port with a throwaway data directory."""
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -44,3 +45,4 @@ def easel():
     process.terminate()
     process.wait(timeout=30)
     log.close()
+    shutil.rmtree(data, ignore_errors=True)

@@ -52,7 +52,12 @@ public struct EaselConfig: Sendable {
         if let value = env["EASEL_PUBLIC_URL"], !value.isEmpty { config.publicBaseURL = value }
         if let value = try int("EASEL_WORKERS") { config.workerConcurrency = value }
         if let value = try int("EASEL_DRAFT_THREADS") { config.draftThreads = value }
-        if let value = try int("EASEL_LEASE_MS") { config.leaseMs = Int64(value) }
+        if let value = try int("EASEL_LEASE_MS") {
+            // Heartbeat three times per lease, and look for expired leases at least twice per lease.
+            config.leaseMs = Int64(value)
+            config.heartbeatMs = max(100, config.leaseMs / 3)
+            config.reaperIntervalMs = min(config.reaperIntervalMs, max(100, config.leaseMs / 2))
+        }
         if let value = try int("EASEL_MAX_ATTEMPTS") { config.retry.maxAttempts = value }
         if let value = try int("EASEL_SYNC_TIMEOUT") { config.syncTimeoutSeconds = value }
         if let value = try int("EASEL_DRAIN_SECONDS") { config.drainSeconds = value }
