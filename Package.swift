@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
     ],
     targets: [
         // Value types and rules. No I/O.
@@ -42,14 +44,27 @@ let package = Package(
             dependencies: ["EaselCore", "CVips"],
             swiftSettings: swiftSettings
         ),
+        // multipart/form-data: a streaming reader with limits (the edits door, the fake OpenAI server) and a
+        // writer (the OpenAI provider).
+        .target(
+            name: "EaselMultipart",
+            dependencies: [
+                "EaselCore",
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "EaselProviders",
             dependencies: [
-                "EaselCore", "EaselImaging",
+                "EaselCore", "EaselImaging", "EaselMultipart",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -69,8 +84,9 @@ let package = Package(
         .target(
             name: "EaselServer",
             dependencies: [
-                "EaselCore", "EaselImaging", "EaselProviders", "EaselStore",
+                "EaselCore", "EaselImaging", "EaselProviders", "EaselStore", "EaselMultipart",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,10 +97,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A stand-in for api.openai.com that follows openai-images-api.md, with faults on demand: used by the
+        // tests, by `easel bench`, and by `easel fake-openai` to try the whole system without a key.
+        .target(
+            name: "EaselFakeOpenAI",
+            dependencies: [
+                "EaselCore", "EaselImaging", "EaselMultipart",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "easel",
             dependencies: [
-                "EaselServer",
+                "EaselServer", "EaselFakeOpenAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,7 +124,7 @@ let package = Package(
         .target(
             name: "EaselTesting",
             dependencies: [
-                "EaselServer", "EaselStore", "EaselProviders", "EaselImaging", "EaselCore",
+                "EaselServer", "EaselStore", "EaselProviders", "EaselImaging", "EaselCore", "EaselFakeOpenAI", "EaselMultipart",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +148,16 @@ let package = Package(
         .testTarget(
             name: "EaselStoreTests",
             dependencies: ["EaselStore", "EaselTesting", .product(name: "SQLKit", package: "sql-kit")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EaselProvidersTests",
+            dependencies: [
+                "EaselProviders", "EaselTesting", "EaselFakeOpenAI", "EaselCore", "EaselImaging", "EaselMultipart",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

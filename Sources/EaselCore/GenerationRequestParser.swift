@@ -25,7 +25,7 @@ public struct GenerationRequestParser: Sendable {
         return try Self.parseOutputOptions(&reader, caps: caps, prompt: prompt, defaultSeed: defaultSeed)
     }
 
-    static func checkPrompt(_ prompt: String, caps: ModelCapabilities) throws(EaselError) {
+    public static func checkPrompt(_ prompt: String, caps: ModelCapabilities) throws(EaselError) {
         if prompt.allSatisfy(\.isWhitespace) {
             throw .invalidRequest("'prompt' must not be empty.", param: "prompt", code: "empty_string")
         }
@@ -37,7 +37,7 @@ public struct GenerationRequestParser: Sendable {
     }
 
     /// The fields shared by generations and edits: count, size, quality, format, background, streaming.
-    static func parseOutputOptions(
+    public static func parseOutputOptions(
         _ reader: inout FieldReader, caps: ModelCapabilities, prompt: String, defaultSeed: UInt64
     ) throws(EaselError) -> ImageRequest {
         let n = try reader.integer("n") ?? 1

@@ -19,13 +19,15 @@ public struct ImageRequest: Sendable, Hashable, Codable {
     public var user: String?
     /// Seed for providers that take one (the draft renderer); recorded so a result can be reproduced.
     public var seed: UInt64
+    /// Edits only: `high` or `low`, where the model lets it be chosen.
+    public var inputFidelity: String?
 
     public init(
         prompt: String, model: String, n: Int = 1, size: SizeSpec = .auto, resolvedSize: PixelSize,
         quality: String = "auto", resolvedQuality: String = "medium", background: String = "auto",
         outputFormat: String = "png", outputCompression: Int? = nil, moderation: String = "auto",
         stream: Bool = false, partialImages: Int = 0, responseFormat: String = "b64_json", user: String? = nil,
-        seed: UInt64 = 0
+        seed: UInt64 = 0, inputFidelity: String? = nil
     ) {
         self.prompt = prompt
         self.model = model
@@ -43,6 +45,7 @@ public struct ImageRequest: Sendable, Hashable, Codable {
         self.responseFormat = responseFormat
         self.user = user
         self.seed = seed
+        self.inputFidelity = inputFidelity
     }
 
     /// `background` as delivered: `auto` becomes `opaque` unless transparency was asked for.

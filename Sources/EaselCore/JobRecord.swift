@@ -29,9 +29,11 @@ public struct JobError: Sendable, Hashable, Codable {
     /// The provider's request id (OpenAI `x-request-id`) when the error came from upstream.
     public var upstreamRequestID: String?
     public var provider: String?
+    /// OpenAI's `moderation_details` object, as JSON text, when a moderation block came with one.
+    public var moderationDetails: String?
 
     public init(status: Int, type: String, code: String?, param: String? = nil, message: String, retryable: Bool,
-                upstreamRequestID: String? = nil, provider: String? = nil) {
+                upstreamRequestID: String? = nil, provider: String? = nil, moderationDetails: String? = nil) {
         self.status = status
         self.type = type
         self.code = code
@@ -40,6 +42,7 @@ public struct JobError: Sendable, Hashable, Codable {
         self.retryable = retryable
         self.upstreamRequestID = upstreamRequestID
         self.provider = provider
+        self.moderationDetails = moderationDetails
     }
 
     public init(_ error: EaselError, retryable: Bool = false) {
@@ -48,7 +51,11 @@ public struct JobError: Sendable, Hashable, Codable {
     }
 
     public var easelError: EaselError {
-        EaselError(status: status, type: type, code: code, param: param, message: message)
+        var extra: [String: JSONValue] = [:]
+        if let moderationDetails, let details = try? JSONParser.parse(Array(moderationDetails.utf8)) {
+            extra["moderation_details"] = details
+        }
+        return EaselError(status: status, type: type, code: code, param: param, message: message, extra: extra)
     }
 }
 
@@ -121,16 +128,20 @@ public struct JobRecord: Sendable, Hashable {
     }
 }
 
-/// One failed attempt, kept so a job shows every upstream error it met.
+/// An error met during an attempt (a failed attempt, or a provider that failed over to the next), kept so
+/// a job shows every upstream error it met.
 public struct JobAttempt: Sendable, Hashable {
     public var jobID: String
     public var attempt: Int
+    /// Order within the attempt (several providers may fail in one attempt).
+    public var seq: Int
     public var error: JobError
     public var at: Int64
 
-    public init(jobID: String, attempt: Int, error: JobError, at: Int64) {
+    public init(jobID: String, attempt: Int, seq: Int = 0, error: JobError, at: Int64) {
         self.jobID = jobID
         self.attempt = attempt
+        self.seq = seq
         self.error = error
         self.at = at
     }

@@ -47,7 +47,7 @@ public struct ModelCapabilities: Sendable, Hashable {
 }
 
 extension ModelCapabilities {
-    static let standardGPTImageSizes: [PixelSize] = [
+    public static let standardGPTImageSizes: [PixelSize] = [
         PixelSize(width: 1024, height: 1024), PixelSize(width: 1536, height: 1024), PixelSize(width: 1024, height: 1536),
     ]
 

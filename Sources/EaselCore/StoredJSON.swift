@@ -51,6 +51,7 @@ extension ImageRequest {
         ]
         if let outputCompression { object["output_compression"] = .int(outputCompression) }
         if let user { object["user"] = .string(user) }
+        if let inputFidelity { object["input_fidelity"] = .string(inputFidelity) }
         return .object(object)
     }
 
@@ -64,7 +65,7 @@ extension ImageRequest {
             outputCompression: json.optionalInteger("output_compression"), moderation: try json.string("moderation"),
             stream: json.bool("stream"), partialImages: try json.integer("partial_images"),
             responseFormat: try json.string("response_format"), user: json.optionalString("user"),
-            seed: UInt64(try json.string("seed")) ?? 0)
+            seed: UInt64(try json.string("seed")) ?? 0, inputFidelity: json.optionalString("input_fidelity"))
     }
 }
 
@@ -126,12 +127,14 @@ extension JobError {
         if let param { object["param"] = .string(param) }
         if let upstreamRequestID { object["upstream_request_id"] = .string(upstreamRequestID) }
         if let provider { object["provider"] = .string(provider) }
+        if let moderationDetails { object["moderation_details"] = .string(moderationDetails) }
         return .object(object)
     }
 
     public init(json: JSONValue) throws {
         self.init(status: try json.integer("status"), type: try json.string("type"), code: json.optionalString("code"),
                   param: json.optionalString("param"), message: try json.string("message"), retryable: json.bool("retryable"),
-                  upstreamRequestID: json.optionalString("upstream_request_id"), provider: json.optionalString("provider"))
+                  upstreamRequestID: json.optionalString("upstream_request_id"), provider: json.optionalString("provider"),
+                  moderationDetails: json.optionalString("moderation_details"))
     }
 }

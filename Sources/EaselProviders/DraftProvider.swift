@@ -20,7 +20,7 @@ public final class DraftProvider: ImageProvider {
         pool.shutdownGracefully { _ in }
     }
 
-    public func generate(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
+    public func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
         let request = job.request
         guard let format = ImageFormat(rawValue: request.outputFormat) else {
             throw ProviderError(JobError(status: 400, type: "invalid_request_error", code: "invalid_value",

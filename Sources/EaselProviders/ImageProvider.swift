@@ -26,6 +26,8 @@ public struct ProviderResult: Sendable {
     public var provider: String
     public var isDraft: Bool
     public var upstreamRequestID: String?
+    /// Errors of providers tried before this one in the same attempt (fallbacks).
+    public var fallbackErrors: [JobError] = []
 
     public init(images: [ProviderImage], usage: ImageUsage?, provider: String, isDraft: Bool, upstreamRequestID: String? = nil) {
         self.images = images
@@ -56,6 +58,8 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     public var error: JobError
     /// The provider asked for this pause before a retry (`retry-after`).
     public var retryAfterMs: Int64?
+    /// Errors of providers tried earlier in the same attempt (fallbacks), oldest first.
+    public var fallbackErrors: [JobError] = []
 
     public init(_ error: JobError, retryAfterMs: Int64? = nil) {
         self.error = error
@@ -63,25 +67,63 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     }
 
     public var retryable: Bool { error.retryable }
+
+    /// Whether another provider of the route may succeed where this one failed: provider-side trouble
+    /// (outages, rate limits, a rejected key, a missing model, an empty account), never a bad request or a
+    /// moderation block, which any provider would refuse too.
+    public var allowsFallback: Bool {
+        if error.retryable { return true }
+        if [401, 403, 404].contains(error.status) { return true }
+        return ["insufficient_quota", "billing_hard_limit_reached", "circuit_open", "provider_rate_limited"].contains(error.code ?? "")
+    }
     public var description: String { "\(error.provider ?? "provider"): \(error.status) \(error.code ?? "-") \(error.message)" }
+}
+
+/// An input image of an edit, with the bytes the worker read from the asset store.
+public struct ProviderInputImage: Sendable {
+    public var data: Data
+    public var format: ImageFormat
+    public var width: Int
+    public var height: Int
+
+    public init(data: Data, format: ImageFormat, width: Int, height: Int) {
+        self.data = data
+        self.format = format
+        self.width = width
+        self.height = height
+    }
 }
 
 /// What the worker hands a provider.
 public struct ProviderJob: Sendable {
     public var id: String
+    public var kind: JobKind
     public var request: ImageRequest
+    /// Edits: the images to edit (the first one is the one a mask applies to), and the mask.
+    public var inputs: [ProviderInputImage]
+    public var mask: ProviderInputImage?
     public var attempt: Int
+    /// The model name to send upstream (routes may map names); set by the router.
+    public var upstreamModel: String
+    /// The routed model's capabilities, for per-model request shaping.
+    public var capabilities: ModelCapabilities?
 
-    public init(id: String, request: ImageRequest, attempt: Int) {
+    public init(id: String, kind: JobKind = .generate, request: ImageRequest, inputs: [ProviderInputImage] = [],
+                mask: ProviderInputImage? = nil, attempt: Int, upstreamModel: String? = nil, capabilities: ModelCapabilities? = nil) {
         self.id = id
+        self.kind = kind
         self.request = request
+        self.inputs = inputs
+        self.mask = mask
         self.attempt = attempt
+        self.upstreamModel = upstreamModel ?? request.model
+        self.capabilities = capabilities
     }
 }
 
 /// Something that makes images. Providers never touch the database or the blob store: they take a
-/// request and return bytes; the worker stores them.
+/// request (and input bytes for edits) and return bytes; the worker stores them.
 public protocol ImageProvider: Sendable {
     var name: String { get }
-    func generate(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult
+    func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult
 }

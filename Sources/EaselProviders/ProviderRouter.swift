@@ -1,14 +1,35 @@
 import EaselCore
 
-/// Maps a model to the provider that serves it, and knows each routed model's capabilities.
+/// Maps a model to its chain of providers and runs a job through it: each provider in order, skipping
+/// those whose circuit is open or (when another can take the work) whose budget is spent, falling back on
+/// provider-side failures. Every upstream error met on the way travels with the result or the final error.
 public struct ProviderRouter: Sendable {
+    /// One provider in a route's chain.
+    public struct Target: Sendable {
+        public var provider: any ImageProvider
+        /// The model name this provider knows the model by.
+        public var upstreamModel: String
+        public var gate: ProviderGate
+
+        public init(provider: any ImageProvider, upstreamModel: String, gate: ProviderGate = ProviderGate()) {
+            self.provider = provider
+            self.upstreamModel = upstreamModel
+            self.gate = gate
+        }
+    }
+
     public struct Route: Sendable {
         public var model: ModelCapabilities
-        public var providers: [any ImageProvider]
+        public var targets: [Target]
 
-        public init(model: ModelCapabilities, providers: [any ImageProvider]) {
+        public init(model: ModelCapabilities, targets: [Target]) {
             self.model = model
-            self.providers = providers
+            self.targets = targets
+        }
+
+        /// A route with providers that know the model by its own name and have no limits.
+        public init(model: ModelCapabilities, providers: [any ImageProvider]) {
+            self.init(model: model, targets: providers.map { Target(provider: $0, upstreamModel: model.id) })
         }
     }
 
@@ -27,11 +48,64 @@ public struct ProviderRouter: Sendable {
 
     public var models: [ModelCapabilities] { order.compactMap { routes[$0]?.model } }
 
-    public func generate(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
-        guard let route = routes[job.request.model], let provider = route.providers.first else {
+    public func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
+        let model = job.request.model
+        guard let route = routes[model], !route.targets.isEmpty else {
             throw ProviderError(JobError(status: 404, type: "invalid_request_error", code: "model_not_found", param: "model",
-                                         message: "No provider is configured for model '\(job.request.model)'.", retryable: false))
+                                         message: "No provider is configured for model '\(model)'.", retryable: false))
         }
-        return try await provider.generate(job, onPartial: onPartial)
+        var errors: [JobError] = []
+        var soonestRetryMs: Int64?
+        for (index, target) in route.targets.enumerated() {
+            let isLast = index == route.targets.count - 1
+            let name = target.provider.name
+            guard target.gate.admit() else {
+                let wait = target.gate.breakerRetryAfterMs()
+                soonestRetryMs = min(soonestRetryMs ?? .max, wait ?? 0)
+                errors.append(JobError(status: 503, type: "server_error", code: "circuit_open",
+                                       message: "Provider '\(name)' of route '\(model)' is cooling down after repeated failures.",
+                                       retryable: true, provider: name))
+                continue
+            }
+            if !isLast && !target.gate.hasBudget(for: job.request.n) {
+                errors.append(JobError(status: 429, type: "rate_limit_error", code: "provider_rate_limited",
+                                       message: "Provider '\(name)' of route '\(model)' is at its images-per-minute limit.",
+                                       retryable: true, provider: name))
+                continue
+            }
+            var routed = job
+            routed.upstreamModel = target.upstreamModel
+            routed.capabilities = route.model
+            try await target.gate.acquire(images: job.request.n)
+            do {
+                var result = try await target.provider.run(routed, onPartial: onPartial)
+                target.gate.release()
+                target.gate.recordSuccess()
+                result.fallbackErrors = errors
+                return result
+            } catch let failure as ProviderError {
+                target.gate.release()
+                // User errors (a bad request, a moderation block) say nothing about the provider's health.
+                if failure.allowsFallback { target.gate.recordFailure() } else { target.gate.recordSuccess() }
+                var failure = failure
+                if failure.error.provider == nil { failure.error.provider = name }
+                guard failure.allowsFallback, !isLast else {
+                    failure.fallbackErrors = errors
+                    throw failure
+                }
+                errors.append(failure.error)
+            } catch {
+                target.gate.release()
+                throw error
+            }
+        }
+        // The chain ended on a skipped provider: every provider failed over or was skipped.
+        var unavailable = ProviderError(
+            JobError(status: 503, type: "server_error", code: "providers_unavailable",
+                     message: "Every provider of route '\(model)' is unavailable right now (cooling down or at its limit). Try again shortly.",
+                     retryable: true),
+            retryAfterMs: soonestRetryMs)
+        unavailable.fallbackErrors = errors
+        throw unavailable
     }
 }

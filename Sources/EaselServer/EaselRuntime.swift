@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import EaselCore
 import EaselImaging
 import EaselProviders
@@ -24,6 +25,8 @@ public final class EaselRuntime: Sendable {
     public let metrics = EaselMetrics()
     public let thumbnails: ThumbnailService
     public let workerID: String
+    /// HTTP clients of the upstream providers, shut down on close.
+    let httpClients: [HTTPClient]
 
     /// Opens the data directory (creating it), migrates the database when allowed, and wires providers.
     /// `providers` replaces the configured routes (tests use it to plug in fakes).
@@ -41,13 +44,26 @@ public final class EaselRuntime: Sendable {
             throw error
         }
         let blobs = try FileBlobStore(root: config.blobDirectory)
-        let router = ProviderRouter(routes: routes ?? [
-            .init(model: .easelDraft, providers: [DraftProvider(threads: config.draftThreads)]),
-        ])
-        return EaselRuntime(config: config, logger: logger, clock: clock, database: database, blobs: blobs, router: router)
+        let router: ProviderRouter
+        var clients: [HTTPClient] = []
+        do {
+            if let routes {
+                router = ProviderRouter(routes: routes)
+            } else {
+                let built = try ProviderFactory.build(try config.resolvedProviders(), config: config, clock: clock, logger: logger)
+                router = built.router
+                clients = built.clients
+            }
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        return EaselRuntime(config: config, logger: logger, clock: clock, database: database, blobs: blobs, router: router, clients: clients)
     }
 
-    init(config: EaselConfig, logger: Logger, clock: any EaselClock, database: any EaselDatabase, blobs: any BlobStore, router: ProviderRouter) {
+    init(config: EaselConfig, logger: Logger, clock: any EaselClock, database: any EaselDatabase, blobs: any BlobStore,
+         router: ProviderRouter, clients: [HTTPClient]) {
+        self.httpClients = clients
         self.config = config
         self.logger = logger
         self.clock = clock
@@ -63,6 +79,7 @@ public final class EaselRuntime: Sendable {
     }
 
     public func close() async throws {
+        for client in httpClients { try? await client.shutdown() }
         try await database.close()
     }
 

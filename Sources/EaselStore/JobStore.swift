@@ -71,10 +71,13 @@ public protocol JobStore: Sendable {
     /// Marks the job succeeded and stores its assets in the same transaction. Returns the finish time, or
     /// nil if the worker no longer held the job.
     func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Int64?
-    /// Records a failed attempt and schedules the next one after `delayMs`.
-    func retry(jobID: String, worker: String, error: JobError, delayMs: Int64) async throws -> Bool
-    /// Records the final failure.
-    func fail(jobID: String, worker: String, error: JobError) async throws -> Bool
+    /// Records a failed attempt (its errors in order, the last being why it failed) and schedules the next
+    /// one after `delayMs`.
+    func retry(jobID: String, worker: String, errors: [JobError], delayMs: Int64) async throws -> Bool
+    /// Records the final failure (errors in order, the last being why).
+    func fail(jobID: String, worker: String, errors: [JobError]) async throws -> Bool
+    /// Records errors of an attempt that still succeeded (providers that failed over).
+    func recordErrors(jobID: String, attempt: Int, errors: [JobError]) async throws
     /// Hands a running job back to the queue without counting the attempt (a worker shutting down).
     func release(jobID: String, worker: String) async throws -> Bool
     func cancel(jobID: String, userID: String?) async throws -> CancelOutcome

@@ -85,17 +85,19 @@ public struct SQLJobStore: JobStore {
         return done ? now : nil
     }
 
-    public func retry(jobID: String, worker: String, error: JobError, delayMs: Int64) async throws -> Bool {
-        try await finishAttempt(jobID: jobID, worker: worker, error: error, status: .retryWait, delayMs: delayMs)
+    public func retry(jobID: String, worker: String, errors: [JobError], delayMs: Int64) async throws -> Bool {
+        try await finishAttempt(jobID: jobID, worker: worker, errors: errors, status: .retryWait, delayMs: delayMs)
     }
 
-    public func fail(jobID: String, worker: String, error: JobError) async throws -> Bool {
-        try await finishAttempt(jobID: jobID, worker: worker, error: error, status: .failed, delayMs: 0)
+    public func fail(jobID: String, worker: String, errors: [JobError]) async throws -> Bool {
+        try await finishAttempt(jobID: jobID, worker: worker, errors: errors, status: .failed, delayMs: 0)
     }
 
-    private func finishAttempt(jobID: String, worker: String, error: JobError, status: JobStatus, delayMs: Int64) async throws -> Bool {
+    private func finishAttempt(jobID: String, worker: String, errors: [JobError], status: JobStatus, delayMs: Int64) async throws -> Bool {
+        guard let last = errors.last else { throw EaselError.server("an attempt failed without an error") }
         let now = clock.nowMillis()
-        let errorText = JSONText.encode(error.json)
+        let errorText = JSONText.encode(last.json)
+        let texts = errors.map { JSONText.encode($0.json) }
         let finishedAt: Int64? = status == .failed ? now : nil
         return try await database.write { db in
             let rows = try await db.rows("""
@@ -106,15 +108,27 @@ public struct SQLJobStore: JobStore {
                 RETURNING attempts
                 """) { try $0.int("attempts") }
             guard let attempt = rows.first else { return false }
-            try await Self.recordAttempt(jobID: jobID, attempt: attempt, errorText: errorText, at: now, on: db)
+            try await Self.recordAttempt(jobID: jobID, attempt: attempt, errorTexts: texts, at: now, on: db)
             return true
         }
     }
 
-    static func recordAttempt(jobID: String, attempt: Int, errorText: String, at now: Int64, on db: any SQLDatabase) async throws {
+    public func recordErrors(jobID: String, attempt: Int, errors: [JobError]) async throws {
+        guard !errors.isEmpty else { return }
+        let now = clock.nowMillis()
+        let texts = errors.map { JSONText.encode($0.json) }
+        try await database.write { db in
+            try await Self.recordAttempt(jobID: jobID, attempt: attempt, errorTexts: texts, at: now, on: db)
+        }
+    }
+
+    static func recordAttempt(jobID: String, attempt: Int, errorTexts: [String], at now: Int64, on db: any SQLDatabase) async throws {
+        guard !errorTexts.isEmpty else { return }
+        let rows = errorTexts.enumerated().map { seq, text -> SQLQueryString in
+            "(\(bind: jobID), \(bind: attempt), \(bind: seq), \(bind: text), \(bind: now))"
+        }
         try await db.raw("""
-            INSERT INTO job_attempts (job_id, attempt, error, at)
-            VALUES (\(bind: jobID), \(bind: attempt), \(bind: errorText), \(bind: now))
+            INSERT INTO job_attempts (job_id, attempt, seq, error, at) VALUES \(rows.joined(separator: ", "))
             ON CONFLICT DO NOTHING
             """).run()
     }
@@ -165,7 +179,7 @@ public struct SQLJobStore: JobStore {
                 RETURNING id, attempts
                 """) { (try $0.string("id"), try $0.int("attempts")) }
             for (id, attempt) in rows {
-                try await Self.recordAttempt(jobID: id, attempt: attempt, errorText: errorText, at: now, on: db)
+                try await Self.recordAttempt(jobID: id, attempt: attempt, errorTexts: [errorText], at: now, on: db)
             }
             return rows.map(\.0)
         }
@@ -200,9 +214,9 @@ public struct SQLJobStore: JobStore {
 
     public func attempts(jobID: String) async throws -> [JobAttempt] {
         try await database.reader.rows("""
-            SELECT job_id, attempt, error, at FROM job_attempts WHERE job_id = \(bind: jobID) ORDER BY attempt
+            SELECT job_id, attempt, seq, error, at FROM job_attempts WHERE job_id = \(bind: jobID) ORDER BY attempt, seq
             """) { row in
-            JobAttempt(jobID: try row.string("job_id"), attempt: try row.int("attempt"),
+            JobAttempt(jobID: try row.string("job_id"), attempt: try row.int("attempt"), seq: try row.int("seq"),
                        error: try JobError(json: try JSONText.parse(try row.string("error"))), at: try row.int64("at"))
         }
     }

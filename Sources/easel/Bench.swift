@@ -166,7 +166,7 @@ struct Bench: AsyncParsableCommand {
 struct NoopProvider: ImageProvider {
     let name = "noop"
 
-    func generate(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
+    func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
         ProviderResult(images: [], usage: .zero, provider: name, isDraft: false)
     }
 }

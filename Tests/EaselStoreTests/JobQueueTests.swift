@@ -163,7 +163,7 @@ struct JobQueueTests {
             let job = try await store.push(f.newJob()).job
             _ = try await store.claim(queue: "default", worker: "w", limit: 1, leaseMs: 1000)
             let error = JobError(status: 429, type: "rate_limit", code: "rate_limit_exceeded", message: "slow down", retryable: true)
-            #expect(try await store.retry(jobID: job.id, worker: "w", error: error, delayMs: 5000))
+            #expect(try await store.retry(jobID: job.id, worker: "w", errors: [error], delayMs: 5000))
             let waiting = try #require(await store.job(id: job.id))
             #expect(waiting.status == .retryWait)
             #expect(waiting.lastError == error)
@@ -182,12 +182,12 @@ struct JobQueueTests {
             let job = try await store.push(f.newJob()).job
             _ = try await store.claim(queue: "default", worker: "w", limit: 1, leaseMs: 1000)
             let error = JobError(status: 400, type: "image_generation_user_error", code: "moderation_blocked", message: "blocked", retryable: false)
-            #expect(try await store.fail(jobID: job.id, worker: "w", error: error))
+            #expect(try await store.fail(jobID: job.id, worker: "w", errors: [error]))
             let failed = try #require(await store.job(id: job.id))
             #expect(failed.status == .failed)
             #expect(failed.lastError == error)
             // A second report (a retried finish) changes nothing.
-            #expect(try await store.fail(jobID: job.id, worker: "w", error: error) == false)
+            #expect(try await store.fail(jobID: job.id, worker: "w", errors: [error]) == false)
         }
     }
 

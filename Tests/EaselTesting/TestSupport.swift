@@ -88,7 +88,7 @@ public final class ScriptedProvider: ImageProvider, Sendable {
     public var callCount: Int { calls.current }
     public var startedJobs: [String] { started.current }
 
-    public func generate(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
+    public func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
         calls.withLock { $0 += 1 }
         started.withLock { $0.append(job.id) }
         let step = steps.withLock { $0.isEmpty ? Step.succeed : $0.removeFirst() }

@@ -31,6 +31,10 @@ public struct EaselConfig: Sendable {
     public var logLevel: Logger.Level = .info
     /// Largest JSON body accepted, in bytes.
     public var maxJSONBodyBytes: Int = 4 * 1024 * 1024
+    /// The providers config file (YAML or JSON). Env: EASEL_CONFIG.
+    public var configFile: String?
+    /// Providers and routes given directly (tests); when nil they come from `configFile` and the environment.
+    public var providers: ProvidersConfig?
 
     public init() {}
 
@@ -50,6 +54,7 @@ public struct EaselConfig: Sendable {
         if let value = try int("EASEL_PORT") { config.port = value }
         if let value = env["EASEL_ADMIN_KEY"], !value.isEmpty { config.adminKey = value }
         if let value = env["EASEL_PUBLIC_URL"], !value.isEmpty { config.publicBaseURL = value }
+        if let value = env["EASEL_CONFIG"], !value.isEmpty { config.configFile = value }
         if let value = try int("EASEL_WORKERS") { config.workerConcurrency = value }
         if let value = try int("EASEL_DRAFT_THREADS") { config.draftThreads = value }
         if let value = try int("EASEL_LEASE_MS") {
@@ -81,6 +86,14 @@ public struct EaselConfig: Sendable {
         if adminKey == nil && !Self.isLoopback(host) {
             throw ConfigError.unsafeBind(host)
         }
+    }
+
+    /// The providers to run: given directly, or read from the config file, plus what OPENAI_API_KEY sets up.
+    public func resolvedProviders(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ProvidersConfig {
+        if let providers { return providers }
+        var loaded = try configFile.map { try ProvidersConfig.load(path: $0, environment: environment) } ?? ProvidersConfig()
+        loaded.addEnvironmentDefaults(environment)
+        return loaded
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -36,7 +36,7 @@ struct JobRunner: Sendable {
             let providerStart = ContinuousClock.now
             let result: ProviderResult
             do {
-                result = try await router.generate(ProviderJob(id: job.id, request: job.payload.request, attempt: job.attempts)) { partial in
+                result = try await router.run(ProviderJob(id: job.id, kind: job.kind, request: job.payload.request, attempt: job.attempts)) { partial in
                     hub.publish(.partial(jobID: jobID, partial))
                 }
                 metrics.providerCall(provider: result.provider, model: job.model, outcome: "ok", seconds: (ContinuousClock.now - providerStart).seconds)
@@ -46,6 +46,9 @@ struct JobRunner: Sendable {
                 throw error
             }
             try Task.checkCancellation()
+            if !result.fallbackErrors.isEmpty {
+                try await jobs.recordErrors(jobID: job.id, attempt: job.attempts, errors: result.fallbackErrors)
+            }
             let outputs = try await store(result, for: job)
             let jobResult = JobResult(
                 assetIDs: outputs.map(\.asset.id), usage: result.usage, provider: result.provider, isDraft: result.isDraft,
@@ -78,10 +81,12 @@ struct JobRunner: Sendable {
             var size = image.size
             var format = image.format
             if image.raster == nil {
-                // Bytes from elsewhere: trust the file, not the label.
-                let info = try ImageInfo.inspect(image.data)
-                size = PixelSize(width: info.width, height: info.height)
-                format = info.format
+                // Bytes from elsewhere: trust the file's header, not the label.
+                guard let header = ImageHeader.read(image.data) else {
+                    throw EaselError.server("Provider '\(result.provider)' returned a file that is not a PNG, JPEG or WebP image.", code: "bad_provider_output")
+                }
+                size = PixelSize(width: header.width, height: header.height)
+                format = header.format
             }
             let ref = try await blobs.put(image.data, fileExtension: format.fileExtension)
             let asset = AssetRecord(
@@ -114,9 +119,11 @@ struct JobRunner: Sendable {
         }
         let failure: JobError
         var retryAfterMs: Int64?
+        var earlier: [JobError] = []
         if let providerError = error as? ProviderError {
             failure = providerError.error
             retryAfterMs = providerError.retryAfterMs
+            earlier = providerError.fallbackErrors
         } else if let easelError = error as? EaselError {
             failure = JobError(easelError, retryable: easelError.status >= 500)
         } else {
@@ -128,7 +135,7 @@ struct JobRunner: Sendable {
         do {
             if failure.retryable && retry.shouldRetry(attempt: job.attempts) {
                 let delay = retry.delayMs(afterAttempt: job.attempts, retryAfterMs: retryAfterMs, using: &rng)
-                guard try await jobs.retry(jobID: job.id, worker: workerID, error: failure, delayMs: delay) else { return }
+                guard try await jobs.retry(jobID: job.id, worker: workerID, errors: earlier + [failure], delayMs: delay) else { return }
                 var waiting = job
                 waiting.status = .retryWait
                 waiting.lastError = failure
@@ -142,7 +149,7 @@ struct JobRunner: Sendable {
                     signal.wake()
                 }
             } else {
-                guard try await jobs.fail(jobID: job.id, worker: workerID, error: failure) else { return }
+                guard try await jobs.fail(jobID: job.id, worker: workerID, errors: earlier + [failure]) else { return }
                 var failed = job
                 failed.status = .failed
                 failed.lastError = failure

@@ -43,9 +43,10 @@ struct CreateCoreTables: Migration {
             CREATE TABLE job_attempts (
                 job_id TEXT NOT NULL,
                 attempt INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
                 error TEXT NOT NULL,
                 at BIGINT NOT NULL,
-                PRIMARY KEY (job_id, attempt)
+                PRIMARY KEY (job_id, attempt, seq)
             )
             """).run()
 

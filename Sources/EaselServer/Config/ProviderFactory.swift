@@ -1,0 +1,60 @@
+import AsyncHTTPClient
+import EaselCore
+import EaselProviders
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Builds the provider router from the providers config: one HTTP client and one gate (limits, circuit
+/// breaker) per provider, shared by every route that uses it.
+struct ProviderFactory {
+    struct Built {
+        var router: ProviderRouter
+        var clients: [HTTPClient]
+    }
+
+    static func build(_ providers: ProvidersConfig, config: EaselConfig, clock: any EaselClock, logger: Logger) throws -> Built {
+        var clients: [HTTPClient] = []
+        var targets: [String: (any ImageProvider, ProviderGate, ProvidersConfig.Provider?)] = [:]
+        if providers.draft || providers.routes.contains(where: { $0.providers.contains("draft") }) {
+            targets["draft"] = (DraftProvider(threads: config.draftThreads), ProviderGate(clock: clock), nil)
+        }
+        for (name, provider) in providers.providers {
+            var configuration = HTTPClient.Configuration(
+                timeout: .init(connect: .seconds(Int64(provider.connectTimeoutSeconds)), read: .seconds(Int64(provider.readTimeoutSeconds))))
+            configuration.connectionPool = .init(idleTimeout: .seconds(60),
+                                                 concurrentHTTP1ConnectionsPerHostSoftLimit: provider.concurrency ?? 1024)
+            configuration.decompression = .enabled(limit: .ratio(20))
+            let client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
+            clients.append(client)
+            let endpoint = OpenAIEndpoint(
+                name: name, baseURL: provider.baseURL, apiKey: provider.apiKey.map(Secret.init), organization: provider.organization,
+                project: provider.project, headers: provider.headers, connectTimeout: .seconds(Int64(provider.connectTimeoutSeconds)),
+                readTimeout: .seconds(Int64(provider.readTimeoutSeconds)))
+            let gate = ProviderGate(limits: .init(concurrency: provider.concurrency, imagesPerMinute: provider.imagesPerMinute,
+                                                  breakerThreshold: provider.breakerFailures,
+                                                  breakerCooldownMs: Int64(provider.breakerCooldownSeconds) * 1000), clock: clock)
+            targets[name] = (OpenAIProvider(endpoint: endpoint, client: client, logger: logger), gate, provider)
+        }
+        var routes: [ProviderRouter.Route] = []
+        if providers.draft && !providers.routes.contains(where: { $0.model.id == ModelCapabilities.easelDraft.id }),
+           let draft = targets["draft"] {
+            routes.append(.init(model: .easelDraft, targets: [.init(provider: draft.0, upstreamModel: "easel-draft", gate: draft.1)]))
+        }
+        for route in providers.routes {
+            let chain = route.providers.compactMap { name -> ProviderRouter.Target? in
+                guard let (provider, gate, settings) = targets[name] else { return nil }
+                return .init(provider: provider, upstreamModel: settings?.modelNames[route.model.id] ?? route.model.id, gate: gate)
+            }
+            var model = route.model
+            if route.providers == ["draft"] { model.isDraft = true }
+            routes.append(.init(model: model, targets: chain))
+        }
+        let defaultModel = providers.defaultModel ?? routes.first?.model.id
+        if let wanted = providers.defaultModel, !routes.contains(where: { $0.model.id == wanted }) {
+            throw ConfigError.invalid("default_model", wanted, "a model that has a route")
+        }
+        return Built(router: ProviderRouter(routes: routes, defaultModel: defaultModel), clients: clients)
+    }
+}
