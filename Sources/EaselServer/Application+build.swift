@@ -29,5 +29,6 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     ImagesController(runtime: runtime).addRoutes(to: router)
     JobsController(runtime: runtime).addRoutes(to: router)
     AssetsController(runtime: runtime).addRoutes(to: router)
+    CompareController(runtime: runtime).addRoutes(to: router)
     return router
 }

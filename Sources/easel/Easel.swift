@@ -9,7 +9,7 @@ struct Easel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "easel",
         abstract: "A self-hosted image-generation platform and OpenAI-compatible gateway.",
-        subcommands: [Serve.self, Worker.self, Generate.self, Migrate.self, Bench.self],
+        subcommands: [Serve.self, Worker.self, Generate.self, Migrate.self, Bench.self, FakeOpenAI.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -24,9 +24,13 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Log format: text or json (default: text on a terminal, json otherwise)")
     var logFormat: String?
 
+    @Option(name: .customLong("config"), help: "Providers and routes config file (YAML or JSON). Env: EASEL_CONFIG")
+    var configFile: String?
+
     func config() throws -> EaselConfig {
         var config = try EaselConfig.fromEnvironment()
         if let data { config.dataDirectory = data }
+        if let configFile { config.configFile = configFile }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
                 throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")

@@ -21,6 +21,7 @@ public final class TemporaryDirectory: Sendable {
 
 public enum TestSupport {
     public static let logger: Logger = {
+        LogCapture.install
         var logger = Logger(label: "easel.test")
         logger.logLevel = ProcessInfo.processInfo.environment["EASEL_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         return logger
@@ -57,6 +58,8 @@ public enum TestSupport {
     ) async throws -> EaselRuntime {
         var config = config(data: data, workers: workers)
         configure(&config)
+        var logger = self.logger
+        logger.logLevel = config.logLevel
         return try await EaselRuntime.open(config: config, logger: logger, routes: routes)
     }
 
@@ -79,6 +82,8 @@ public final class ScriptedProvider: ImageProvider, Sendable {
     private let steps: Locked<[Step]>
     private let calls = Locked(0)
     private let started = Locked<[String]>([])
+    private let models = Locked<[String]>([])
+    private let concurrency = Locked((current: 0, max: 0))
 
     /// Steps are used in order; when they run out, calls succeed.
     public init(_ steps: [Step]) {
@@ -87,10 +92,16 @@ public final class ScriptedProvider: ImageProvider, Sendable {
 
     public var callCount: Int { calls.current }
     public var startedJobs: [String] { started.current }
+    /// The upstream model names the router asked for, per call.
+    public var upstreamModels: [String] { models.current }
+    public var maxConcurrent: Int { concurrency.current.max }
 
     public func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
         calls.withLock { $0 += 1 }
         started.withLock { $0.append(job.id) }
+        models.withLock { $0.append(job.upstreamModel) }
+        concurrency.withLock { $0.current += 1; $0.max = max($0.max, $0.current) }
+        defer { concurrency.withLock { $0.current -= 1 } }
         let step = steps.withLock { $0.isEmpty ? Step.succeed : $0.removeFirst() }
         switch step {
         case .succeed: break

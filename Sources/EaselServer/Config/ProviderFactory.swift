@@ -26,6 +26,9 @@ struct ProviderFactory {
             configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                                  concurrentHTTP1ConnectionsPerHostSoftLimit: provider.concurrency ?? 1024)
             configuration.decompression = .enabled(limit: .ratio(20))
+            // A provider that refuses connections fails the attempt now (and falls back or retries with
+            // backoff) instead of the pool retrying the connect until the request's deadline.
+            configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
             clients.append(client)
             let endpoint = OpenAIEndpoint(
