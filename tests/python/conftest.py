@@ -46,3 +46,35 @@ def easel():
     process.wait(timeout=30)
     log.close()
     shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def easel_openai():
+    """Easel with its OpenAI route pointed at `easel fake-openai` (no real key, no network)."""
+    binary = os.environ.get("EASEL_BIN", os.path.join(ROOT, ".build", "debug", "easel"))
+    key = "sk-fake-python-0000111122223333"
+    fake_port, port = free_port(), free_port()
+    data = tempfile.mkdtemp(prefix="easel-sdk-openai-")
+    log = open(os.path.join(data, "processes.log"), "w")
+    fake = subprocess.Popen([binary, "fake-openai", "--port", str(fake_port), "--key", key], stdout=log, stderr=subprocess.STDOUT)
+    env = dict(os.environ, OPENAI_API_KEY=key, OPENAI_BASE_URL=f"http://127.0.0.1:{fake_port}/v1", EASEL_LOG_FORMAT="json")
+    serve = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port), "--log-level", "info"],
+                             stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    for url in (f"http://127.0.0.1:{fake_port}/v1/models", base + "/readyz"):
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1).read()
+                break
+            except Exception:
+                if fake.poll() is not None or serve.poll() is not None or time.time() > deadline:
+                    log.close()
+                    raise RuntimeError("easel or the fake did not start:\n" + open(os.path.join(data, "processes.log")).read())
+                time.sleep(0.1)
+    yield {"base": base, "fake": f"http://127.0.0.1:{fake_port}", "key": key, "data": data}
+    for process in (serve, fake):
+        process.terminate()
+        process.wait(timeout=30)
+    log.close()
+    shutil.rmtree(data, ignore_errors=True)
