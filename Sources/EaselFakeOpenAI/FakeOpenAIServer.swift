@@ -16,6 +16,8 @@ public struct FakeOpenAIServer: Sendable {
     static let models: [String: ModelCapabilities] = [
         "gpt-image-2": .gptImage2, "gpt-image-2-2026-04-21": .gptImage2, "gpt-image-1.5": .gptImage15,
         "gpt-image-1-mini": .gptImage1Mini, "chatgpt-image-latest": .chatGPTImageLatest,
+        // Not an OpenAI model: any size with edges a multiple of 16, so benchmarks can ask for tiny images.
+        "fake-any": ModelCapabilities(id: "fake-any", sizes: .flexible(FlexibleSizeRule(multiple: 16, minEdge: 16, maxEdge: 3840)), ownedBy: "fake"),
     ]
     static let generationFields: Set<String> = [
         "model", "prompt", "n", "size", "quality", "background", "output_format", "output_compression", "moderation",
@@ -48,6 +50,12 @@ public struct FakeOpenAIServer: Sendable {
         }
         router.delete("/_fake/faults") { _, _ in
             state.clearFaults()
+            return Self.json(["ok": true])
+        }
+        router.post("/_fake/latency") { request, _ in
+            let body = try JSONParser.parse(try await request.body.collect(upTo: 1 << 16).readableBytesView)
+            guard case .number(let ms)? = body["ms"], ms >= 0 else { return Self.json(["ok": false], status: .badRequest) }
+            state.latencyMs = Int(ms)
             return Self.json(["ok": true])
         }
         router.get("/_fake/requests") { _, _ in

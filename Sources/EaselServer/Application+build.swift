@@ -11,7 +11,9 @@ public func buildApplication(
     let router = buildRouter(runtime: runtime)
     var app = Application(
         router: router,
-        configuration: ApplicationConfiguration(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "easel"),
+        // A deep accept backlog: thousands of clients may connect at once.
+        configuration: ApplicationConfiguration(
+            address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "easel", backlog: 4096),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? runtime.config.port) },
         logger: runtime.logger)
     if withWorkers { app.addServices(runtime.workerServices()) }

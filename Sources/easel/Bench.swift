@@ -14,8 +14,8 @@ import ServiceLifecycle
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure the draft renderer, the queue and the door on this machine.")
 
-    @Option(help: "Which parts: render, queue, door (comma-separated).")
-    var only: String = "render,queue,door"
+    @Option(help: "Which parts: render, queue, door, gateway (comma-separated).")
+    var only: String = "render,queue,door,gateway"
 
     @Option(help: "Jobs for the queue benchmark.")
     var jobs: Int = 20_000
@@ -26,6 +26,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Concurrent clients for the door benchmark.")
     var concurrency: Int = 32
 
+    @Option(help: "Requests per row of the gateway benchmark.")
+    var gatewayRequests: Int = 4000
+
     func run() async throws {
         StructuredLogHandler.bootstrap(level: .error, format: .text)
         let parts = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
@@ -33,6 +36,10 @@ struct Bench: AsyncParsableCommand {
         if parts.contains("render") { try renderBench() }
         if parts.contains("queue") { try await queueBench() }
         if parts.contains("door") { try await doorBench() }
+        if parts.contains("gateway") {
+            let binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            try await GatewayBench(requests: gatewayRequests, binary: binary).run()
+        }
     }
 
     // MARK: draft renderer

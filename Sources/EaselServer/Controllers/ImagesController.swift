@@ -49,16 +49,9 @@ struct ImagesController {
             let outputs = try await runtime.jobService.outputs(of: job, inMemory: inMemory)
             let params = job.payload.request
             let base = baseURL(for: request)
-            let data: [JSONValue] = outputs.map { output in
-                if params.responseFormat == "url" {
-                    return .object(["url": .string("\(base)/files/\(output.asset.id)")])
-                }
-                return .object(["b64_json": .string(output.data?.base64EncodedString() ?? "")])
-            }
             let size = outputs.first.map { "\($0.asset.width)x\($0.asset.height)" } ?? params.resolvedSize.description
             var body: [String: JSONValue] = [
                 "created": .int((job.finishedAt ?? job.createdAt).unixSeconds),
-                "data": .array(data),
                 "background": .string(params.resolvedBackground),
                 "output_format": .string(params.outputFormat),
                 "quality": .string(params.resolvedQuality),
@@ -66,7 +59,11 @@ struct ImagesController {
                 "usage": (job.result?.usage ?? .zero).json,
             ]
             if let user = params.user { body["safety_identifier"] = .string(user) }
-            return .json(.object(body), headers: headers)
+            let urls = params.responseFormat == "url" ? outputs.map { "\(base)/files/\($0.asset.id)" } : nil
+            var fields = headers
+            fields[.contentType] = "application/json"
+            return Response(status: .ok, headers: fields, body: .init(byteBuffer: Base64JSON.imagesResponse(
+                body, images: outputs.map { $0.data ?? Data() }, urls: urls)))
         case .failed:
             let error = job.lastError?.easelError ?? .server("The job failed without an error record.")
             throw EaselHTTPError(error: error, headers: headers)
@@ -100,9 +97,8 @@ struct ImagesController {
                 switch event {
                 case .partial(_, let partial):
                     var object = common("partial_image")
-                    object["b64_json"] = .string(partial.data.base64EncodedString())
                     object["partial_image_index"] = .int(partial.imageIndex * params.partialImages + partial.partialIndex)
-                    send(ServerSentEvents.frame(event: "\(kind).partial_image", data: .object(object)))
+                    send(Base64JSON.event("\(kind).partial_image", object, base64Key: "b64_json", data: partial.data))
                 default:
                     guard let job = event.job, job.status.isTerminal else { continue }
                     if job.status == .succeeded {
@@ -116,10 +112,9 @@ struct ImagesController {
                         let usage = job.result?.usage ?? .zero
                         for (index, output) in outputs.enumerated() {
                             var object = common("completed")
-                            object["b64_json"] = .string(output.data?.base64EncodedString() ?? "")
                             object["usage"] = usage.share(index, of: outputs.count).json
                             if let user = params.user { object["safety_identifier"] = .string(user) }
-                            send(ServerSentEvents.frame(event: "\(kind).completed", data: .object(object)))
+                            send(Base64JSON.event("\(kind).completed", object, base64Key: "b64_json", data: output.data ?? Data()))
                         }
                     } else if job.status == .cancelled {
                         sendError(.conflict("Job \(job.id) was cancelled.", code: "job_cancelled"))

@@ -80,11 +80,10 @@ struct JobsController {
             for await event in watch.events(store: runtime.jobStore, pollIntervalMs: runtime.config.pollIntervalMs) {
                 switch event {
                 case .partial(_, let partial):
-                    send(ServerSentEvents.frame(event: "partial", data: .object([
+                    send(Base64JSON.event("partial", [
                         "job_id": .string(id), "image_index": .int(partial.imageIndex),
                         "partial_index": .int(partial.partialIndex), "mime_type": .string(partial.format.mimeType),
-                        "b64_json": .string(partial.data.base64EncodedString()),
-                    ])))
+                    ], base64Key: "b64_json", data: partial.data))
                 default:
                     guard let job = event.job else { continue }
                     let name: String

@@ -65,8 +65,10 @@ struct JobRunner: Sendable {
             done.leaseUntil = nil
             hub.publish(.succeeded(done, outputs))
             metrics.jobFinished(model: job.model, outcome: "succeeded", seconds: (ContinuousClock.now - started).seconds)
+            // Thumbnails now only where the pixels are already decoded (drafts); others are made on first
+            // request, so a proxied image never costs a second decode on the hot path.
             for (output, image) in zip(outputs, result.images) {
-                thumbnails.enqueue(output.asset, raster: image.raster)
+                if let raster = image.raster { thumbnails.enqueue(output.asset, raster: raster) }
             }
         } catch {
             await handleFailure(error, job: job, logger: logger, started: started)

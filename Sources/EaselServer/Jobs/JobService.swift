@@ -75,6 +75,7 @@ public struct JobService: Sendable {
         }
         switch outcome {
         case .created(let record):
+            watch?.known.withLock { $0 = record }
             metrics.jobEnqueued(model: record.model)
             hub.publish(.queued(record))
             signal.wake()

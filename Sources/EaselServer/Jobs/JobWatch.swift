@@ -10,6 +10,8 @@ public final class JobWatch: Sendable {
     private let live: AsyncStream<JobEvent>
     private let token: UUID
     private let hub: JobEventHub
+    /// The job as its submitter just stored it: the first state to send, without reading it back.
+    let known = Locked<JobRecord?>(nil)
 
     init(jobID: String, hub: JobEventHub) {
         self.jobID = jobID
@@ -29,6 +31,7 @@ public final class JobWatch: Sendable {
     public func events(store: any JobStore, pollIntervalMs: Int64, deadline: ContinuousClock.Instant? = nil) -> AsyncStream<JobEvent> {
         let jobID = self.jobID
         let live = self.live
+        let known = self.known.current
         return AsyncStream<JobEvent>(bufferingPolicy: .unbounded) { continuation in
             let lastSeen = Locked<(rank: Int, attempts: Int, updatedAt: Int64)?>(nil)
             /// Yields an event unless it is older than what the consumer already knows; finishes on a
@@ -60,6 +63,7 @@ public final class JobWatch: Sendable {
             }
             // The stored state goes out first; live events (buffered since the subscription) follow.
             let firstRead = Task { () -> Bool in
+                if let known { return offer(.state(known)) }
                 guard let job = try? await store.job(id: jobID) else {
                     continuation.finish()
                     return true
