@@ -85,6 +85,8 @@ public protocol JobStore: Sendable {
     func requeueExpiredLeases() async throws -> [String]
 
     func job(id: String) async throws -> JobRecord?
+    /// The jobs among `ids` that have finished (succeeded, failed or cancelled).
+    func terminalJobs(ids: [String]) async throws -> [JobRecord]
     func jobs(userID: String?, status: JobStatus?, groupID: String?, before: String?, limit: Int) async throws -> Page<JobRecord>
     /// 1 for the next job to be claimed; nil unless the job is waiting.
     func queuePosition(of job: JobRecord) async throws -> Int?

@@ -189,6 +189,14 @@ public struct SQLJobStore: JobStore {
         try await database.reader.rows("SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE id = \(bind: id)", Self.decodeJob).first
     }
 
+    public func terminalJobs(ids: [String]) async throws -> [JobRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.reader.rows("""
+            SELECT \(unsafeRaw: Self.columns) FROM jobs
+            WHERE id IN (\(binds: ids)) AND status IN ('succeeded', 'failed', 'cancelled')
+            """, Self.decodeJob)
+    }
+
     public func jobs(userID: String?, status: JobStatus?, groupID: String?, before: String?, limit: Int) async throws -> Page<JobRecord> {
         var query: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE 1 = 1"
         if let userID { query += " AND user_id = \(bind: userID)" }

@@ -73,3 +73,43 @@ struct LifecycleTests {
         try await runtime.close()
     }
 }
+
+@Suite("Waiting across processes")
+struct CrossProcessWaitTests {
+    @Test func theDoorLearnsOfWorkFinishedByAnotherProcess() async throws {
+        let data = try TemporaryDirectory()
+        // Two runtimes on one data directory stand for `easel serve --workers 0` and `easel worker`:
+        // they share the database and files but not the in-process event hub.
+        let api = try await TestSupport.runtime(data: data, workers: 0)
+        let worker = try await TestSupport.runtime(data: data, workers: 2)
+        let waiter = Task {
+            try await api.jobService.submitAndWait(.init(
+                payload: JobPayload(request: TestSupport.generateRequest(prompt: "elsewhere")), userID: "local", rawRequest: "q"),
+                timeoutSeconds: 20)
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let runner = ServiceGroupRunner(services: worker.workerServices())
+        let (outcome, result) = try await waiter.value
+        await runner.stop()
+        let (job, _) = try #require(result)
+        #expect(job.id == outcome.job.id)
+        #expect(job.status == .succeeded)
+        let outputs = try await api.jobService.outputs(of: job)
+        #expect(outputs.count == 1)
+        #expect(outputs.first?.data.map { ImageFormat.sniff($0) } == .png)
+        try await api.close()
+        try await worker.close()
+    }
+
+    @Test func aWaiterGivesUpAtItsDeadline() async throws {
+        let data = try TemporaryDirectory()
+        let api = try await TestSupport.runtime(data: data, workers: 0)
+        let start = ContinuousClock.now
+        let (_, result) = try await api.jobService.submitAndWait(.init(
+            payload: JobPayload(request: TestSupport.generateRequest()), userID: "local", rawRequest: "r"), timeoutSeconds: 1)
+        #expect(result == nil)
+        #expect(ContinuousClock.now - start >= .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(3))
+        try await api.close()
+    }
+}

@@ -64,6 +64,7 @@ public struct EaselConfig: Sendable {
             config.reaperIntervalMs = min(config.reaperIntervalMs, max(100, config.leaseMs / 2))
         }
         if let value = try int("EASEL_MAX_ATTEMPTS") { config.retry.maxAttempts = value }
+        if let value = try int("EASEL_POLL_MS") { config.pollIntervalMs = Int64(max(10, value)) }
         if let value = try int("EASEL_SYNC_TIMEOUT") { config.syncTimeoutSeconds = value }
         if let value = try int("EASEL_DRAIN_SECONDS") { config.drainSeconds = value }
         if let value = env["EASEL_AUTO_MIGRATE"] { config.autoMigrate = !["0", "false", "no"].contains(value.lowercased()) }

@@ -23,17 +23,21 @@ struct ImagesController {
     @Sendable func generate(_ request: Request, context: EaselRequestContext) async throws -> Response {
         let body = try await request.jsonBody(limit: runtime.config.maxJSONBodyBytes)
         let imageRequest = try runtime.parser.parse(body, seed: UInt64.random(in: 0...(1 << 53)))
-        let (outcome, watch) = try await runtime.jobService.submit(.init(
+        let submission = JobService.Submission(
             payload: JobPayload(request: imageRequest), userID: Self.localUser, rawRequest: body,
-            idempotencyKey: request.headers[.idempotencyKey]))
-        let job = outcome.job
-        var headers: HTTPFields = [.xEaselJobID: job.id]
-        if runtime.router.capabilities(for: job.model)?.isDraft == true { headers[.xEaselDraft] = "true" }
+            idempotencyKey: request.headers[.idempotencyKey])
+        var headers: HTTPFields = [:]
+        if runtime.router.capabilities(for: imageRequest.model)?.isDraft == true { headers[.xEaselDraft] = "true" }
 
-        if job.payload.request.stream {
-            return stream(watch, request: job.payload.request, headers: headers, kind: "image_generation")
+        if imageRequest.stream {
+            let (outcome, watch) = try await runtime.jobService.submit(submission)
+            headers[.xEaselJobID] = outcome.job.id
+            return stream(watch, request: outcome.job.payload.request, headers: headers, kind: "image_generation")
         }
-        guard let (finished, outputs) = try await runtime.jobService.waitForCompletion(watch, timeoutSeconds: runtime.config.syncTimeoutSeconds) else {
+        let (outcome, result) = try await runtime.jobService.submitAndWait(submission, timeoutSeconds: runtime.config.syncTimeoutSeconds)
+        let job = outcome.job
+        headers[.xEaselJobID] = job.id
+        guard let (finished, outputs) = result else {
             throw EaselError(
                 status: 504, type: "server_error", code: "timeout", param: nil,
                 message: "The image is not ready after \(runtime.config.syncTimeoutSeconds) s. It is still job \(job.id): "

@@ -9,6 +9,8 @@ public final class JobEventHub: Sendable {
     }
 
     private let subscribers = Locked<[String: [UUID: Subscriber]]>([:])
+    /// Waiters for jobs' ends (the synchronous door).
+    public let completions = JobCompletions()
 
     public init() {}
 
@@ -38,6 +40,7 @@ public final class JobEventHub: Sendable {
     }
 
     public func publish(_ event: JobEvent) {
+        completions.resolve(event)
         let targets = subscribers.withLock { $0[event.jobID].map { Array($0.values) } ?? [] }
         for subscriber in targets {
             subscriber.continuation.yield(event)

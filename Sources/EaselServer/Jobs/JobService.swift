@@ -49,26 +49,47 @@ public struct JobService: Sendable {
         return (outcome, watch!)
     }
 
+    /// Enqueues and waits for the job to end (the synchronous door): nil when `timeoutSeconds` pass first.
+    public func submitAndWait(_ submission: Submission, timeoutSeconds: Int) async throws -> (PushOutcome, (JobRecord, [JobOutput])?) {
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        let completions = hub.completions
+        // Registered under the id the job will have, before it exists, so its end cannot slip by.
+        let provisional = ids.make(prefix: "job", millis: clock.nowMillis())
+        let ticket = completions.register(jobID: provisional, deadline: deadline)
+        let outcome: PushOutcome
+        do {
+            outcome = try await push(submission, id: provisional)
+        } catch {
+            completions.cancel(ticket)
+            throw error
+        }
+        var waiting = ticket
+        if outcome.job.id != provisional {
+            completions.cancel(ticket)
+            waiting = completions.register(jobID: outcome.job.id, deadline: deadline)
+        }
+        if outcome.job.status.isTerminal {
+            completions.cancel(waiting)
+            return (outcome, (outcome.job, []))
+        }
+        guard let event = await completions.wait(waiting, store: jobs, pollIntervalMs: config.pollIntervalMs),
+              let job = event.job, job.status.isTerminal else {
+            return (outcome, nil)
+        }
+        return (outcome, (job, event.outputs))
+    }
+
     /// Enqueues without watching (the job API answers at once and needs no events).
     public func enqueue(_ submission: Submission) async throws -> PushOutcome {
         try await submit(submission, watching: false).0
     }
 
     private func submit(_ submission: Submission, watching: Bool) async throws -> (PushOutcome, JobWatch?) {
-        if let key = submission.idempotencyKey {
-            guard !key.isEmpty, key.count <= 255 else {
-                throw EaselError.invalidRequest("The Idempotency-Key header must be 1 to 255 characters.", param: nil)
-            }
-        }
         let id = ids.make(prefix: "job", millis: clock.nowMillis())
         let watch = watching ? JobWatch(jobID: id, hub: hub) : nil
-        let job = NewJob(
-            id: id, userID: submission.userID, kind: submission.kind, payload: submission.payload,
-            requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
-            maxAttempts: config.retry.maxAttempts, idempotencyKey: submission.idempotencyKey, groupID: submission.groupID)
         let outcome: PushOutcome
         do {
-            outcome = try await jobs.push(job)
+            outcome = try await push(submission, id: id)
         } catch {
             watch?.cancel()
             throw error
@@ -76,14 +97,31 @@ public struct JobService: Sendable {
         switch outcome {
         case .created(let record):
             watch?.known.withLock { $0 = record }
-            metrics.jobEnqueued(model: record.model)
-            hub.publish(.queued(record))
-            signal.wake()
             return (outcome, watch)
         case .existing(let record):
             watch?.cancel()
             return (outcome, watching ? JobWatch(jobID: record.id, hub: hub) : nil)
         }
+    }
+
+    /// Stores the job under `id` (or finds the one its idempotency key made) and, if new, tells workers.
+    private func push(_ submission: Submission, id: String) async throws -> PushOutcome {
+        if let key = submission.idempotencyKey {
+            guard !key.isEmpty, key.count <= 255 else {
+                throw EaselError.invalidRequest("The Idempotency-Key header must be 1 to 255 characters.", param: nil)
+            }
+        }
+        let job = NewJob(
+            id: id, userID: submission.userID, kind: submission.kind, payload: submission.payload,
+            requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
+            maxAttempts: config.retry.maxAttempts, idempotencyKey: submission.idempotencyKey, groupID: submission.groupID)
+        let outcome = try await jobs.push(job)
+        if case .created(let record) = outcome {
+            metrics.jobEnqueued(model: record.model)
+            hub.publish(.queued(record))
+            signal.wake()
+        }
+        return outcome
     }
 
     /// The job, if it exists and belongs to `userID`; otherwise 404 (never someone else's job).
@@ -127,17 +165,6 @@ public struct JobService: Sendable {
             outputs.append(JobOutput(asset: asset, data: try await blobs.get(key: asset.blobKey)))
         }
         return outputs
-    }
-
-    /// Waits until the job finishes (or `timeout` passes), following it in this process and, for work done
-    /// by other processes, by polling the store.
-    public func waitForCompletion(_ watch: JobWatch, timeoutSeconds: Int) async throws -> (JobRecord, [JobOutput])? {
-        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
-        for await event in watch.events(store: jobs, pollIntervalMs: config.pollIntervalMs, deadline: deadline) {
-            if case .succeeded(let job, let outputs) = event { return (job, outputs) }
-            if let job = event.job, job.status.isTerminal { return (job, []) }
-        }
-        return nil
     }
 
     static func hash(_ value: JSONValue) -> String {

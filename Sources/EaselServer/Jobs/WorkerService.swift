@@ -27,50 +27,45 @@ public struct WorkerService: Service {
 
         let inFlight = Locked(0)
         await withGracefulShutdownHandler {
-            // Discarding: finished children are dropped at once, so a long-lived worker holds no results.
-            await withDiscardingTaskGroup { group in
-                while !stopping.current {
-                    let free = concurrency - inFlight.current
-                    if free <= 0 {
-                        await signal.wait(timeoutMs: pollIntervalMs)
-                        continue
-                    }
-                    let claimed: [JobRecord]
-                    do {
-                        claimed = try await jobs.claim(queue: "default", worker: runner.workerID, limit: free, leaseMs: leaseMs)
-                    } catch {
-                        logger.error("claim failed", metadata: ["error": "\(error)"])
-                        await signal.wait(timeoutMs: 1000)
-                        continue
-                    }
-                    for job in claimed {
-                        inFlight.withLock { $0 += 1 }
-                        running.register(job.id)
-                        group.addTask {
-                            let task = Task { await runner.run(job) }
-                            running.attach(job.id, task: task)
-                            await task.value
-                            running.remove(job.id)
-                            inFlight.withLock { $0 -= 1 }
-                            signal.wake()
-                        }
-                    }
-                    if claimed.isEmpty {
-                        await signal.wait(timeoutMs: pollIntervalMs)
-                    }
+            while !stopping.current {
+                let free = concurrency - inFlight.current
+                if free <= 0 {
+                    await signal.wait(timeoutMs: pollIntervalMs)
+                    continue
                 }
-                // Draining: running jobs get until the deadline, then are handed back to the queue.
-                let deadline = drainSeconds
-                group.addTask {
-                    let start = ContinuousClock.now
-                    while inFlight.current > 0 {
-                        if ContinuousClock.now - start >= .seconds(deadline) {
-                            running.stopAll(reason: .shutdown)
-                            return
-                        }
-                        try? await Task.sleep(for: .milliseconds(50))
-                    }
+                let claimed: [JobRecord]
+                do {
+                    claimed = try await jobs.claim(queue: "default", worker: runner.workerID, limit: free, leaseMs: leaseMs)
+                } catch {
+                    logger.error("claim failed", metadata: ["error": "\(error)"])
+                    await signal.wait(timeoutMs: 1000)
+                    continue
                 }
+                for job in claimed {
+                    inFlight.withLock { $0 += 1 }
+                    running.register(job.id)
+                    // One task per job, kept in `running` so a cancel or a lost lease can stop exactly it.
+                    let task = Task {
+                        await runner.run(job)
+                        running.remove(job.id)
+                        inFlight.withLock { $0 -= 1 }
+                        signal.wake()
+                    }
+                    running.attach(job.id, task: task)
+                }
+                if claimed.isEmpty {
+                    await signal.wait(timeoutMs: pollIntervalMs)
+                }
+            }
+            // Draining: running jobs get until the deadline, then are handed back to the queue.
+            let start = ContinuousClock.now
+            var stopped = false
+            while inFlight.current > 0 {
+                if !stopped && ContinuousClock.now - start >= .seconds(drainSeconds) {
+                    running.stopAll(reason: .shutdown)
+                    stopped = true
+                }
+                try? await Task.sleep(for: .milliseconds(20))
             }
         } onGracefulShutdown: {
             stopping.withLock { $0 = true }
