@@ -77,55 +77,72 @@ public struct JobResult: Sendable, Hashable, Codable {
 }
 
 /// A job as stored.
+///
+/// A copy-on-write box around `JobRecord.Fields`: jobs are held across suspension points all over the
+/// server, and a 768-byte value inlined into every async frame made each waiting request's task tens of
+/// kilobytes. Fields read and write as if they were stored properties (`job.status = .failed`).
+@dynamicMemberLookup
 public struct JobRecord: Sendable, Hashable {
-    public var id: String
-    public var userID: String
-    public var queue: String
-    public var kind: JobKind
-    public var model: String
-    public var payload: JobPayload
-    public var status: JobStatus
-    public var priority: Int
-    public var attempts: Int
-    public var maxAttempts: Int
-    public var runAt: Int64
-    public var leaseUntil: Int64?
-    public var workerID: String?
-    public var lastError: JobError?
-    public var idempotencyKey: String?
-    public var groupID: String?
-    public var result: JobResult?
-    public var createdAt: Int64
-    public var startedAt: Int64?
-    public var finishedAt: Int64?
-    public var updatedAt: Int64
+    public struct Fields: Sendable, Hashable {
+        public var id: String
+        public var userID: String
+        public var queue: String
+        public var kind: JobKind
+        public var model: String
+        public var payload: JobPayload
+        public var status: JobStatus
+        public var priority: Int
+        public var attempts: Int
+        public var maxAttempts: Int
+        public var runAt: Int64
+        public var leaseUntil: Int64?
+        public var workerID: String?
+        public var lastError: JobError?
+        public var idempotencyKey: String?
+        public var groupID: String?
+        public var result: JobResult?
+        public var createdAt: Int64
+        public var startedAt: Int64?
+        public var finishedAt: Int64?
+        public var updatedAt: Int64
+    }
+
+    private final class Box: @unchecked Sendable {
+        // Written only through `fields` below, which copies the box first unless it is uniquely owned.
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    public var fields: Fields {
+        get { box.fields }
+        set {
+            if isKnownUniquelyReferenced(&box) { box.fields = newValue } else { box = Box(newValue) }
+        }
+    }
+
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Fields, Value>) -> Value {
+        get { box.fields[keyPath: keyPath] }
+        set {
+            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+            box.fields[keyPath: keyPath] = newValue
+        }
+    }
 
     public init(id: String, userID: String, queue: String, kind: JobKind, model: String, payload: JobPayload,
                 status: JobStatus, priority: Int, attempts: Int, maxAttempts: Int, runAt: Int64, leaseUntil: Int64?,
                 workerID: String?, lastError: JobError?, idempotencyKey: String?, groupID: String?, result: JobResult?,
                 createdAt: Int64, startedAt: Int64?, finishedAt: Int64?, updatedAt: Int64) {
-        self.id = id
-        self.userID = userID
-        self.queue = queue
-        self.kind = kind
-        self.model = model
-        self.payload = payload
-        self.status = status
-        self.priority = priority
-        self.attempts = attempts
-        self.maxAttempts = maxAttempts
-        self.runAt = runAt
-        self.leaseUntil = leaseUntil
-        self.workerID = workerID
-        self.lastError = lastError
-        self.idempotencyKey = idempotencyKey
-        self.groupID = groupID
-        self.result = result
-        self.createdAt = createdAt
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.updatedAt = updatedAt
+        box = Box(Fields(
+            id: id, userID: userID, queue: queue, kind: kind, model: model, payload: payload, status: status, priority: priority,
+            attempts: attempts, maxAttempts: maxAttempts, runAt: runAt, leaseUntil: leaseUntil, workerID: workerID,
+            lastError: lastError, idempotencyKey: idempotencyKey, groupID: groupID, result: result, createdAt: createdAt,
+            startedAt: startedAt, finishedAt: finishedAt, updatedAt: updatedAt))
     }
+
+    public static func == (lhs: JobRecord, rhs: JobRecord) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+    public func hash(into hasher: inout Hasher) { box.fields.hash(into: &hasher) }
 }
 
 /// An error met during an attempt (a failed attempt, or a provider that failed over to the next), kept so

@@ -20,7 +20,8 @@ struct ImagesController {
         router.get("/v1/models/{model}", use: model)
     }
 
-    @Sendable func generate(_ request: Request, context: EaselRequestContext) async throws -> Response {
+    // Not inlined: a waiting request keeps its caller's async frame alive, so frames stay small.
+    @inline(never) @Sendable func generate(_ request: Request, context: EaselRequestContext) async throws -> Response {
         let body = try await request.jsonBody(limit: runtime.config.maxJSONBodyBytes)
         let imageRequest = try runtime.parser.parse(body, seed: UInt64.random(in: 0...(1 << 53)))
         let submission = JobService.Submission(
@@ -47,7 +48,7 @@ struct ImagesController {
     }
 
     /// Answers a finished job in the `ImagesResponse` shape, or its error in the error envelope.
-    func respond(_ job: JobRecord, outputs inMemory: [JobOutput], request: Request, headers: HTTPFields) async throws -> Response {
+    @inline(never) func respond(_ job: JobRecord, outputs inMemory: [JobOutput], request: Request, headers: HTTPFields) async throws -> Response {
         switch job.status {
         case .succeeded:
             let outputs = try await runtime.jobService.outputs(of: job, inMemory: inMemory)
@@ -80,7 +81,7 @@ struct ImagesController {
     }
 
     /// The SSE form of the door: partial images as they come, then one `completed` event per image.
-    func stream(_ watch: JobWatch, request params: ImageRequest, headers: HTTPFields, kind: String) -> Response {
+    @inline(never) func stream(_ watch: JobWatch, request params: ImageRequest, headers: HTTPFields, kind: String) -> Response {
         let runtime = self.runtime
         return ServerSentEvents.response(headers: headers) { send in
             func common(_ type: String) -> [String: JSONValue] {

@@ -22,7 +22,8 @@ struct JobRunner: Sendable {
     let retry: RetryPolicy
     let logger: Logger
 
-    func run(_ job: JobRecord) async {
+    /// Not inlined (nor its helpers): a running job's task holds these frames for the whole provider call.
+    @inline(never) func run(_ job: JobRecord) async {
         var logger = self.logger
         logger[metadataKey: "job.id"] = "\(job.id)"
         logger[metadataKey: "job.attempt"] = "\(job.attempts)"
@@ -76,7 +77,7 @@ struct JobRunner: Sendable {
     }
 
     /// Writes each image to the blob store and describes it as an asset (inserted with the completion).
-    private func store(_ result: ProviderResult, for job: JobRecord) async throws -> [JobOutput] {
+    @inline(never) private func store(_ result: ProviderResult, for job: JobRecord) async throws -> [JobOutput] {
         var outputs: [JobOutput] = []
         let now = clock.nowMillis()
         for (index, image) in result.images.enumerated() {
@@ -102,7 +103,7 @@ struct JobRunner: Sendable {
         return outputs
     }
 
-    private func handleFailure(_ error: any Error, job: JobRecord, logger: Logger, started: ContinuousClock.Instant) async {
+    @inline(never) private func handleFailure(_ error: any Error, job: JobRecord, logger: Logger, started: ContinuousClock.Instant) async {
         if Task.isCancelled || error is CancellationError {
             switch running.reason(job.id) {
             case .shutdown?:

@@ -50,7 +50,7 @@ public struct JobService: Sendable {
     }
 
     /// Enqueues and waits for the job to end (the synchronous door): nil when `timeoutSeconds` pass first.
-    public func submitAndWait(_ submission: Submission, timeoutSeconds: Int) async throws -> (PushOutcome, (JobRecord, [JobOutput])?) {
+    @inline(never) public func submitAndWait(_ submission: Submission, timeoutSeconds: Int) async throws -> (PushOutcome, (JobRecord, [JobOutput])?) {
         let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
         let completions = hub.completions
         // Registered under the id the job will have, before it exists, so its end cannot slip by.
@@ -105,7 +105,7 @@ public struct JobService: Sendable {
     }
 
     /// Stores the job under `id` (or finds the one its idempotency key made) and, if new, tells workers.
-    private func push(_ submission: Submission, id: String) async throws -> PushOutcome {
+    @inline(never) private func push(_ submission: Submission, id: String) async throws -> PushOutcome {
         if let key = submission.idempotencyKey {
             guard !key.isEmpty, key.count <= 255 else {
                 throw EaselError.invalidRequest("The Idempotency-Key header must be 1 to 255 characters.", param: nil)
