@@ -1,26 +1,48 @@
 /// A validated image-generation request, with every default resolved against the model's capabilities.
 /// It is what a job stores and what a provider receives.
-public struct ImageRequest: Sendable, Hashable, Codable {
-    public var prompt: String
-    public var model: String
-    public var n: Int
-    /// As asked (may be `auto`); `resolvedSize` is what gets rendered.
-    public var size: SizeSpec
-    public var resolvedSize: PixelSize
-    public var quality: String
-    public var resolvedQuality: String
-    public var background: String
-    public var outputFormat: String
-    public var outputCompression: Int?
-    public var moderation: String
-    public var stream: Bool
-    public var partialImages: Int
-    public var responseFormat: String
-    public var user: String?
-    /// Seed for providers that take one (the draft renderer); recorded so a result can be reproduced.
-    public var seed: UInt64
-    /// Edits only: `high` or `low`, where the model lets it be chosen.
-    public var inputFidelity: String?
+///
+/// Stored in a copy-on-write box (like `JobRecord`): requests travel through many async frames, and a
+/// 250-byte value inlined into each one made every waiting request's task larger.
+@dynamicMemberLookup
+public struct ImageRequest: Sendable, Hashable {
+    public struct Fields: Sendable, Hashable {
+        public var prompt: String
+        public var model: String
+        public var n: Int
+        /// As asked (may be `auto`); `resolvedSize` is what gets rendered.
+        public var size: SizeSpec
+        public var resolvedSize: PixelSize
+        public var quality: String
+        public var resolvedQuality: String
+        public var background: String
+        public var outputFormat: String
+        public var outputCompression: Int?
+        public var moderation: String
+        public var stream: Bool
+        public var partialImages: Int
+        public var responseFormat: String
+        public var user: String?
+        /// Seed for providers that take one (the draft renderer); recorded so a result can be reproduced.
+        public var seed: UInt64
+        /// Edits only: `high` or `low`, where the model lets it be chosen.
+        public var inputFidelity: String?
+    }
+
+    private final class Box: @unchecked Sendable {
+        // Written only through the subscript below, which copies the box first unless uniquely owned.
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Fields, Value>) -> Value {
+        get { box.fields[keyPath: keyPath] }
+        set {
+            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+            box.fields[keyPath: keyPath] = newValue
+        }
+    }
 
     public init(
         prompt: String, model: String, n: Int = 1, size: SizeSpec = .auto, resolvedSize: PixelSize,
@@ -29,29 +51,20 @@ public struct ImageRequest: Sendable, Hashable, Codable {
         stream: Bool = false, partialImages: Int = 0, responseFormat: String = "b64_json", user: String? = nil,
         seed: UInt64 = 0, inputFidelity: String? = nil
     ) {
-        self.prompt = prompt
-        self.model = model
-        self.n = n
-        self.size = size
-        self.resolvedSize = resolvedSize
-        self.quality = quality
-        self.resolvedQuality = resolvedQuality
-        self.background = background
-        self.outputFormat = outputFormat
-        self.outputCompression = outputCompression
-        self.moderation = moderation
-        self.stream = stream
-        self.partialImages = partialImages
-        self.responseFormat = responseFormat
-        self.user = user
-        self.seed = seed
-        self.inputFidelity = inputFidelity
+        box = Box(Fields(
+            prompt: prompt, model: model, n: n, size: size, resolvedSize: resolvedSize, quality: quality,
+            resolvedQuality: resolvedQuality, background: background, outputFormat: outputFormat,
+            outputCompression: outputCompression, moderation: moderation, stream: stream, partialImages: partialImages,
+            responseFormat: responseFormat, user: user, seed: seed, inputFidelity: inputFidelity))
     }
 
-    /// `background` as delivered: `auto` becomes `opaque` unless transparency was asked for.
-    public var resolvedBackground: String { background == "transparent" ? "transparent" : "opaque" }
+    public static func == (lhs: ImageRequest, rhs: ImageRequest) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }
+    public func hash(into hasher: inout Hasher) { box.fields.hash(into: &hasher) }
 
-    public var mimeType: String { ImageFormat(rawValue: outputFormat)?.mimeType ?? "application/octet-stream" }
+    /// `background` as delivered: `auto` becomes `opaque` unless transparency was asked for.
+    public var resolvedBackground: String { self.background == "transparent" ? "transparent" : "opaque" }
+
+    public var mimeType: String { ImageFormat(rawValue: self.outputFormat)?.mimeType ?? "application/octet-stream" }
 }
 
 public enum ImageFormat: String, Sendable, Codable, CaseIterable {

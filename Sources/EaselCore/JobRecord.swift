@@ -1,5 +1,5 @@
 /// What a job is asked to do. Stored as JSON in the job row.
-public struct JobPayload: Sendable, Hashable, Codable {
+public struct JobPayload: Sendable, Hashable {
     public var request: ImageRequest
     /// Input images for edits, as asset ids (uploads are stored as assets first).
     public var inputAssetIDs: [String]
@@ -19,7 +19,7 @@ public struct JobPayload: Sendable, Hashable, Codable {
 }
 
 /// Why an attempt failed, as kept on the job.
-public struct JobError: Sendable, Hashable, Codable {
+public struct JobError: Sendable, Hashable {
     public var status: Int
     public var type: String
     public var code: String?
@@ -60,7 +60,7 @@ public struct JobError: Sendable, Hashable, Codable {
 }
 
 /// What a finished job produced.
-public struct JobResult: Sendable, Hashable, Codable {
+public struct JobResult: Sendable, Hashable {
     public var assetIDs: [String]
     public var usage: ImageUsage?
     public var provider: String

@@ -41,17 +41,17 @@ extension JSONValue {
 extension ImageRequest {
     public var json: JSONValue {
         var object: [String: JSONValue] = [
-            "prompt": .string(prompt), "model": .string(model), "n": .int(n), "size": .string(size.description),
-            "resolved_size": .string(resolvedSize.description), "quality": .string(quality),
-            "resolved_quality": .string(resolvedQuality), "background": .string(background),
-            "output_format": .string(outputFormat), "moderation": .string(moderation), "stream": .bool(stream),
-            "partial_images": .int(partialImages), "response_format": .string(responseFormat),
+            "prompt": .string(self.prompt), "model": .string(self.model), "n": .int(self.n), "size": .string(self.size.description),
+            "resolved_size": .string(self.resolvedSize.description), "quality": .string(self.quality),
+            "resolved_quality": .string(self.resolvedQuality), "background": .string(self.background),
+            "output_format": .string(self.outputFormat), "moderation": .string(self.moderation), "stream": .bool(self.stream),
+            "partial_images": .int(self.partialImages), "response_format": .string(self.responseFormat),
             // A seed can exceed 2^53, so it is kept as text.
-            "seed": .string(String(seed)),
+            "seed": .string(String(self.seed)),
         ]
-        if let outputCompression { object["output_compression"] = .int(outputCompression) }
-        if let user { object["user"] = .string(user) }
-        if let inputFidelity { object["input_fidelity"] = .string(inputFidelity) }
+        if let outputCompression = self.outputCompression { object["output_compression"] = .int(outputCompression) }
+        if let user = self.user { object["user"] = .string(user) }
+        if let inputFidelity = self.inputFidelity { object["input_fidelity"] = .string(inputFidelity) }
         return .object(object)
     }
 
