@@ -38,6 +38,7 @@ let package = Package(
             providers: [.apt(["libvips-dev"])]
         ),
         .target(name: "CVips", dependencies: ["CVipsSys"]),
+        .target(name: "CEaselSystem"),
 
         .target(
             name: "EaselImaging",
@@ -112,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "easel",
             dependencies: [
-                "EaselServer", "EaselFakeOpenAI",
+                "EaselServer", "EaselFakeOpenAI", "CEaselSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -29,6 +29,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Requests per row of the gateway benchmark.")
     var gatewayRequests: Int = 4000
 
+    @Option(help: "Jobs the Easel under the gateway benchmark runs at once (its --workers).")
+    var gatewayWorkers: Int = 2048
+
     func run() async throws {
         StructuredLogHandler.bootstrap(level: .error, format: .text)
         let parts = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
@@ -38,7 +41,7 @@ struct Bench: AsyncParsableCommand {
         if parts.contains("door") { try await doorBench() }
         if parts.contains("gateway") {
             let binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
-            try await GatewayBench(requests: gatewayRequests, binary: binary).run()
+            try await GatewayBench(requests: gatewayRequests, binary: binary, workers: gatewayWorkers).run()
         }
     }
 

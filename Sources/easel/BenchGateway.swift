@@ -9,6 +9,8 @@ import NIOPosix
 struct GatewayBench {
     let requests: Int
     let binary: String
+    /// `--workers` of the Easel under test: how many jobs it runs upstream at once.
+    let workers: Int
 
     struct Result {
         var rps: Double
@@ -43,7 +45,7 @@ struct GatewayBench {
         let fake = try Self.spawn(binary, ["fake-openai", "--port", String(fakePort), "--key", key], environment: [:])
         defer { fake.terminate() }
         let easel = try Self.spawn(binary, ["serve", "--port", String(easelPort), "--data", work.appendingPathComponent("data").path,
-                                            "--workers", "2500", "--config", configPath, "--log-level", "error"],
+                                            "--workers", String(workers), "--config", configPath, "--log-level", "error"],
                                    environment: ["BENCH_KEY": key])
         defer { easel.terminate() }
 
@@ -90,8 +92,8 @@ struct GatewayBench {
         let slow = try await load(client, url: "http://127.0.0.1:\(easelPort)/v1/images/generations", model: "bench", key: nil,
                                   edge: 64, concurrency: 2000, total: 2000)
         sampler.cancel()
-        print(String(format: "  2,000 concurrent requests, upstream 2 s each: %.0f req/s, p50 %.0f ms, p99 %.0f ms, %d failed, Easel peak RSS %.0f MB (target: 0 failed, < 250 MB)",
-                     slow.rps, slow.p50, slow.p99, slow.failures, Double(peak.current) / 1024))
+        print(String(format: "  2,000 concurrent requests, upstream 2 s each, Easel --workers %d: %.0f req/s, p50 %.0f ms, p99 %.0f ms, %d failed, Easel peak RSS %.0f MB (target: 0 failed, < 250 MB)",
+                     workers, slow.rps, slow.p50, slow.p99, slow.failures, Double(peak.current) / 1024))
     }
 
     func load(_ client: HTTPClient, url: String, model: String, key: String?, edge: Int, concurrency: Int, total: Int) async throws -> Result {
