@@ -9,9 +9,14 @@ import NIOPosix
 public final class DraftProvider: ImageProvider {
     public let name = "draft"
     private let renderer = DraftRenderer()
+    private let editor = DraftEditor()
+    /// Inputs decoding to more pixels than this are refused (the door checks headers first; this guards
+    /// the decoder itself).
+    public let maxInputPixels: Int
     private let pool: NIOThreadPool
 
-    public init(threads: Int = System.coreCount) {
+    public init(threads: Int = System.coreCount, maxInputPixels: Int = 40_000_000) {
+        self.maxInputPixels = maxInputPixels
         pool = NIOThreadPool(numberOfThreads: max(1, threads))
         pool.start()
     }
@@ -26,6 +31,10 @@ public final class DraftProvider: ImageProvider {
             throw ProviderError(JobError(status: 400, type: "invalid_request_error", code: "invalid_value",
                                          param: "output_format", message: "Unsupported output_format.", retryable: false))
         }
+        if job.kind == .edit && job.inputs.isEmpty {
+            throw ProviderError(JobError(status: 400, type: "invalid_request_error", code: "missing_required_parameter",
+                                         param: "image", message: "An edit needs at least one image.", retryable: false))
+        }
         var images: [ProviderImage] = []
         for index in 0..<request.n {
             try Task.checkCancellation()
@@ -33,11 +42,20 @@ public final class DraftProvider: ImageProvider {
                 size: request.resolvedSize, format: format, compression: request.outputCompression,
                 transparent: request.background == "transparent", partialImages: request.stream ? request.partialImages : 0)
             let seed = request.seed &+ UInt64(index)
-            let renderer = self.renderer
+            let renderer = self.renderer, editor = self.editor
+            let (kind, input, mask, maxPixels) = (job.kind, job.inputs.first?.data, job.mask?.data, maxInputPixels)
             let output = try await pool.runIfActive {
-                try renderer.render(prompt: request.prompt, seed: seed, options: options) { partialIndex, data in
+                let partial: (Int, Data) -> Void = { partialIndex, data in
                     onPartial(PartialImage(imageIndex: index, partialIndex: partialIndex, data: data, format: format))
                 }
+                if kind == .edit, let input {
+                    // The first image is the one edited (and the one a mask applies to), as at OpenAI.
+                    return try editor.edit(
+                        input: input, mask: mask, prompt: request.prompt, seed: seed,
+                        options: DraftEditor.Options(render: options, background: request.background, maxInputPixels: maxPixels),
+                        onPartial: partial)
+                }
+                return try renderer.render(prompt: request.prompt, seed: seed, options: options, onPartial: partial)
             }
             images.append(ProviderImage(data: output.data, format: format, size: output.size, raster: output.raster))
         }

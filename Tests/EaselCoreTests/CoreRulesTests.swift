@@ -128,3 +128,58 @@ struct StoredJSONTests {
         #expect(StoredJSONError.missing("x").description == "stored JSON lacks 'x'")
     }
 }
+
+@Suite("Aspect sets")
+struct AspectSizeTests {
+    static let aspects = ["1:1", "2:3", "3:2", "16:9", "9:16"].compactMap(AspectRatio.parse)
+
+    @Test func parsesAspectRatios() {
+        #expect(AspectRatio.parse("16:9") == AspectRatio(width: 16, height: 9))
+        for bad in ["16x9", "0:1", ":9", "16:", "1:2:3", "abc", "1000:1", "-1:2", "١:٢"] {
+            #expect(AspectRatio.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test(arguments: ModelCapabilities.builtIn)
+    func everyAspectMapsToAValidSizeOfItsShape(caps: ModelCapabilities) {
+        for aspect in Self.aspects {
+            let size = caps.sizes.size(for: aspect, targetPixels: 1024 * 1024)
+            #expect(caps.sizes.violation(for: size) == nil, "\(caps.id) \(aspect) → \(size)")
+            // Same orientation as asked.
+            if aspect.width > aspect.height { #expect(size.width > size.height, "\(caps.id) \(aspect) → \(size)") }
+            if aspect.width < aspect.height { #expect(size.width < size.height, "\(caps.id) \(aspect) → \(size)") }
+            if aspect.width == aspect.height { #expect(size.width == size.height, "\(caps.id) \(aspect) → \(size)") }
+        }
+    }
+
+    @Test func fixedListsPickTheNearestShape() {
+        let rule = ModelCapabilities.gptImage15.sizes
+        let pick = { (text: String) in rule.size(for: AspectRatio.parse(text)!, targetPixels: 1024 * 1024).description }
+        #expect(pick("1:1") == "1024x1024")
+        #expect(pick("2:3") == "1024x1536")
+        #expect(pick("3:2") == "1536x1024")
+        #expect(pick("16:9") == "1536x1024")
+        #expect(pick("9:16") == "1024x1536")
+    }
+
+    @Test func flexibleRulesFollowTheRatioClosely() {
+        let rule = ModelCapabilities.gptImage2.sizes
+        let wide = rule.size(for: AspectRatio.parse("16:9")!, targetPixels: 1024 * 1024)
+        #expect(wide == PixelSize(width: 1360, height: 768))
+        #expect(abs(Double(wide.width) / Double(wide.height) - 16.0 / 9.0) < 0.02)
+        // Extreme ratios are clamped to the rule's 3:1 limit.
+        let banner = rule.size(for: AspectRatio(width: 8, height: 1)!, targetPixels: 1024 * 1024)
+        #expect(rule.violation(for: banner) == nil)
+        #expect(abs(Double(banner.width) / Double(banner.height) - 3) < 0.05)
+        // A target above the pixel budget is brought within it.
+        let huge = rule.size(for: AspectRatio.parse("1:1")!, targetPixels: 20_000_000)
+        #expect(rule.violation(for: huge) == nil)
+    }
+
+    @Test func editsKeepTheInputSizeWhenAllowed() {
+        #expect(ModelCapabilities.easelDraft.sizes.size(matching: PixelSize(width: 640, height: 480)) == PixelSize(width: 640, height: 480))
+        #expect(ModelCapabilities.gptImage15.sizes.size(matching: PixelSize(width: 640, height: 480)) == PixelSize(width: 1536, height: 1024))
+        let odd = ModelCapabilities.easelDraft.sizes.size(matching: PixelSize(width: 641, height: 479))
+        #expect(ModelCapabilities.easelDraft.sizes.violation(for: odd) == nil)
+    }
+}
