@@ -91,3 +91,25 @@ public enum ImageFormat: String, Sendable, Codable, CaseIterable {
         return nil
     }
 }
+
+extension ImageRequest {
+    /// The brief as request fields, so it can be re-run through the parser with some fields changed
+    /// (variations, promotions, session turns) and be checked against the rules of the model it goes to.
+    public var briefFields: [String: JSONValue] {
+        var fields: [String: JSONValue] = [
+            "prompt": .string(self.prompt),
+            "model": .string(self.model),
+            "n": .int(self.n),
+            "size": .string(self.size.description),
+            "quality": .string(self.quality),
+            "background": .string(self.background),
+            "output_format": .string(self.outputFormat),
+            "moderation": .string(self.moderation),
+            "seed": .number(Double(self.seed)),
+        ]
+        if let compression = self.outputCompression { fields["output_compression"] = .int(compression) }
+        if let user = self.user { fields["user"] = .string(user) }
+        if let fidelity = self.inputFidelity { fields["input_fidelity"] = .string(fidelity) }
+        return fields
+    }
+}

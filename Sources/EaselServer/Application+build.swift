@@ -32,5 +32,7 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     JobsController(runtime: runtime).addRoutes(to: router)
     AssetsController(runtime: runtime).addRoutes(to: router)
     CompareController(runtime: runtime).addRoutes(to: router)
+    EditsController(runtime: runtime).addRoutes(to: router)
+    IterationController(runtime: runtime).addRoutes(to: router)
     return router
 }

@@ -17,6 +17,8 @@ public final class EaselRuntime: Sendable {
     public let database: any EaselDatabase
     public let jobStore: any JobStore
     public let assetStore: any AssetStore
+    public let sessionStore: any SessionStore
+    public let imaging: ImagingPool
     public let blobs: any BlobStore
     public let router: ProviderRouter
     public let hub = JobEventHub()
@@ -71,6 +73,8 @@ public final class EaselRuntime: Sendable {
         self.database = database
         self.jobStore = SQLJobStore(database: database, clock: clock)
         self.assetStore = SQLAssetStore(database: database)
+        self.sessionStore = SQLSessionStore(database: database)
+        self.imaging = ImagingPool(threads: 1, maxInputPixels: config.maxInputPixels)
         self.blobs = blobs
         self.router = router
         self.thumbnails = ThumbnailService(assets: assetStore, blobs: blobs, logger: logger)
@@ -88,6 +92,10 @@ public final class EaselRuntime: Sendable {
                    ids: ids, clock: clock, metrics: metrics, config: config)
     }
 
+    public var assetService: AssetService {
+        AssetService(assets: assetStore, blobs: blobs, ids: ids, clock: clock, rules: EditInputRules(maxInputPixels: config.maxInputPixels))
+    }
+
     public var parser: GenerationRequestParser {
         let router = self.router
         return GenerationRequestParser(defaultModel: router.defaultModel) { router.capabilities(for: $0) }
@@ -97,7 +105,7 @@ public final class EaselRuntime: Sendable {
     /// `concurrency` overrides the configured number of jobs run at once.
     public func workerServices(concurrency: Int? = nil) -> [any Service] {
         let runner = JobRunner(
-            workerID: workerID, jobs: jobStore, blobs: blobs, router: router, hub: hub, signal: signal, running: running,
+            workerID: workerID, jobs: jobStore, assets: assetStore, blobs: blobs, imaging: imaging, router: router, hub: hub, signal: signal, running: running,
             thumbnails: thumbnails, ids: ids, clock: clock, metrics: metrics, retry: config.retry,
             logger: Logger(label: "easel.worker", level: config.logLevel))
         return [

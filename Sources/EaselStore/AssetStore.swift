@@ -1,4 +1,5 @@
 import EaselCore
+import Foundation
 import SQLKit
 
 /// Asset metadata. Bytes live in a `BlobStore`.
@@ -8,6 +9,10 @@ public protocol AssetStore: Sendable {
     func assets(ids: [String]) async throws -> [AssetRecord]
     func assets(userID: String?, before: String?, limit: Int) async throws -> Page<AssetRecord>
     func setThumbnail(assetID: String, thumbKey: String) async throws
+    /// The asset's ancestors, root first, ending with its parent (at most `depth` steps up).
+    func ancestors(of id: String, depth: Int) async throws -> [AssetRecord]
+    /// Every asset derived from `id`, directly or not (at most `depth` generations, `limit` assets), oldest first.
+    func descendants(of id: String, depth: Int, limit: Int) async throws -> [AssetRecord]
 }
 
 public struct SQLAssetStore: AssetStore {
@@ -68,6 +73,37 @@ public struct SQLAssetStore: AssetStore {
             try await db.raw("UPDATE assets SET thumb_key = \(bind: thumbKey) WHERE id = \(bind: assetID)").run()
         }
     }
+
+    public func ancestors(of id: String, depth: Int) async throws -> [AssetRecord] {
+        let query: SQLQueryString = """
+            WITH RECURSIVE up(id, parent_asset_id, depth) AS (
+                SELECT id, parent_asset_id, 0 FROM assets WHERE id = \(bind: id)
+                UNION ALL
+                SELECT a.id, a.parent_asset_id, up.depth + 1 FROM assets a JOIN up ON a.id = up.parent_asset_id
+                WHERE up.depth < \(bind: depth)
+            )
+            SELECT \(unsafeRaw: Self.qualifiedColumns), up.depth FROM assets JOIN up ON assets.id = up.id
+            WHERE up.depth > 0 ORDER BY up.depth DESC
+            """
+        return try await database.reader.rows(query, Self.decode)
+    }
+
+    public func descendants(of id: String, depth: Int, limit: Int) async throws -> [AssetRecord] {
+        let query: SQLQueryString = """
+            WITH RECURSIVE down(id, depth) AS (
+                SELECT id, 0 FROM assets WHERE id = \(bind: id)
+                UNION ALL
+                SELECT a.id, down.depth + 1 FROM assets a JOIN down ON a.parent_asset_id = down.id
+                WHERE down.depth < \(bind: depth)
+            )
+            SELECT \(unsafeRaw: Self.qualifiedColumns) FROM assets JOIN down ON assets.id = down.id
+            WHERE down.depth > 0 ORDER BY assets.id LIMIT \(bind: limit)
+            """
+        return try await database.reader.rows(query, Self.decode)
+    }
+
+    static let qualifiedColumns = columns.split(separator: ",").map { "assets.\($0.trimmingCharacters(in: .whitespaces))" }
+        .joined(separator: ", ")
 
     static func decode(_ row: any SQLRow) throws -> AssetRecord {
         AssetRecord(

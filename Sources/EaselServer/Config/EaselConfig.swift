@@ -31,6 +31,11 @@ public struct EaselConfig: Sendable {
     public var logLevel: Logger.Level = .info
     /// Largest JSON body accepted, in bytes.
     public var maxJSONBodyBytes: Int = 4 * 1024 * 1024
+    /// Bound on a whole `/v1/images/edits` body (multipart or JSON with data URLs); each file is also held
+    /// to 50 MB as it streams in.
+    public var maxEditBodyBytes: Int = 256 * 1024 * 1024
+    /// Decoded pixels an input image may have (a decompression-bomb guard, checked from the header).
+    public var maxInputPixels: Int = 40_000_000
     /// The providers config file (YAML or JSON). Env: EASEL_CONFIG.
     public var configFile: String?
     /// Providers and routes given directly (tests); when nil they come from `configFile` and the environment.
@@ -65,6 +70,8 @@ public struct EaselConfig: Sendable {
         }
         if let value = try int("EASEL_MAX_ATTEMPTS") { config.retry.maxAttempts = value }
         if let value = try int("EASEL_POLL_MS") { config.pollIntervalMs = Int64(max(10, value)) }
+        if let value = try int("EASEL_MAX_EDIT_BODY_MB") { config.maxEditBodyBytes = max(1, value) * 1024 * 1024 }
+        if let value = try int("EASEL_MAX_INPUT_PIXELS") { config.maxInputPixels = max(1, value) }
         if let value = try int("EASEL_SYNC_TIMEOUT") { config.syncTimeoutSeconds = value }
         if let value = try int("EASEL_DRAIN_SECONDS") { config.drainSeconds = value }
         if let value = env["EASEL_AUTO_MIGRATE"] { config.autoMigrate = !["0", "false", "no"].contains(value.lowercased()) }

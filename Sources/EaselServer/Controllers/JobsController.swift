@@ -19,6 +19,7 @@ struct JobsController {
     /// are delivered on the job's event stream.
     @Sendable func create(_ request: Request, context: EaselRequestContext) async throws -> Response {
         let body = try await request.jsonBody(limit: runtime.config.maxJSONBodyBytes)
+        if let aspects = body.objectValue?["aspects"], aspects != .null { return try await createAspectSet(body, aspects: aspects) }
         var imageRequest = try runtime.parser.parse(body, seed: UInt64.random(in: 0...(1 << 53)))
         imageRequest.stream = imageRequest.partialImages > 0
         let priority = try FieldReader(fields: body.objectValue ?? [:]).integer("priority") ?? 0
@@ -34,6 +35,56 @@ struct JobsController {
         if case .created = outcome { created = true } else { created = false }
         return .json(Representations.job(job, position: position), status: created ? .accepted : .ok,
                      headers: [.location: "/api/jobs/\(job.id)", .xEaselJobID: job.id])
+    }
+
+    /// `aspects: ["1:1", "16:9", …]`: one job group, one job per aspect, each at the valid size of the
+    /// model closest to that aspect (about as many pixels as `size`, or 1024² when `size` is auto).
+    func createAspectSet(_ body: JSONValue, aspects: JSONValue) async throws -> Response {
+        guard case .object(var fields) = body else {
+            throw EaselError.invalidRequest("The request body must be a JSON object.", param: nil, code: "invalid_json")
+        }
+        fields.removeValue(forKey: "aspects")
+        guard case .array(let list) = aspects, !list.isEmpty else {
+            throw EaselError.invalidRequest("'aspects' must be a non-empty list such as [\"1:1\", \"16:9\"].", param: "aspects")
+        }
+        guard list.count <= 10 else {
+            throw EaselError.invalidRequest("At most 10 aspects per set.", param: "aspects", code: "array_above_max_length")
+        }
+        let caps = try runtime.parser.capabilities(fields)
+        let seed = UInt64.random(in: 0...(1 << 53))
+        // Check the brief once as given, so field errors name their own param.
+        let base = try runtime.parser.parse(.object(fields), seed: seed)
+        let target = base.resolvedSize.pixels
+        let priority = try FieldReader(fields: fields).integer("priority") ?? 0
+        guard (-10...10).contains(priority) else {
+            throw EaselError.invalidRequest("Invalid 'priority': \(priority). It must be between -10 and 10.", param: "priority")
+        }
+        var requests: [(String, ImageRequest)] = []
+        for (index, item) in list.enumerated() {
+            guard case .string(let text) = item, let aspect = AspectRatio.parse(text) else {
+                throw EaselError.invalidRequest("Invalid aspect at aspects[\(index)]: expected 'W:H' such as '16:9'.", param: "aspects[\(index)]")
+            }
+            guard !requests.contains(where: { $0.0 == aspect.description }) else {
+                throw EaselError.invalidRequest("Aspect '\(text)' is listed twice.", param: "aspects[\(index)]")
+            }
+            var single = fields
+            single["size"] = .string(caps.sizes.size(for: aspect, targetPixels: target).description)
+            var parsed = try runtime.parser.parse(.object(single), seed: seed)
+            parsed.stream = parsed.partialImages > 0
+            requests.append((aspect.description, parsed))
+        }
+        let groupID = runtime.ids.make(prefix: "grp", millis: runtime.clock.nowMillis())
+        var jobs: [JobRecord] = []
+        for (aspect, parsed) in requests {
+            var raw = fields
+            raw["aspect"] = .string(aspect)
+            raw["group"] = .string(groupID)
+            jobs.append(try await runtime.jobService.enqueue(.init(
+                payload: JobPayload(request: parsed), userID: user, rawRequest: .object(raw), priority: priority, groupID: groupID)).job)
+        }
+        var group = CompareController.representation(groupID, jobs).objectValue ?? [:]
+        group["aspects"] = .array(requests.map { .object(["aspect": .string($0.0), "size": .string($0.1.resolvedSize.description)]) })
+        return .json(.object(group), status: .accepted, headers: [.location: "/api/groups/\(groupID)"])
     }
 
     @Sendable func list(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {

@@ -10,7 +10,9 @@ import Logging
 struct JobRunner: Sendable {
     let workerID: String
     let jobs: any JobStore
+    let assets: any AssetStore
     let blobs: any BlobStore
+    let imaging: ImagingPool
     let router: ProviderRouter
     let hub: JobEventHub
     let signal: WorkSignal
@@ -37,8 +39,14 @@ struct JobRunner: Sendable {
             let providerStart = ContinuousClock.now
             let result: ProviderResult
             do {
-                result = try await router.run(ProviderJob(id: job.id, kind: job.kind, request: job.payload.request, attempt: job.attempts)) { partial in
-                    hub.publish(.partial(jobID: jobID, partial))
+                if job.kind == .upscale {
+                    result = try await upscale(job)
+                } else {
+                    let (inputs, mask) = try await loadInputs(job)
+                    result = try await router.run(ProviderJob(
+                        id: job.id, kind: job.kind, request: job.payload.request, inputs: inputs, mask: mask, attempt: job.attempts)) { partial in
+                        hub.publish(.partial(jobID: jobID, partial))
+                    }
                 }
                 metrics.providerCall(provider: result.provider, model: job.model, outcome: "ok", seconds: (ContinuousClock.now - providerStart).seconds)
             } catch let error as ProviderError {
@@ -74,6 +82,37 @@ struct JobRunner: Sendable {
         } catch {
             await handleFailure(error, job: job, logger: logger, started: started)
         }
+    }
+
+    /// An edit's input images and mask, read from the asset store. A missing input cannot come back, so it
+    /// fails the job without retries.
+    @inline(never) private func loadInputs(_ job: JobRecord) async throws -> ([ProviderInputImage], ProviderInputImage?) {
+        let ids = job.payload.inputAssetIDs + (job.payload.maskAssetID.map { [$0] } ?? [])
+        guard !ids.isEmpty else { return ([], nil) }
+        let records = try await assets.assets(ids: ids)
+        var loaded: [String: ProviderInputImage] = [:]
+        for asset in records {
+            guard let data = try await blobs.get(key: asset.blobKey) else { continue }
+            loaded[asset.id] = ProviderInputImage(data: data, format: asset.format, width: asset.width, height: asset.height)
+        }
+        for id in ids where loaded[id] == nil {
+            throw EaselError(status: 400, type: "invalid_request_error", code: "input_missing", param: "image",
+                             message: "The input image \(id) of this job is no longer stored.")
+        }
+        return (job.payload.inputAssetIDs.compactMap { loaded[$0] }, job.payload.maskAssetID.flatMap { loaded[$0] })
+    }
+
+    /// A post-process job: enlarge the parent image (no provider, no model).
+    @inline(never) private func upscale(_ job: JobRecord) async throws -> ProviderResult {
+        guard let sourceID = job.payload.inputAssetIDs.first, let source = try await assets.asset(id: sourceID),
+              let data = try await blobs.get(key: source.blobKey) else {
+            throw EaselError(status: 400, type: "invalid_request_error", code: "input_missing", param: "id",
+                             message: "The image to upscale is no longer stored.")
+        }
+        let output = try await imaging.upscale(data, factor: job.payload.upscaleFactor ?? 2, format: source.format)
+        // An upscaled draft is still a draft.
+        return ProviderResult(images: [ProviderImage(data: output.data, format: output.format, size: output.size, raster: output.raster)],
+                              usage: .zero, provider: "easel-upscale", isDraft: source.isDraft)
     }
 
     /// Writes each image to the blob store and describes it as an asset (inserted with the completion).
