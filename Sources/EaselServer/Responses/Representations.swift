@@ -23,6 +23,8 @@ enum Representations {
             "asset_ids": .array((job.result?.assetIDs ?? []).map(JSONValue.string)),
             "group_id": .optional(job.groupID),
             "parent_asset_id": .optional(job.payload.parentAssetID),
+            "input_asset_ids": .array(job.payload.inputAssetIDs.map(JSONValue.string)),
+            "mask_asset_id": .optional(job.payload.maskAssetID),
             "links": .object([
                 "self": .string("/api/jobs/\(job.id)"),
                 "events": .string("/api/jobs/\(job.id)/events"),
