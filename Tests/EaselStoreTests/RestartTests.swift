@@ -45,10 +45,33 @@ struct RestartTests {
         try await database.close()
     }
 
+    @Test func aDatabaseFromBeforeSessionsUpgradesAndKeepsItsJobs() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.url.appendingPathComponent("old.sqlite").path
+        var database = try await SQLiteEaselDatabase.open(path: path, logger: TestSupport.logger)
+        _ = try await Migrator(migrations: [Migrator.all[0]]).migrate(database, now: 0, logger: TestSupport.logger)
+        let job = NewJob(id: IDGenerator(seed: 5).make(prefix: "job", millis: 1), userID: "u", kind: .generate,
+                         payload: JobPayload(request: TestSupport.generateRequest()), requestHash: "h")
+        _ = try await SQLJobStore(database: database, clock: ManualClock()).push(job)
+        try await database.close()
+
+        database = try await SQLiteEaselDatabase.open(path: path, logger: TestSupport.logger)
+        #expect(try await Migrator().migrate(database, now: 1, logger: TestSupport.logger) == ["CreateSessions"])
+        #expect(try await SQLJobStore(database: database, clock: ManualClock()).job(id: job.id)?.status == .queued)
+        let sessions = SQLSessionStore(database: database)
+        let session = EditSession(id: "ses_1", userID: "u", title: nil, model: "easel-draft", baseAssetID: nil, createdAt: 1, updatedAt: 1)
+        try await sessions.create(session)
+        let turn = SessionTurn(sessionID: "ses_1", turn: 1, jobID: job.id, prompt: "p", inputAssetID: nil, createdAt: 2)
+        #expect(try await sessions.addTurn(turn))
+        #expect(try await sessions.addTurn(turn) == false, "a turn's place is taken once")
+        #expect(try await sessions.turns(sessionID: "ses_1") == [turn])
+        try await database.close()
+    }
+
     @Test func pendingMigrationsBlockADryRun() async throws {
         let directory = try TemporaryDirectory()
         let database = try await SQLiteEaselDatabase.open(path: directory.url.appendingPathComponent("x.sqlite").path, logger: TestSupport.logger)
-        await #expect(throws: MigrationError.pending(["CreateCoreTables"])) {
+        await #expect(throws: MigrationError.pending(Migrator.all.map(\.name))) {
             try await Migrator().migrate(database, dryRun: true, now: 0, logger: TestSupport.logger)
         }
         try await database.close()
