@@ -38,7 +38,7 @@ let package = Package(
             providers: [.apt(["libvips-dev"])]
         ),
         .target(name: "CVips", dependencies: ["CVipsSys"]),
-        .target(name: "CEaselSystem"),
+        .target(name: "CEaselSystem", linkerSettings: [.linkedLibrary("crypt")]),
 
         .target(
             name: "EaselImaging",
@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "EaselServer",
             dependencies: [
-                "EaselCore", "EaselImaging", "EaselProviders", "EaselStore", "EaselMultipart",
+                "EaselCore", "EaselImaging", "EaselProviders", "EaselStore", "EaselMultipart", "CEaselSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

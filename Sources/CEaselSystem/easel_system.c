@@ -9,3 +9,44 @@ int easel_limit_malloc_arenas(int arenas) {
     return 0;
 #endif
 }
+
+#include <crypt.h>
+#include <stdlib.h>
+#include <string.h>
+
+int easel_bcrypt_hash(const char *password, int cost, char *out, size_t out_length) {
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    if (!crypt_gensalt_rn("$2b$", (unsigned long)cost, NULL, 0, salt, sizeof salt)) return -1;
+    struct crypt_data *data = calloc(1, sizeof(struct crypt_data));
+    if (!data) return -1;
+    const char *hash = crypt_r(password, salt, data);
+    int status = -1;
+    if (hash && hash[0] == '$' && strlen(hash) < out_length) {
+        strcpy(out, hash);
+        status = 0;
+    }
+    explicit_bzero(data, sizeof(struct crypt_data));
+    free(data);
+    return status;
+}
+
+int easel_bcrypt_verify(const char *password, const char *hash) {
+    if (strncmp(hash, "$2", 2) != 0) return -1;
+    struct crypt_data *data = calloc(1, sizeof(struct crypt_data));
+    if (!data) return -1;
+    const char *computed = crypt_r(password, hash, data);
+    int result = -1;
+    if (computed && computed[0] == '$') {
+        size_t n = strlen(hash);
+        if (strlen(computed) == n) {
+            unsigned char diff = 0;
+            for (size_t i = 0; i < n; i++) diff |= (unsigned char)(computed[i] ^ hash[i]);
+            result = diff == 0;
+        } else {
+            result = 0;
+        }
+    }
+    explicit_bzero(data, sizeof(struct crypt_data));
+    free(data);
+    return result;
+}

@@ -21,6 +21,8 @@ public struct AssetRecord: Sendable, Hashable {
     public var role: String
     public var prompt: String
     public var createdAt: Int64
+    /// Set when an admin hid the asset: it is gone from every route but the admin's.
+    public var hiddenAt: Int64? = nil
 
     public init(id: String, jobID: String?, userID: String, parentAssetID: String?, index: Int, blobKey: String,
                 thumbKey: String?, format: ImageFormat, width: Int, height: Int, bytes: Int, sha256: String,

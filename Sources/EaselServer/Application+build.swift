@@ -25,7 +25,7 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     router.add(middleware: RequestIDMiddleware(ids: runtime.ids, clock: runtime.clock))
     router.add(middleware: MetricsMiddleware(metrics: runtime.metrics))
     router.add(middleware: ErrorMiddleware())
-    if let key = runtime.config.adminKey { router.add(middleware: AdminKeyMiddleware(key: key)) }
+    router.add(middleware: AuthMiddleware(accounts: runtime.accounts))
     StudioController().addRoutes(to: router)
     OpsController(runtime: runtime).addRoutes(to: router)
     ImagesController(runtime: runtime).addRoutes(to: router)
@@ -34,5 +34,7 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     CompareController(runtime: runtime).addRoutes(to: router)
     EditsController(runtime: runtime).addRoutes(to: router)
     IterationController(runtime: runtime).addRoutes(to: router)
+    AccountsController(runtime: runtime).addRoutes(to: router)
+    AdminController(runtime: runtime).addRoutes(to: router)
     return router
 }

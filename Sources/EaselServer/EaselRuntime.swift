@@ -18,6 +18,8 @@ public final class EaselRuntime: Sendable {
     public let jobStore: any JobStore
     public let assetStore: any AssetStore
     public let sessionStore: any SessionStore
+    public let accountStore: any AccountStore
+    public let accounts: AccountService
     public let imaging: ImagingPool
     public let blobs: any BlobStore
     public let router: ProviderRouter
@@ -60,11 +62,43 @@ public final class EaselRuntime: Sendable {
             try? await database.close()
             throw error
         }
-        return EaselRuntime(config: config, logger: logger, clock: clock, database: database, blobs: blobs, router: router, clients: clients)
+        let policy: PolicyConfig
+        let secret: Data
+        do {
+            policy = try config.resolvedPolicy(routes: routes == nil ? (try config.resolvedProviders().routes) : [])
+            secret = try Self.sessionSecret(in: config.dataDirectory)
+        } catch {
+            for client in clients { try? await client.shutdown() }
+            try? await database.close()
+            throw error
+        }
+        return EaselRuntime(config: config, logger: logger, clock: clock, database: database, blobs: blobs, router: router, clients: clients,
+                            policy: policy, sessionSecret: secret)
+    }
+
+    /// The key that signs studio session cookies: random, made once per data directory, readable only by
+    /// its owner, so sessions survive restarts and every process of one deployment agrees on it.
+    static func sessionSecret(in directory: String) throws -> Data {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("session.key").path
+        if let data = FileManager.default.contents(atPath: path), data.count == 32 { return data }
+        var random = SystemRandomNumberGenerator()
+        let bytes = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigError.invalid("data", directory, "a writable directory (for session.key)")
+        }
+        if link(temporary, path) != 0 {
+            // Another process made it first: use theirs.
+            unlink(temporary)
+            if let data = FileManager.default.contents(atPath: path), data.count == 32 { return data }
+            throw ConfigError.invalid("data", directory, "a readable session.key")
+        }
+        unlink(temporary)
+        return bytes
     }
 
     init(config: EaselConfig, logger: Logger, clock: any EaselClock, database: any EaselDatabase, blobs: any BlobStore,
-         router: ProviderRouter, clients: [HTTPClient]) {
+         router: ProviderRouter, clients: [HTTPClient], policy: PolicyConfig = PolicyConfig(), sessionSecret: Data = Data(count: 32)) {
         self.httpClients = clients
         self.config = config
         self.logger = logger
@@ -74,10 +108,14 @@ public final class EaselRuntime: Sendable {
         self.jobStore = SQLJobStore(database: database, clock: clock)
         self.assetStore = SQLAssetStore(database: database)
         self.sessionStore = SQLSessionStore(database: database)
+        self.accountStore = SQLAccountStore(database: database)
         self.imaging = ImagingPool(threads: 1, maxInputPixels: config.maxInputPixels)
         self.blobs = blobs
         self.router = router
         self.thumbnails = ThumbnailService(assets: assetStore, blobs: blobs, logger: logger)
+        self.accounts = AccountService(store: accountStore, policy: policy, ids: ids, clock: clock,
+                                       logger: Logger(label: "easel.accounts", level: config.logLevel), cookieSecret: sessionSecret,
+                                       adminKey: config.adminKey)
         let host = ProcessInfo.processInfo.hostName
         self.workerID = "\(host):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
     }
@@ -88,7 +126,7 @@ public final class EaselRuntime: Sendable {
     }
 
     public var jobService: JobService {
-        JobService(jobs: jobStore, assets: assetStore, blobs: blobs, hub: hub, signal: signal, running: running,
+        JobService(jobs: jobStore, assets: assetStore, blobs: blobs, accounts: accounts, hub: hub, signal: signal, running: running,
                    ids: ids, clock: clock, metrics: metrics, config: config)
     }
 
@@ -105,7 +143,7 @@ public final class EaselRuntime: Sendable {
     /// `concurrency` overrides the configured number of jobs run at once.
     public func workerServices(concurrency: Int? = nil) -> [any Service] {
         let runner = JobRunner(
-            workerID: workerID, jobs: jobStore, assets: assetStore, blobs: blobs, imaging: imaging, router: router, hub: hub, signal: signal, running: running,
+            workerID: workerID, jobs: jobStore, assets: assetStore, blobs: blobs, imaging: imaging, accounts: accounts, router: router, hub: hub, signal: signal, running: running,
             thumbnails: thumbnails, ids: ids, clock: clock, metrics: metrics, retry: config.retry,
             logger: Logger(label: "easel.worker", level: config.logLevel))
         return [
@@ -115,7 +153,7 @@ public final class EaselRuntime: Sendable {
                 leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, pollIntervalMs: config.pollIntervalMs,
                 drainSeconds: config.drainSeconds, logger: Logger(label: "easel.worker", level: config.logLevel)),
             LeaseReaperService(jobs: jobStore, signal: signal, intervalMs: config.reaperIntervalMs,
-                               logger: Logger(label: "easel.reaper", level: config.logLevel)),
+                               logger: Logger(label: "easel.reaper", level: config.logLevel), reconcile: { [self] in await self.reconcile() }),
         ]
     }
 }
@@ -142,6 +180,25 @@ extension EaselRuntime {
         } catch {
             try? await database.close()
             throw error
+        }
+    }
+}
+
+extension EaselRuntime {
+    /// Settles or refunds reservations left open a minute after they were made: their job ended (or was
+    /// never stored) while the process that should have settled it stopped.
+    func reconcile() async {
+        do {
+            let open = try await accountStore.openReservations(before: clock.nowMillis() - 60_000, limit: 200)
+            for (jobID, _) in open {
+                guard let job = try await jobStore.job(id: jobID) else {
+                    await accounts.refund(jobID: jobID)
+                    continue
+                }
+                if job.status.isTerminal { await accounts.finish(job) }
+            }
+        } catch {
+            logger.error("reconciling reservations failed", metadata: ["error": "\(error)"])
         }
     }
 }

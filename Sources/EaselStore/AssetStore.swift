@@ -13,6 +13,9 @@ public protocol AssetStore: Sendable {
     func ancestors(of id: String, depth: Int) async throws -> [AssetRecord]
     /// Every asset derived from `id`, directly or not (at most `depth` generations, `limit` assets), oldest first.
     func descendants(of id: String, depth: Int, limit: Int) async throws -> [AssetRecord]
+    func hide(assetID: String, at: Int64) async throws -> Bool
+    /// Removes the asset's row; returns the blob keys no other asset uses any more (for the caller to delete).
+    func delete(assetID: String) async throws -> [String]
 }
 
 public struct SQLAssetStore: AssetStore {
@@ -48,19 +51,19 @@ public struct SQLAssetStore: AssetStore {
     }
 
     public func asset(id: String) async throws -> AssetRecord? {
-        try await database.reader.rows("SELECT \(unsafeRaw: Self.columns) FROM assets WHERE id = \(bind: id)", Self.decode).first
+        try await database.reader.rows("SELECT \(unsafeRaw: Self.selectColumns) FROM assets WHERE id = \(bind: id)", Self.decode).first
     }
 
     public func assets(ids: [String]) async throws -> [AssetRecord] {
         guard !ids.isEmpty else { return [] }
         let rows = try await database.reader.rows(
-            "SELECT \(unsafeRaw: Self.columns) FROM assets WHERE id IN (\(binds: ids))", Self.decode)
+            "SELECT \(unsafeRaw: Self.selectColumns) FROM assets WHERE id IN (\(binds: ids))", Self.decode)
         let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return ids.compactMap { byID[$0] }
     }
 
     public func assets(userID: String?, before: String?, limit: Int) async throws -> Page<AssetRecord> {
-        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.columns) FROM assets WHERE role = 'generated'"
+        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.selectColumns) FROM assets WHERE role = 'generated' AND hidden_at IS NULL"
         if let userID { query += " AND user_id = \(bind: userID)" }
         if let before { query += " AND id < \(bind: before)" }
         query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
@@ -102,11 +105,33 @@ public struct SQLAssetStore: AssetStore {
         return try await database.reader.rows(query, Self.decode)
     }
 
-    static let qualifiedColumns = columns.split(separator: ",").map { "assets.\($0.trimmingCharacters(in: .whitespaces))" }
+    static let selectColumns = columns + ", hidden_at"
+
+    public func hide(assetID: String, at: Int64) async throws -> Bool {
+        try await database.write { db in
+            !(try await db.raw("UPDATE assets SET hidden_at = \(bind: at) WHERE id = \(bind: assetID) RETURNING id").all()).isEmpty
+        }
+    }
+
+    public func delete(assetID: String) async throws -> [String] {
+        try await database.write { db in
+            guard let row = try await db.raw("DELETE FROM assets WHERE id = \(bind: assetID) RETURNING blob_key, thumb_key").all().first else {
+                return []
+            }
+            var orphaned: [String] = []
+            for key in [try row.string("blob_key"), try row.optionalString("thumb_key")].compactMap({ $0 }) {
+                let users = try await db.raw("SELECT 1 FROM assets WHERE blob_key = \(bind: key) OR thumb_key = \(bind: key) LIMIT 1").all()
+                if users.isEmpty { orphaned.append(key) }
+            }
+            return orphaned
+        }
+    }
+
+    static let qualifiedColumns = selectColumns.split(separator: ",").map { "assets.\($0.trimmingCharacters(in: .whitespaces))" }
         .joined(separator: ", ")
 
     static func decode(_ row: any SQLRow) throws -> AssetRecord {
-        AssetRecord(
+        var record = AssetRecord(
             id: try row.string("id"),
             jobID: try row.optionalString("job_id"),
             userID: try row.string("user_id"),
@@ -125,5 +150,7 @@ public struct SQLAssetStore: AssetStore {
             role: try row.string("role"),
             prompt: try row.string("prompt"),
             createdAt: try row.int64("created_at"))
+        record.hiddenAt = try row.optionalInt64("hidden_at")
+        return record
     }
 }

@@ -11,6 +11,8 @@ public protocol BlobStore: Sendable {
     func put(_ data: Data, fileExtension: String) async throws -> BlobRef
     func get(key: String) async throws -> Data?
     func exists(key: String) async throws -> Bool
+    /// Removes a file (a no-op when it is absent).
+    func delete(key: String) async throws
     /// A local path for zero-copy serving, when the store has one.
     func localPath(key: String) -> String?
 }
@@ -105,6 +107,11 @@ public final class FileBlobStore: BlobStore {
 
     public func localPath(key: String) -> String? {
         BlobKey.isValid(key) ? path(for: key) : nil
+    }
+
+    public func delete(key: String) async throws {
+        guard BlobKey.isValid(key) else { return }
+        if unlink(path(for: key)) != 0 && errno != ENOENT { throw BlobError.io("unlink", errno) }
     }
 }
 

@@ -36,8 +36,17 @@ struct Serve: AsyncParsableCommand {
         logger.info("Easel is listening", metadata: [
             "url": "http://\(display):\(config.port)/", "data": "\(config.dataDirectory)",
             "models": "\(runtime.router.models.map(\.id).joined(separator: ","))",
-            "auth": "\(config.adminKey == nil ? "none (loopback only)" : "admin key")",
         ])
+        if try await runtime.accountStore.users(limit: 1).isEmpty && config.adminKey == nil {
+            // First run: nobody can use the API yet. Say once how to fix that.
+            print("""
+
+                  No users yet. Create the first admin (prints an API key, shown once):
+                    easel keys create --user admin --role admin --data \(config.dataDirectory)
+                  Then open http://\(display):\(config.port)/ and paste the key, or continue as a guest.
+
+                  """)
+        }
         try await app.runService()
         try await runtime.close()
     }

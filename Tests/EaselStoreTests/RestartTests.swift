@@ -56,7 +56,7 @@ struct RestartTests {
         try await database.close()
 
         database = try await SQLiteEaselDatabase.open(path: path, logger: TestSupport.logger)
-        #expect(try await Migrator().migrate(database, now: 1, logger: TestSupport.logger) == ["CreateSessions"])
+        #expect(try await Migrator().migrate(database, now: 1, logger: TestSupport.logger) == ["CreateSessions", "CreateAccounts"])
         #expect(try await SQLJobStore(database: database, clock: ManualClock()).job(id: job.id)?.status == .queued)
         let sessions = SQLSessionStore(database: database)
         let session = EditSession(id: "ses_1", userID: "u", title: nil, model: "easel-draft", baseAssetID: nil, createdAt: 1, updatedAt: 1)

@@ -4,6 +4,7 @@ import EaselServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HTTPTypes
 import NIOCore
 
 /// Runs a test against the real application (routes, middleware, workers) on a fresh data directory.
@@ -17,7 +18,10 @@ public enum AppHarness {
         let runtime = try await TestSupport.runtime(data: data, workers: workers, routes: routes, configure: configure)
         let app = buildApplication(runtime: runtime, withWorkers: workers > 0)
         do {
-            try await app.test(testing) { client in try await body(client, runtime) }
+            // Tests act as an admin on the unlimited plan unless they make users of their own.
+            let tester = try await runtime.accounts.createUser(name: "tester", role: .admin, plan: "unlimited", password: nil)
+            let key = try await runtime.accounts.createKey(userID: tester.id, name: "tests").key
+            try await app.test(testing) { client in try await body(AuthorizedClient(base: client, key: key), runtime) }
         } catch {
             try? await runtime.close()
             throw error
@@ -25,6 +29,29 @@ public enum AppHarness {
         try await runtime.close()
         _ = data
     }
+}
+
+/// A test client that sends `Authorization: Bearer <key>` unless the request sets its own (or `none`).
+public struct AuthorizedClient: TestClientProtocol {
+    public let base: any TestClientProtocol
+    public let key: String
+
+    public init(base: any TestClientProtocol, key: String) {
+        self.base = base
+        self.key = key
+    }
+
+    public func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var fields = headers
+        if fields[.authorization] == nil { fields[.authorization] = "Bearer \(key)" }
+        if fields[.authorization] == "none" { fields[.authorization] = nil }
+        return try await base.executeRequest(uri: uri, method: method, headers: fields, body: body)
+    }
+
+    public var port: Int? { base.port }
+
+    /// The same server as another key's holder.
+    public func with(key: String) -> AuthorizedClient { AuthorizedClient(base: base, key: key) }
 }
 
 extension TestResponse {

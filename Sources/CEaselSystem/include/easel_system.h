@@ -5,4 +5,14 @@
 /// Caps glibc's malloc arenas (mallopt M_ARENA_MAX). Returns 1 on success.
 int easel_limit_malloc_arenas(int arenas);
 
+
+#include <stddef.h>
+
+/// bcrypt ($2b$) through libxcrypt: writes the hash of `password` at `cost` into `out` (at least 64
+/// bytes). Returns 0 on success.
+int easel_bcrypt_hash(const char *password, int cost, char *out, size_t out_length);
+
+/// 1 when `password` matches the bcrypt `hash`, 0 when not, -1 on a malformed hash. Compares in constant time.
+int easel_bcrypt_verify(const char *password, const char *hash);
+
 #endif

@@ -40,6 +40,8 @@ public struct EaselConfig: Sendable {
     public var configFile: String?
     /// Providers and routes given directly (tests); when nil they come from `configFile` and the environment.
     public var providers: ProvidersConfig?
+    /// Plans, prices and the prompt filter; read from the config file unless set directly (tests).
+    public var policy: PolicyConfig?
 
     public init() {}
 
@@ -91,9 +93,6 @@ public struct EaselConfig: Sendable {
         guard leaseMs >= 1000, heartbeatMs < leaseMs else {
             throw ConfigError.invalid("lease", String(leaseMs), "at least 1000 ms and longer than the heartbeat")
         }
-        if adminKey == nil && !Self.isLoopback(host) {
-            throw ConfigError.unsafeBind(host)
-        }
     }
 
     /// The providers to run: given directly, or read from the config file, plus what OPENAI_API_KEY sets up.
@@ -102,6 +101,15 @@ public struct EaselConfig: Sendable {
         var loaded = try configFile.map { try ProvidersConfig.load(path: $0, environment: environment) } ?? ProvidersConfig()
         loaded.addEnvironmentDefaults(environment)
         return loaded
+    }
+
+    public func resolvedPolicy(routes: [ProvidersConfig.Route]) throws -> PolicyConfig {
+        if let policy { return policy }
+        guard let configFile else { return try PolicyConfig.parse("", routes: routes) }
+        guard let text = try? String(contentsOfFile: configFile, encoding: .utf8) else {
+            throw ConfigError.invalid("config", configFile, "a readable YAML or JSON file")
+        }
+        return try PolicyConfig.parse(text, routes: routes)
     }
 
     static func isLoopback(_ host: String) -> Bool {

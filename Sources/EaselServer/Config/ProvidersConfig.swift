@@ -48,6 +48,8 @@ public struct ProvidersConfig: Sendable {
     public struct Route: Sendable {
         public var model: ModelCapabilities
         public var providers: [String]
+        /// The built-in model whose rules (and prices, unless the config sets some) the route starts from.
+        public var base: String? = nil
     }
 
     public var providers: [String: Provider] = [:]
@@ -215,8 +217,9 @@ public struct ProvidersConfig: Sendable {
             }
             let providers = try list.enumerated().map { index, item in try string(item, "\(path).providers[\(index)]") ?? "" }
             let overrides = map["capabilities"] as? [String: Any] ?? [:]
-            return Route(model: try capabilities(model: model, base: try string(map["base"], "\(path).base"), overrides: overrides, path: path),
-                         providers: providers)
+            let base = try string(map["base"], "\(path).base")
+            return Route(model: try capabilities(model: model, base: base, overrides: overrides, path: path),
+                         providers: providers, base: base)
         }
 
         /// A route's rules: the built-in model of that name (or `base`), with overrides.

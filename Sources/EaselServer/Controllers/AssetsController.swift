@@ -7,7 +7,6 @@ import Hummingbird
 /// a year-long cache lifetime.
 struct AssetsController {
     let runtime: EaselRuntime
-    let user = ImagesController.localUser
 
     func addRoutes(to router: Router<EaselRequestContext>) {
         router.get("/api/assets", use: list)
@@ -17,6 +16,8 @@ struct AssetsController {
     }
 
     @Sendable func list(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let query = request.uri.queryParameters
         let limit = try JobsController.limit(query["limit"].map(String.init))
         let before = try JobsController.cursor(query["before"].map(String.init), prefix: "img")
@@ -25,16 +26,19 @@ struct AssetsController {
     }
 
     @Sendable func show(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
-        Representations.asset(try await asset(context))
+        _ = try context.requireIdentity()
+        return Representations.asset(try await asset(context))
     }
 
     @Sendable func file(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        _ = try context.requireIdentity()
         let asset = try await asset(context)
         return try await serve(key: asset.blobKey, mime: asset.format.mimeType, asset: asset, request: request,
                                filename: "\(asset.id).\(asset.format.fileExtension)")
     }
 
     @Sendable func thumbnail(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        _ = try context.requireIdentity()
         let asset = try await asset(context)
         let key = try await runtime.thumbnails.thumbnailKey(for: asset)
         return try await serve(key: key, mime: "image/webp", asset: asset, request: request, filename: "\(asset.id)-thumb.webp")
@@ -60,7 +64,10 @@ struct AssetsController {
 
     private func asset(_ context: EaselRequestContext) async throws -> AssetRecord {
         let id = try context.parameters.require("id")
-        guard EaselID.isValid(id, prefix: "img"), let asset = try await runtime.assetStore.asset(id: id), asset.userID == user else {
+        let user = try context.requireIdentity().userID
+        // Hidden assets are gone from every route but the admin's moderation routes.
+        guard EaselID.isValid(id, prefix: "img"), let asset = try await runtime.assetStore.asset(id: id), asset.userID == user,
+              asset.hiddenAt == nil else {
             throw EaselError(status: 404, type: "invalid_request_error", code: "not_found", param: "id",
                              message: "No asset with id '\(id)' exists.")
         }

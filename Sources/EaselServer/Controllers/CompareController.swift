@@ -5,7 +5,6 @@ import Hummingbird
 /// Runs one brief on several models at once, as a job group, so results can be judged side by side.
 struct CompareController {
     let runtime: EaselRuntime
-    let user = ImagesController.localUser
 
     func addRoutes(to router: Router<EaselRequestContext>) {
         router.post("/api/compare", use: compare)
@@ -15,6 +14,8 @@ struct CompareController {
     /// `{"prompt": …, "models": ["gpt-image-2", "easel-draft"], …generation fields}` → 202 with the group
     /// and one job per model. Every model is checked before anything is queued.
     @Sendable func compare(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let body = try await request.jsonBody(limit: runtime.config.maxJSONBodyBytes)
         guard case .object(var fields) = body else {
             throw EaselError.invalidRequest("The request body must be a JSON object.", param: nil, code: "invalid_json")
@@ -55,12 +56,14 @@ struct CompareController {
             raw["model"] = .string(parsed.model)
             raw["group"] = .string(groupID)
             jobs.append(try await runtime.jobService.enqueue(.init(
-                payload: JobPayload(request: parsed), userID: user, rawRequest: .object(raw), groupID: groupID)).job)
+                payload: JobPayload(request: parsed), userID: user, rawRequest: .object(raw), groupID: groupID, identity: identity)).job)
         }
         return .json(Self.representation(groupID, jobs), status: .accepted, headers: [.location: "/api/groups/\(groupID)"])
     }
 
     @Sendable func group(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let id = try context.parameters.require("id")
         guard EaselID.isValid(id, prefix: "grp") else { throw EaselError.notFound("job group", id: id, param: "id") }
         let page = try await runtime.jobService.list(userID: user, status: nil, groupID: id, before: nil, limit: 100)

@@ -8,28 +8,32 @@ import Hummingbird
 /// stored as assets, and the edit runs as a job like any other.
 struct EditsController {
     let runtime: EaselRuntime
-    let user = ImagesController.localUser
 
     func addRoutes(to router: Router<EaselRequestContext>) {
         router.post("/v1/images/edits", use: edit)
     }
 
     @inline(never) @Sendable func edit(_ request: Request, context: EaselRequestContext) async throws -> Response {
-        let inputs = try await readInputs(request)
+        let identity = try context.requireIdentity()
+        let user = identity.userID
+        let inputs = try await readInputs(request, user: user)
         let edits = EditSubmissions(runtime: runtime)
         let (payload, raw) = try await edits.payload(inputs, userID: user, seed: UInt64.random(in: 0...(1 << 53)))
         let submission = JobService.Submission(
-            kind: .edit, payload: payload, userID: user, rawRequest: raw, idempotencyKey: request.headers[.idempotencyKey])
+            kind: .edit, payload: payload, userID: user, rawRequest: raw, idempotencyKey: request.headers[.idempotencyKey],
+            identity: identity)
         let door = ImagesController(runtime: runtime)
         var headers: HTTPFields = [:]
         if runtime.router.capabilities(for: payload.request.model)?.isDraft == true { headers[.xEaselDraft] = "true" }
         if payload.request.stream {
             let (outcome, watch) = try await runtime.jobService.submit(submission)
             headers[.xEaselJobID] = outcome.job.id
+            headers.append(contentsOf: try await door.rateHeaders(identity))
             return door.stream(watch, request: outcome.job.payload.request, headers: headers, kind: "image_edit")
         }
         let (outcome, result) = try await runtime.jobService.submitAndWait(submission, timeoutSeconds: runtime.config.syncTimeoutSeconds)
         headers[.xEaselJobID] = outcome.job.id
+        headers.append(contentsOf: try await door.rateHeaders(identity))
         guard let (finished, outputs) = result else {
             throw EaselError(status: 504, type: "server_error", code: "timeout", param: nil,
                              message: "The edit is not ready after \(runtime.config.syncTimeoutSeconds) s. It is still job \(outcome.job.id): "
@@ -38,7 +42,7 @@ struct EditsController {
         return try await door.respond(finished, outputs: outputs, request: request, headers: headers)
     }
 
-    func readInputs(_ request: Request) async throws -> EditInputs {
+    func readInputs(_ request: Request, user: String) async throws -> EditInputs {
         let contentType = request.headers[.contentType] ?? ""
         let rules = EditSubmissions(runtime: runtime).rules
         if contentType.lowercased().hasPrefix("multipart/") {

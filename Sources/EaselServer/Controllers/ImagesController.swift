@@ -7,8 +7,6 @@ import Hummingbird
 /// waiter; nothing is rendered inline, so the sync door, the async API and the studio share one queue.
 struct ImagesController {
     let runtime: EaselRuntime
-    /// Until accounts exist, everything belongs to one local user.
-    static let localUser = "local"
 
     func addRoutes(to router: Router<EaselRequestContext>) {
         router.post("/v1/images/generations", use: generate)
@@ -22,22 +20,26 @@ struct ImagesController {
 
     // Not inlined: a waiting request keeps its caller's async frame alive, so frames stay small.
     @inline(never) @Sendable func generate(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let body = try await request.jsonBody(limit: runtime.config.maxJSONBodyBytes)
         let imageRequest = try runtime.parser.parse(body, seed: UInt64.random(in: 0...(1 << 53)))
         let submission = JobService.Submission(
-            payload: JobPayload(request: imageRequest), userID: Self.localUser, rawRequest: body,
-            idempotencyKey: request.headers[.idempotencyKey])
+            payload: JobPayload(request: imageRequest), userID: user, rawRequest: body,
+            idempotencyKey: request.headers[.idempotencyKey], identity: identity)
         var headers: HTTPFields = [:]
         if runtime.router.capabilities(for: imageRequest.model)?.isDraft == true { headers[.xEaselDraft] = "true" }
 
         if imageRequest.stream {
             let (outcome, watch) = try await runtime.jobService.submit(submission)
             headers[.xEaselJobID] = outcome.job.id
+            headers.append(contentsOf: try await rateHeaders(identity))
             return stream(watch, request: outcome.job.payload.request, headers: headers, kind: "image_generation")
         }
         let (outcome, result) = try await runtime.jobService.submitAndWait(submission, timeoutSeconds: runtime.config.syncTimeoutSeconds)
         let job = outcome.job
         headers[.xEaselJobID] = job.id
+        headers.append(contentsOf: try await rateHeaders(identity))
         guard let (finished, outputs) = result else {
             throw EaselError(
                 status: 504, type: "server_error", code: "timeout", param: nil,
@@ -66,6 +68,7 @@ struct ImagesController {
             if let user = params.user { body["safety_identifier"] = .string(user) }
             let urls = params.responseFormat == "url" ? outputs.map { "\(base)/files/\($0.asset.id)" } : nil
             var fields = headers
+            fields[.xEaselCostUSD] = Money.usd(runtime.accounts.cost(of: job))
             fields[.contentType] = "application/json"
             return Response(status: .ok, headers: fields, body: .init(byteBuffer: Base64JSON.imagesResponse(
                 body, images: outputs.map { $0.data ?? Data() }, urls: urls)))
@@ -135,10 +138,12 @@ struct ImagesController {
     }
 
     @Sendable func models(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
-        .object(["object": "list", "data": .array(runtime.router.models.map(Self.model))])
+        _ = try context.requireIdentity()
+        return .object(["object": "list", "data": .array(runtime.router.models.map(Self.model))])
     }
 
     @Sendable func model(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
+        _ = try context.requireIdentity()
         let id = try context.parameters.require("model")
         guard let caps = runtime.router.capabilities(for: id) else {
             throw EaselError(status: 404, type: "invalid_request_error", code: "model_not_found", param: "model",
@@ -181,6 +186,13 @@ struct ImagesController {
             if let maxPixels = flexible.maxPixels { object["max_pixels"] = .int(maxPixels) }
             return .object(object)
         }
+    }
+
+    /// What the caller has left today (for plans with a daily limit).
+    func rateHeaders(_ identity: Identity) async throws -> HTTPFields {
+        guard identity.plan.imagesPerDay != nil else { return [:] }
+        let used = try await runtime.accountStore.imagesUsed(userID: identity.userID, day: UTCDay.string(millis: runtime.clock.nowMillis()))
+        return runtime.accounts.rateHeaders(identity: identity, imagesToday: used)
     }
 
     func baseURL(for request: Request) -> String {

@@ -6,7 +6,6 @@ import Hummingbird
 /// and multi-turn editing sessions.
 struct IterationController {
     let runtime: EaselRuntime
-    let user = ImagesController.localUser
 
     func addRoutes(to router: Router<EaselRequestContext>) {
         router.post("/api/assets/{id}/edits", use: edit)
@@ -19,8 +18,8 @@ struct IterationController {
         router.post("/api/sessions/{id}/turns", use: addTurn)
     }
 
-    var iteration: IterationService { IterationService(runtime: runtime, userID: user) }
-    var sessions: SessionService { SessionService(runtime: runtime, userID: user) }
+    func iteration(_ identity: Identity) -> IterationService { IterationService(runtime: runtime, identity: identity) }
+    func sessions(_ identity: Identity) -> SessionService { SessionService(runtime: runtime, identity: identity) }
 
     func body(_ request: Request, allowEmpty: Bool = true) async throws -> [String: JSONValue] {
         if allowEmpty, request.headers[.contentLength] == "0" || (request.headers[.contentType] == nil && request.headers[.contentLength] == nil) {
@@ -43,23 +42,29 @@ struct IterationController {
     }
 
     @Sendable func edit(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
         let id = try context.parameters.require("id")
-        return accepted(try await iteration.edit(assetID: id, body: try await body(request, allowEmpty: false), isLocalURL: isLocalURL(request)))
+        return accepted(try await iteration(identity).edit(assetID: id, body: try await body(request, allowEmpty: false), isLocalURL: isLocalURL(request)))
     }
 
     @Sendable func variations(_ request: Request, context: EaselRequestContext) async throws -> Response {
-        accepted(try await iteration.variations(assetID: try context.parameters.require("id"), body: try await body(request)))
+        let identity = try context.requireIdentity()
+        return accepted(try await iteration(identity).variations(assetID: try context.parameters.require("id"), body: try await body(request)))
     }
 
     @Sendable func promote(_ request: Request, context: EaselRequestContext) async throws -> Response {
-        accepted(try await iteration.promote(assetID: try context.parameters.require("id"), body: try await body(request)))
+        let identity = try context.requireIdentity()
+        return accepted(try await iteration(identity).promote(assetID: try context.parameters.require("id"), body: try await body(request)))
     }
 
     @Sendable func upscale(_ request: Request, context: EaselRequestContext) async throws -> Response {
-        accepted(try await iteration.upscale(assetID: try context.parameters.require("id"), body: try await body(request)))
+        let identity = try context.requireIdentity()
+        return accepted(try await iteration(identity).upscale(assetID: try context.parameters.require("id"), body: try await body(request)))
     }
 
     @Sendable func lineage(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let lineage = try await runtime.assetService.lineage(of: try context.parameters.require("id"), userID: user)
         // The tree nests children under their parents, starting at the root.
         var childrenOf: [String: [AssetRecord]] = [:]
@@ -80,20 +85,23 @@ struct IterationController {
     }
 
     @Sendable func createSession(_ request: Request, context: EaselRequestContext) async throws -> Response {
-        let session = try await sessions.create(body: try await body(request))
+        let identity = try context.requireIdentity()
+        let session = try await sessions(identity).create(body: try await body(request))
         return .json(Self.session(session, turns: [], latest: session.baseAssetID), status: .created,
                      headers: [.location: "/api/sessions/\(session.id)"])
     }
 
     @Sendable func showSession(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
-        let service = sessions
+        let identity = try context.requireIdentity()
+        let service = sessions(identity)
         let session = try await service.session(id: try context.parameters.require("id"))
         let turns = try await service.turns(of: session)
         return Self.session(session, turns: turns, latest: service.latestAssetID(session, turns: turns))
     }
 
     @Sendable func addTurn(_ request: Request, context: EaselRequestContext) async throws -> Response {
-        let (turn, job) = try await sessions.addTurn(sessionID: try context.parameters.require("id"), body: try await body(request, allowEmpty: false),
+        let identity = try context.requireIdentity()
+        let (turn, job) = try await sessions(identity).addTurn(sessionID: try context.parameters.require("id"), body: try await body(request, allowEmpty: false),
                                                      isLocalURL: isLocalURL(request))
         var object = Self.turn(.init(turn: turn, job: job)).objectValue ?? [:]
         object["session_id"] = .string(turn.sessionID)

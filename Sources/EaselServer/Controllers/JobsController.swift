@@ -5,7 +5,6 @@ import Hummingbird
 /// Easel's job API: submit without waiting, look up, list, cancel, and follow a job's events.
 struct JobsController {
     let runtime: EaselRuntime
-    let user = ImagesController.localUser
 
     func addRoutes(to router: Router<EaselRequestContext>) {
         router.post("/api/jobs", use: create)
@@ -18,8 +17,10 @@ struct JobsController {
     /// Same body as `/v1/images/generations`, plus `priority` (-10…10). Partial images, when asked for,
     /// are delivered on the job's event stream.
     @Sendable func create(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let body = try await request.jsonBody(limit: runtime.config.maxJSONBodyBytes)
-        if let aspects = body.objectValue?["aspects"], aspects != .null { return try await createAspectSet(body, aspects: aspects) }
+        if let aspects = body.objectValue?["aspects"], aspects != .null { return try await createAspectSet(body, aspects: aspects, identity: identity) }
         var imageRequest = try runtime.parser.parse(body, seed: UInt64.random(in: 0...(1 << 53)))
         imageRequest.stream = imageRequest.partialImages > 0
         let priority = try FieldReader(fields: body.objectValue ?? [:]).integer("priority") ?? 0
@@ -28,7 +29,7 @@ struct JobsController {
         }
         let outcome = try await runtime.jobService.enqueue(.init(
             payload: JobPayload(request: imageRequest), userID: user, rawRequest: body,
-            idempotencyKey: request.headers[.idempotencyKey], priority: priority))
+            idempotencyKey: request.headers[.idempotencyKey], priority: priority, identity: identity))
         let job = outcome.job
         let position = try await runtime.jobService.queuePosition(of: job)
         let created: Bool
@@ -39,7 +40,8 @@ struct JobsController {
 
     /// `aspects: ["1:1", "16:9", …]`: one job group, one job per aspect, each at the valid size of the
     /// model closest to that aspect (about as many pixels as `size`, or 1024² when `size` is auto).
-    func createAspectSet(_ body: JSONValue, aspects: JSONValue) async throws -> Response {
+    func createAspectSet(_ body: JSONValue, aspects: JSONValue, identity: Identity) async throws -> Response {
+        let user = identity.userID
         guard case .object(var fields) = body else {
             throw EaselError.invalidRequest("The request body must be a JSON object.", param: nil, code: "invalid_json")
         }
@@ -80,7 +82,8 @@ struct JobsController {
             raw["aspect"] = .string(aspect)
             raw["group"] = .string(groupID)
             jobs.append(try await runtime.jobService.enqueue(.init(
-                payload: JobPayload(request: parsed), userID: user, rawRequest: .object(raw), priority: priority, groupID: groupID)).job)
+                payload: JobPayload(request: parsed), userID: user, rawRequest: .object(raw), priority: priority, groupID: groupID,
+                identity: identity)).job)
         }
         var group = CompareController.representation(groupID, jobs).objectValue ?? [:]
         group["aspects"] = .array(requests.map { .object(["aspect": .string($0.0), "size": .string($0.1.resolvedSize.description)]) })
@@ -88,6 +91,8 @@ struct JobsController {
     }
 
     @Sendable func list(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let query = request.uri.queryParameters
         let limit = try Self.limit(query["limit"].map(String.init))
         var status: JobStatus?
@@ -105,6 +110,8 @@ struct JobsController {
     }
 
     @Sendable func show(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let job = try await runtime.jobService.job(id: try Self.id(context), userID: user)
         let position = try await runtime.jobService.queuePosition(of: job)
         let attempts = try await runtime.jobService.attempts(of: job)
@@ -112,6 +119,8 @@ struct JobsController {
     }
 
     @Sendable func cancel(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let id = try Self.id(context)
         let before = try await runtime.jobService.job(id: id, userID: user)
         if before.status.isTerminal {
@@ -123,6 +132,8 @@ struct JobsController {
     /// SSE: the current state first (so a late client is never left guessing), then `queued`, `running`,
     /// `partial`, `retrying`, and one of `succeeded` / `failed` / `cancelled`, after which the stream ends.
     @Sendable func events(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        let user = identity.userID
         let id = try Self.id(context)
         _ = try await runtime.jobService.job(id: id, userID: user)
         let watch = runtime.jobService.watch(jobID: id)

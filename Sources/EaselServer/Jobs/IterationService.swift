@@ -6,7 +6,8 @@ import Foundation
 /// it, and multi-turn editing sessions. Every new job links back to the asset it came from.
 struct IterationService: Sendable {
     let runtime: EaselRuntime
-    let userID: String
+    let identity: Identity
+    var userID: String { identity.userID }
 
     var assets: AssetService { runtime.assetService }
     var edits: EditSubmissions { EditSubmissions(runtime: runtime) }
@@ -41,7 +42,7 @@ struct IterationService: Sendable {
         var (payload, raw) = try await edits.payload(inputs, userID: userID, seed: Self.newSeed())
         payload.request.stream = payload.request.partialImages > 0
         payload.parentAssetID = asset.id
-        return try await runtime.jobService.enqueue(.init(kind: .edit, payload: payload, userID: userID, rawRequest: raw, groupID: groupID)).job
+        return try await runtime.jobService.enqueue(.init(kind: .edit, payload: payload, userID: userID, rawRequest: raw, groupID: groupID, identity: identity)).job
     }
 
     /// The job that made an asset (an upload has none, so it has no brief to re-run).
@@ -81,7 +82,7 @@ struct IterationService: Sendable {
         var raw = fields
         raw["_from"] = .string(asset.id)
         raw["_seed"] = .number(Double(seed))
-        return try await runtime.jobService.enqueue(.init(kind: job.kind, payload: payload, userID: userID, rawRequest: .object(raw))).job
+        return try await runtime.jobService.enqueue(.init(kind: job.kind, payload: payload, userID: userID, rawRequest: .object(raw), identity: identity)).job
     }
 
     /// `POST /api/assets/{id}/variations {n}`: the same brief and parameters with a new seed.
@@ -123,6 +124,6 @@ struct IterationService: Sendable {
         let payload = JobPayload(request: request, inputAssetIDs: [asset.id], parentAssetID: asset.id, upscaleFactor: factor)
         let raw: JSONValue = .object(["upscale": .string(asset.id), "factor": .int(factor)])
         return try await runtime.jobService.enqueue(.init(kind: .upscale, payload: payload, userID: userID, rawRequest: raw,
-                                                         idempotencyKey: nil)).job
+                                                         idempotencyKey: nil, identity: identity)).job
     }
 }

@@ -13,6 +13,7 @@ struct JobRunner: Sendable {
     let assets: any AssetStore
     let blobs: any BlobStore
     let imaging: ImagingPool
+    let accounts: AccountService
     let router: ProviderRouter
     let hub: JobEventHub
     let signal: WorkSignal
@@ -72,6 +73,7 @@ struct JobRunner: Sendable {
             done.finishedAt = finishedAt
             done.updatedAt = finishedAt
             done.leaseUntil = nil
+            await accounts.finish(done)
             hub.publish(.succeeded(done, outputs))
             metrics.jobFinished(model: job.model, outcome: "succeeded", seconds: (ContinuousClock.now - started).seconds)
             // Thumbnails now only where the pixels are already decoded (drafts); others are made on first
@@ -197,6 +199,7 @@ struct JobRunner: Sendable {
                 failed.lastError = failure
                 failed.finishedAt = clock.nowMillis()
                 failed.updatedAt = failed.finishedAt ?? failed.updatedAt
+                await accounts.finish(failed)
                 hub.publish(.failed(failed))
                 metrics.jobFinished(model: job.model, outcome: "failed", seconds: (ContinuousClock.now - started).seconds)
                 logger.notice("job failed", metadata: ["error": "\(failure.message)"])

@@ -11,6 +11,7 @@ public struct JobService: Sendable {
     let jobs: any JobStore
     let assets: any AssetStore
     let blobs: any BlobStore
+    let accounts: AccountService
     let hub: JobEventHub
     let signal: WorkSignal
     let running: RunningJobs
@@ -29,9 +30,13 @@ public struct JobService: Sendable {
         public var idempotencyKey: String?
         public var priority: Int
         public var groupID: String?
+        /// Who asks: their plan is checked and the job's cost reserved before it is queued. Nil only for the
+        /// operator's own CLI.
+        public var identity: Identity?
 
         public init(kind: JobKind = .generate, payload: JobPayload, userID: String, rawRequest: JSONValue,
-                    idempotencyKey: String? = nil, priority: Int = 0, groupID: String? = nil) {
+                    idempotencyKey: String? = nil, priority: Int = 0, groupID: String? = nil, identity: Identity? = nil) {
+            self.identity = identity
             self.kind = kind
             self.payload = payload
             self.userID = userID
@@ -115,7 +120,20 @@ public struct JobService: Sendable {
             id: id, userID: submission.userID, kind: submission.kind, payload: submission.payload,
             requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
             maxAttempts: config.retry.maxAttempts, idempotencyKey: submission.idempotencyKey, groupID: submission.groupID)
-        let outcome = try await jobs.push(job)
+        if let identity = submission.identity {
+            try await accounts.check(submission.payload.request, identity: identity)
+            _ = try await accounts.admit(jobID: id, request: submission.payload.request, inputImages: submission.payload.inputAssetIDs.count,
+                                         identity: identity)
+        }
+        let outcome: PushOutcome
+        do {
+            outcome = try await jobs.push(job)
+        } catch {
+            if submission.identity != nil { await accounts.refund(jobID: id) }
+            throw error
+        }
+        // A repeated idempotency key found the first job: this request's reservation is returned.
+        if case .existing = outcome, submission.identity != nil { await accounts.refund(jobID: id) }
         if case .created(let record) = outcome {
             metrics.jobEnqueued(model: record.model)
             hub.publish(.queued(record))
@@ -141,6 +159,7 @@ public struct JobService: Sendable {
             return job
         case .cancelled(let job, let wasRunning):
             if wasRunning { running.stop(id, reason: .cancelledByUser) }
+            await accounts.finish(job)
             hub.publish(.cancelled(job))
             return job
         }

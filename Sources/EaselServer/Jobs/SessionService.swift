@@ -6,10 +6,11 @@ import Foundation
 /// generates from the turn's prompt).
 struct SessionService: Sendable {
     let runtime: EaselRuntime
-    let userID: String
+    let identity: Identity
+    var userID: String { identity.userID }
 
     var store: any SessionStore { runtime.sessionStore }
-    var iteration: IterationService { IterationService(runtime: runtime, userID: userID) }
+    var iteration: IterationService { IterationService(runtime: runtime, identity: identity) }
 
     struct Turn: Sendable {
         var turn: SessionTurn
@@ -90,7 +91,7 @@ struct SessionService: Sendable {
             }
             var request = try runtime.parser.parse(.object(fields), seed: IterationService.newSeed())
             request.stream = request.partialImages > 0
-            job = try await runtime.jobService.enqueue(.init(payload: JobPayload(request: request), userID: userID, rawRequest: .object(fields))).job
+            job = try await runtime.jobService.enqueue(.init(payload: JobPayload(request: request), userID: userID, rawRequest: .object(fields), identity: identity)).job
         }
         let turn = SessionTurn(sessionID: session.id, turn: (turns.last?.turn.turn ?? 0) + 1, jobID: job.id, prompt: prompt,
                                inputAssetID: inputID, createdAt: runtime.clock.nowMillis())

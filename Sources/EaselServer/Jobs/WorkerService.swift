@@ -98,6 +98,8 @@ public struct LeaseReaperService: Service {
     let signal: WorkSignal
     let intervalMs: Int64
     let logger: Logger
+    /// Settles or refunds reservations whose job ended without it (a crash between the two writes).
+    var reconcile: @Sendable () async -> Void = {}
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -111,6 +113,7 @@ public struct LeaseReaperService: Service {
                 } catch {
                     logger.error("lease reaper failed", metadata: ["error": "\(error)"])
                 }
+                await reconcile()
                 try? await Task.sleep(for: .milliseconds(intervalMs))
             }
         }

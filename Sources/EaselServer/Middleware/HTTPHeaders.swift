@@ -8,3 +8,10 @@ extension HTTPField.Name {
     static let xEaselDraft = HTTPField.Name("x-easel-draft")!
     static let xAccelBuffering = HTTPField.Name("x-accel-buffering")!
 }
+
+extension HTTPField.Name {
+    static let xRateLimitLimitImages = HTTPField.Name("x-ratelimit-limit-images")!
+    static let xRateLimitRemainingImages = HTTPField.Name("x-ratelimit-remaining-images")!
+    static let xRateLimitResetImages = HTTPField.Name("x-ratelimit-reset-images")!
+    static let xEaselCostUSD = HTTPField.Name("x-easel-cost-usd")!
+}
