@@ -12,6 +12,13 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def make_key(binary, data, user="sdk", plan="unlimited"):
+    """An API key from `easel keys create` (creating the user), as an operator would make one."""
+    out = subprocess.run([binary, "keys", "create", "--user", user, "--plan", plan, "--data", data, "--log-level", "error"],
+                         check=True, capture_output=True, text=True, timeout=120).stdout
+    return out.strip().splitlines()[-1]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -41,7 +48,7 @@ def easel():
                 log.close()
                 raise RuntimeError("easel serve did not start:\n" + open(os.path.join(data, "serve.log")).read())
             time.sleep(0.1)
-    yield {"base": base, "data": data, "process": process}
+    yield {"base": base, "data": data, "process": process, "api_key": make_key(binary, data)}
     process.terminate()
     process.wait(timeout=30)
     log.close()
@@ -72,7 +79,7 @@ def easel_openai():
                     log.close()
                     raise RuntimeError("easel or the fake did not start:\n" + open(os.path.join(data, "processes.log")).read())
                 time.sleep(0.1)
-    yield {"base": base, "fake": f"http://127.0.0.1:{fake_port}", "key": key, "data": data}
+    yield {"base": base, "fake": f"http://127.0.0.1:{fake_port}", "key": key, "data": data, "api_key": make_key(binary, data)}
     for process in (serve, fake):
         process.terminate()
         process.wait(timeout=30)

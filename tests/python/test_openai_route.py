@@ -18,7 +18,7 @@ def faults(easel_openai, *items):
 
 @pytest.fixture()
 def client(easel_openai):
-    return OpenAI(base_url=easel_openai["base"] + "/v1", api_key="client-key-not-the-provider-key", max_retries=0)
+    return OpenAI(base_url=easel_openai["base"] + "/v1", api_key=easel_openai["api_key"], max_retries=0)
 
 
 def test_gpt_image_2_through_the_route(client, easel_openai):

@@ -14,7 +14,7 @@ def png_size(data: bytes):
 
 @pytest.fixture()
 def client(easel):
-    return OpenAI(base_url=easel["base"] + "/v1", api_key="not-needed-on-loopback", max_retries=0)
+    return OpenAI(base_url=easel["base"] + "/v1", api_key=easel["api_key"], max_retries=0)
 
 
 def test_generate_returns_a_png_of_the_requested_size(client):
@@ -77,10 +77,15 @@ def test_models_list(client):
 
 
 def test_url_response_format_links_to_easel(client, easel):
+    import urllib.error
     import urllib.request
     result = client.images.generate(model="easel-draft", prompt="green forest", size="128x128", response_format="url")
     url = result.data[0].url
     assert url.startswith(easel["base"] + "/files/img_")
-    with urllib.request.urlopen(url) as response:
+    with pytest.raises(urllib.error.HTTPError) as denied:
+        urllib.request.urlopen(url)
+    assert denied.value.code == 401  # files belong to their owner
+    request = urllib.request.Request(url, headers={"Authorization": "Bearer " + easel["api_key"]})
+    with urllib.request.urlopen(request) as response:
         assert response.headers["Content-Type"] == "image/png"
         assert png_size(response.read()) == (128, 128)

@@ -28,7 +28,7 @@ def rgba_png(width: int, height: int, alpha_at) -> bytes:
 
 @pytest.fixture()
 def client(easel):
-    return OpenAI(base_url=easel["base"] + "/v1", api_key="not-needed-on-loopback", max_retries=0)
+    return OpenAI(base_url=easel["base"] + "/v1", api_key=easel["api_key"], max_retries=0)
 
 
 @pytest.fixture()
@@ -39,7 +39,8 @@ def picture(client):
 
 def job_of(easel, raw):
     job_id = raw.headers["x-easel-job-id"]
-    with urllib.request.urlopen(f"{easel['base']}/api/jobs/{job_id}") as response:
+    request = urllib.request.Request(f"{easel['base']}/api/jobs/{job_id}", headers={"Authorization": "Bearer " + easel["api_key"]})
+    with urllib.request.urlopen(request) as response:
         return json.load(response)
 
 

@@ -9,12 +9,16 @@ import tempfile
 import time
 import urllib.request
 
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, make_key
+
+
+KEY = {}
 
 
 def request(method, url, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/json", "Authorization": "Bearer " + KEY["key"]})
     with urllib.request.urlopen(req, timeout=10) as response:
         return json.loads(response.read())
 
@@ -37,6 +41,7 @@ def test_killed_worker_loses_nothing():
             except Exception:
                 assert time.time() < deadline and api.poll() is None, "api did not start"
                 time.sleep(0.1)
+        KEY["key"] = make_key(binary, data)
         # A long job: ten large drafts take seconds, long enough to kill the worker in the middle.
         job = request("POST", base + "/api/jobs", {"prompt": "a slow mountain panorama", "size": "3840x2160", "n": 10,
                                                    "output_format": "webp"})

@@ -40,6 +40,7 @@ enum StudioPage {
   #gallery { display:grid; grid-template-columns: repeat(auto-fill, minmax(110px, 1fr)); gap:8px; margin-top:12px; }
   #gallery img { width:100%; aspect-ratio:1; object-fit:cover; border-radius:6px; cursor:pointer; border:1px solid var(--line); }
   #keybox { display:none; }
+  #account { color:var(--muted); font-size:13px; margin-top:8px; }
   small { color:var(--muted); }
 </style>
 </head>
@@ -69,7 +70,16 @@ enum StudioPage {
         <div><label for="partials">Previews</label>
           <select id="partials"><option value="0">none</option><option value="1">1</option><option value="2" selected>2</option><option value="3">3</option></select></div>
       </div>
-      <div id="keybox"><label for="key">Admin key</label><input id="key" type="password" autocomplete="off"></div>
+      <div id="keybox">
+        <button id="guest" class="secondary" type="button">Continue as guest</button>
+        <div class="row">
+          <div><label for="user">User</label><input id="user" autocomplete="username"></div>
+          <div><label for="password">Password</label><input id="password" type="password" autocomplete="current-password"></div>
+        </div>
+        <button id="login" class="secondary" type="button">Log in</button>
+        <label for="key">or an API key</label><input id="key" type="password" autocomplete="off">
+      </div>
+      <div id="account" class="muted"></div>
       <button id="go" type="submit">Generate</button>
       <button id="cancel" class="secondary" type="button" hidden>Cancel</button>
     </form>
@@ -148,7 +158,24 @@ function noteModel() {
   $("modelnote").textContent = o && o.dataset.draft ? "Draft renderer: a free layout and palette preview, marked DRAFT. Not AI output." : "";
 }
 $("model").addEventListener("change", noteModel);
-$("key").addEventListener("change", () => { localStorage.setItem("easel.key", $("key").value); loadModels(); loadGallery(); });
+function signedIn() { $("keybox").style.display = "none"; loadModels(); loadGallery(); showMe(); }
+async function showMe() {
+  const response = await api("/api/me");
+  if (!response.ok) return;
+  const me = await response.json();
+  const left = me.today.images_remaining === null ? "no daily limit" : me.today.images_remaining + " images left today";
+  $("account").textContent = me.name + " · plan " + me.plan.name + " · " + left + " · balance $" + me.balance_usd;
+}
+$("key").addEventListener("change", () => { localStorage.setItem("easel.key", $("key").value); signedIn(); });
+$("guest").addEventListener("click", async () => {
+  const response = await fetch("/api/auth/guest", { method: "POST" });
+  if (response.ok) signedIn(); else $("error").textContent = await errorText(response);
+});
+$("login").addEventListener("click", async () => {
+  const response = await fetch("/api/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: $("user").value, password: $("password").value }) });
+  if (response.ok) { localStorage.removeItem("easel.key"); signedIn(); } else $("error").textContent = await errorText(response);
+});
 
 async function loadGallery() {
   const response = await api("/api/assets?limit=24");
@@ -264,7 +291,7 @@ $("cancel").addEventListener("click", async () => {
   if (!response.ok) $("error").textContent = await errorText(response);
 });
 if (localStorage.getItem("easel.key")) $("key").value = localStorage.getItem("easel.key");
-loadModels(); loadGallery();
+loadModels(); loadGallery(); showMe();
 </script>
 </body>
 </html>
