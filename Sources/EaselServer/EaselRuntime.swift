@@ -189,7 +189,7 @@ extension EaselRuntime {
     /// never stored) while the process that should have settled it stopped.
     func reconcile() async {
         do {
-            let open = try await accountStore.openReservations(before: clock.nowMillis() - 60_000, limit: 200)
+            let open = try await accountStore.openReservations(before: clock.nowMillis() - config.reconcileAfterMs, limit: 200)
             for (jobID, _) in open {
                 guard let job = try await jobStore.job(id: jobID) else {
                     await accounts.refund(jobID: jobID)

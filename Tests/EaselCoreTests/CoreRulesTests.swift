@@ -183,3 +183,54 @@ struct AspectSizeTests {
         #expect(ModelCapabilities.easelDraft.sizes.violation(for: odd) == nil)
     }
 }
+
+@Suite("Prices and money")
+struct PriceTests {
+    /// openai-images-api.md §10, per image, USD: 1024x1024 / 1024x1536 / 1536x1024.
+    static let published: [(String, String, [String])] = [
+        ("gpt-image-2", "low", ["0.006", "0.005", "0.005"]), ("gpt-image-2", "medium", ["0.053", "0.041", "0.041"]),
+        ("gpt-image-2", "high", ["0.211", "0.165", "0.165"]),
+        ("gpt-image-1.5", "low", ["0.009", "0.013", "0.013"]), ("gpt-image-1.5", "medium", ["0.034", "0.05", "0.05"]),
+        ("gpt-image-1.5", "high", ["0.133", "0.2", "0.2"]),
+        ("gpt-image-1-mini", "low", ["0.005", "0.006", "0.006"]), ("gpt-image-1-mini", "medium", ["0.011", "0.015", "0.015"]),
+        ("gpt-image-1-mini", "high", ["0.036", "0.052", "0.052"]),
+    ]
+
+    @Test func everyModelSizeAndQualityMatchesThePublishedTable() throws {
+        let sizes = [PixelSize(width: 1024, height: 1024), PixelSize(width: 1024, height: 1536), PixelSize(width: 1536, height: 1024)]
+        for (model, quality, prices) in Self.published {
+            let price = try #require(PriceTable.builtIn.price(for: model))
+            for (size, expected) in zip(sizes, prices) {
+                #expect(price.image(quality: quality, size: size) == Money.parseUSD(expected), "\(model) \(quality) \(size)")
+            }
+        }
+        #expect(PriceTable.builtIn.price(for: "easel-draft")?.image(quality: "high", size: PixelSize(width: 3840, height: 2160)) == 0)
+    }
+
+    @Test func estimatesAndSettlementsAreIntegerMicroDollars() {
+        var request = ImageRequest(prompt: String(repeating: "a", count: 400), model: "gpt-image-1.5", n: 2, size: .fixed(PixelSize(width: 1536, height: 1024)),
+                                   resolvedSize: PixelSize(width: 1536, height: 1024), quality: "high", resolvedQuality: "high")
+        // 2 × $0.20 + 101 text tokens at $5/M.
+        #expect(PriceTable.builtIn.estimate(request) == 400_000 + 505)
+        request.stream = true
+        request.partialImages = 2
+        // + 4 partial images × 100 tokens at $32/M.
+        #expect(PriceTable.builtIn.estimate(request) == 400_000 + 505 + 12_800)
+        // Settled from usage: 50 text in ($5/M), 0 image in, 6,208 image out ($32/M) = 250 + 198,656.
+        let usage = ImageUsage(inputTextTokens: 50, outputTokens: 6208)
+        #expect(PriceTable.builtIn.actual(request, usage: usage, images: 1) == 250 + 198_656)
+        #expect(Money.usd(198_906) == "0.198906")
+        #expect(Money.parseUSD("0.04") == 40_000)
+        #expect(Money.parseUSD("12") == 12_000_000)
+        #expect(Money.parseUSD("1.2345678") == nil)
+        #expect(Money.parseUSD("abc") == nil)
+        #expect(Money.usd(-5) == "-0.000005")
+    }
+
+    @Test func utcDaysAreCalendarDays() {
+        #expect(UTCDay.string(millis: 0) == "1970-01-01")
+        #expect(UTCDay.string(millis: 1_795_305_599_000) == "2026-11-21")
+        #expect(UTCDay.month(millis: 1_795_305_599_000) == "2026-11")
+        #expect(UTCDay.string(millis: 951_782_400_000) == "2000-02-29")
+    }
+}

@@ -45,6 +45,7 @@ public enum TestSupport {
         config.leaseMs = 2000
         config.heartbeatMs = 500
         config.reaperIntervalMs = 100
+        config.reconcileAfterMs = 3000
         config.retry = RetryPolicy(maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 200, jitter: 0.1)
         config.syncTimeoutSeconds = 20
         config.drainSeconds = 5

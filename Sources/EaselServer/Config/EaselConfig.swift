@@ -36,6 +36,8 @@ public struct EaselConfig: Sendable {
     public var maxEditBodyBytes: Int = 256 * 1024 * 1024
     /// Decoded pixels an input image may have (a decompression-bomb guard, checked from the header).
     public var maxInputPixels: Int = 40_000_000
+    /// A reservation still open this long after it was made is settled or refunded by the reaper.
+    public var reconcileAfterMs: Int64 = 60_000
     /// The providers config file (YAML or JSON). Env: EASEL_CONFIG.
     public var configFile: String?
     /// Providers and routes given directly (tests); when nil they come from `configFile` and the environment.

@@ -73,7 +73,11 @@ struct JobRunner: Sendable {
             done.finishedAt = finishedAt
             done.updatedAt = finishedAt
             done.leaseUntil = nil
-            await accounts.finish(done)
+            // Settled from a fresh task: this one may be cancelled (a shutdown, a lease check) after the job
+            // is already complete, and the money must follow the job regardless.
+            let accounts = self.accounts
+            let settled = done
+            await Task { @Sendable () async -> Void in _ = await accounts.finish(settled) }.value
             hub.publish(.succeeded(done, outputs))
             metrics.jobFinished(model: job.model, outcome: "succeeded", seconds: (ContinuousClock.now - started).seconds)
             // Thumbnails now only where the pixels are already decoded (drafts); others are made on first
@@ -199,7 +203,9 @@ struct JobRunner: Sendable {
                 failed.lastError = failure
                 failed.finishedAt = clock.nowMillis()
                 failed.updatedAt = failed.finishedAt ?? failed.updatedAt
-                await accounts.finish(failed)
+                let accounts = self.accounts
+                let refunded = failed
+                await Task { @Sendable () async -> Void in _ = await accounts.finish(refunded) }.value
                 hub.publish(.failed(failed))
                 metrics.jobFinished(model: job.model, outcome: "failed", seconds: (ContinuousClock.now - started).seconds)
                 logger.notice("job failed", metadata: ["error": "\(failure.message)"])

@@ -1,0 +1,88 @@
+import EaselCore
+import EaselServer
+import EaselTesting
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Two users: whatever one owns, the other gets 404 for, on every route that takes an id.
+@Suite("Ownership (IDOR sweep)")
+struct OwnershipTests {
+    @Test func noRouteHandsOneUsersObjectsToAnother() async throws {
+        try await AppHarness.run { client, runtime in
+            let alice = try await runtime.accounts.createUser(name: "alice", role: .user, plan: "unlimited", password: nil)
+            let bob = try await runtime.accounts.createUser(name: "bob", role: .user, plan: "unlimited", password: nil)
+            let a = (client as! AuthorizedClient).with(key: try await runtime.accounts.createKey(userID: alice.id, name: nil).key)
+            let b = (client as! AuthorizedClient).with(key: try await runtime.accounts.createKey(userID: bob.id, name: nil).key)
+
+            // Alice's objects: a job, its image, an edit of it, a session, an aspect group, a key.
+            let submitted = try await a.post("/api/jobs", json: ["prompt": "alice's", "size": "64x64"]).json["id"]?.stringValue
+            let job = try await a.finishedJob(try #require(submitted))
+            let jobID = try #require(job["id"]?.stringValue)
+            let asset = try #require(job["asset_ids"]?.arrayValue?.first?.stringValue)
+            let sessionID = try await a.post("/api/sessions", json: ["asset_id": .string(asset)]).json["id"]?.stringValue
+            let session = try #require(sessionID)
+            let groupID = try await a.post("/api/jobs", json: ["prompt": "set", "aspects": ["1:1", "16:9"]]).json["id"]?.stringValue
+            let group = try #require(groupID)
+            let keyID = try await a.post("/api/keys", json: [:]).json["id"]?.stringValue
+            let key = try #require(keyID)
+            let picture = try EditFixtures.picture(width: 64, height: 64)
+
+            var checked = 0
+            func expectNotFound(_ response: TestResponse, _ route: String) {
+                checked += 1
+                #expect(response.status == .notFound, "\(route) → \(response.status)")
+                #expect(!response.text.contains("alice's"), "\(route) leaked the prompt")
+            }
+            expectNotFound(try await b.get("/api/jobs/\(jobID)"), "GET job")
+            expectNotFound(try await b.execute(uri: "/api/jobs/\(jobID)", method: .delete, headers: [:], body: nil), "DELETE job")
+            expectNotFound(try await b.get("/api/jobs/\(jobID)/events"), "job events")
+            expectNotFound(try await b.get("/api/assets/\(asset)"), "GET asset")
+            expectNotFound(try await b.get("/files/\(asset)"), "file")
+            expectNotFound(try await b.get("/files/\(asset)/thumb"), "thumbnail")
+            expectNotFound(try await b.get("/api/assets/\(asset)/lineage"), "lineage")
+            expectNotFound(try await b.post("/api/assets/\(asset)/edits", json: ["prompt": "mine now"]), "asset edit")
+            expectNotFound(try await b.post("/api/assets/\(asset)/variations", json: ["n": 1]), "variations")
+            expectNotFound(try await b.post("/api/assets/\(asset)/promote", json: [:]), "promote")
+            expectNotFound(try await b.post("/api/assets/\(asset)/upscale", json: ["factor": 2]), "upscale")
+            expectNotFound(try await b.post("/api/assets/\(asset)/reports", json: ["reason": "x"]), "report")
+            expectNotFound(try await b.post("/api/sessions", json: ["asset_id": .string(asset)]), "session from asset")
+            expectNotFound(try await b.get("/api/sessions/\(session)"), "GET session")
+            expectNotFound(try await b.post("/api/sessions/\(session)/turns", json: ["prompt": "x"]), "session turn")
+            expectNotFound(try await b.get("/api/groups/\(group)"), "group")
+            expectNotFound(try await b.post("/v1/images/edits", json: ["prompt": "x", "images": [["file_id": .string(asset)]]]), "edits by file_id")
+            expectNotFound(try await b.post("/v1/images/edits", json: ["prompt": "x", "images": [["image_url": .string("/files/\(asset)")]]]),
+                           "edits by file URL")
+            var form = EditFixtures.Form(["prompt": "x", "model": "easel-draft"])
+            form.file("image", picture)
+            // A mask given as someone else's asset id is not found either.
+            let bobsJobID = try await b.post("/api/jobs", json: ["prompt": "bob's", "size": "64x64"]).json["id"]?.stringValue
+            let bobsJob = try await b.finishedJob(try #require(bobsJobID))
+            let bobsAsset = try #require(bobsJob["asset_ids"]?.arrayValue?.first?.stringValue)
+            let maskByID = try await b.post("/api/assets/\(bobsAsset)/edits", json: ["prompt": "x", "mask": .string(asset)])
+            expectNotFound(maskByID, "mask by another user's asset")
+            expectNotFound(try await b.execute(uri: "/api/keys/\(key)", method: .delete, headers: [:], body: nil), "revoke key")
+
+            // Lists show only the caller's own.
+            #expect(try await b.get("/api/jobs").json["data"]?.arrayValue?.contains { $0["id"]?.stringValue == jobID } == false)
+            #expect(try await b.get("/api/assets").json["data"]?.arrayValue?.contains { $0["id"]?.stringValue == asset } == false)
+            #expect(try await b.get("/api/usage").json["total_images"] == 1)
+            // Admin routes are for admins only.
+            for route in ["/api/admin/users", "/api/admin/usage", "/api/admin/reports", "/api/admin/moderation"] {
+                #expect(try await b.get(route).status == .forbidden, "\(route)")
+            }
+            #expect(try await b.post("/api/admin/assets/\(asset)/hide", json: [:]).status == .forbidden)
+            // And Alice still has everything.
+            #expect(try await a.get("/files/\(asset)").status == .ok)
+            #expect(try await a.get("/api/sessions/\(session)").status == .ok)
+            #expect(checked >= 20)
+
+            // An admin hides the image: it is gone from Alice's routes at once.
+            #expect(try await client.post("/api/admin/assets/\(asset)/hide", json: [:]).status == .ok)
+            #expect(try await a.get("/files/\(asset)").status == .notFound)
+            #expect(try await a.get("/api/assets/\(asset)").status == .notFound)
+        }
+    }
+}
