@@ -208,7 +208,11 @@ struct DoorTests {
             let generated = try await client.post("/v1/images/generations", json: ["prompt": "count me", "size": "64x64"])
             #expect(generated.status == .ok, "\(generated.text)")
             #expect(try await client.get("/readyz").json["status"] == "ready")
-            #expect(try await eventually { try await client.get("/metrics").text.contains(#"easel_jobs{state="succeeded"} 1"#) })
+            // Workers record a job's duration just after completing it; the door may answer first.
+            #expect(try await eventually {
+                let text = try await client.get("/metrics").text
+                return text.contains(#"easel_jobs{state="succeeded"} 1"#) && text.contains("easel_job_duration_seconds")
+            })
             let metrics = try await client.get("/metrics")
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("easel_job_duration_seconds"))
