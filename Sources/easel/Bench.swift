@@ -123,6 +123,9 @@ struct Bench: AsyncParsableCommand {
         config.port = 0
         config.workerConcurrency = 64
         config.logLevel = .error
+        // Requests authenticate as the bootstrap admin (unlimited plan), as every API call must.
+        let adminKey = "bench-\(UInt64.random(in: 0...UInt64.max))"
+        config.adminKey = adminKey
         let runtime = try await EaselRuntime.open(config: config, logger: Logger(label: "easel.bench"))
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let app = buildApplication(runtime: runtime) { port in portContinuation.yield(port) }
@@ -138,6 +141,7 @@ struct Bench: AsyncParsableCommand {
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Authorization", value: "Bearer \(adminKey)")
             request.body = .bytes(ByteBuffer(string: body))
             let start = ContinuousClock.now
             let response = try await client.execute(request, timeout: .seconds(60))

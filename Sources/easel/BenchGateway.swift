@@ -46,7 +46,7 @@ struct GatewayBench {
         defer { fake.terminate() }
         let easel = try Self.spawn(binary, ["serve", "--port", String(easelPort), "--data", work.appendingPathComponent("data").path,
                                             "--workers", String(workers), "--config", configPath, "--log-level", "error"],
-                                   environment: ["BENCH_KEY": key])
+                                   environment: ["BENCH_KEY": key, "EASEL_ADMIN_KEY": Self.easelKey])
         defer { easel.terminate() }
 
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(120)))
@@ -70,7 +70,7 @@ struct GatewayBench {
         for (edge, concurrency) in [(64, 32), (64, 256), (1024, 32), (1024, 256)] {
             let direct = try await load(client, url: "http://127.0.0.1:\(fakePort)/v1/images/generations", model: "fake-any", key: key,
                                         edge: edge, concurrency: concurrency, total: requests)
-            let through = try await load(client, url: "http://127.0.0.1:\(easelPort)/v1/images/generations", model: "bench", key: nil,
+            let through = try await load(client, url: "http://127.0.0.1:\(easelPort)/v1/images/generations", model: "bench", key: Self.easelKey,
                                          edge: edge, concurrency: concurrency, total: requests)
             print(String(format: "  %4dx%-4d  %4d  %12.0f  %6.1f  %6.1f | %11.0f  %6.1f  %6.1f | %8.1f  %5.1f | %d",
                          edge, edge, concurrency, direct.rps, direct.p50, direct.p99, through.rps, through.p50, through.p99,
@@ -89,7 +89,7 @@ struct GatewayBench {
                 try? await Task.sleep(for: .milliseconds(50))
             }
         }
-        let slow = try await load(client, url: "http://127.0.0.1:\(easelPort)/v1/images/generations", model: "bench", key: nil,
+        let slow = try await load(client, url: "http://127.0.0.1:\(easelPort)/v1/images/generations", model: "bench", key: Self.easelKey,
                                   edge: 64, concurrency: 2000, total: 2000)
         sampler.cancel()
         print(String(format: "  2,000 concurrent requests, upstream 2 s each, Easel --workers %d: %.0f req/s, p50 %.0f ms, p99 %.0f ms, %d failed, Easel peak RSS %.0f MB (target: 0 failed, < 250 MB)",
@@ -144,6 +144,9 @@ struct GatewayBench {
         try process.run()
         return process
     }
+
+    /// The key load-generator requests present to Easel (its bootstrap admin, on the unlimited plan).
+    static let easelKey = "bench-admin-\(UInt64.random(in: 0...UInt64.max))"
 
     static func waitUntilUp(_ client: HTTPClient, _ url: String, key: String?) async throws {
         for _ in 0..<300 {
