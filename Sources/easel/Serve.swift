@@ -39,13 +39,13 @@ struct Serve: AsyncParsableCommand {
         ])
         if try await runtime.accountStore.users(limit: 1).isEmpty && config.adminKey == nil {
             // First run: nobody can use the API yet. Say once how to fix that.
-            print("""
+            FileHandle.standardError.write(Data("""
 
                   No users yet. Create the first admin (prints an API key, shown once):
                     easel keys create --user admin --role admin --data \(config.dataDirectory)
                   Then open http://\(display):\(config.port)/ and paste the key, or continue as a guest.
 
-                  """)
+                  """.utf8))
         }
         try await app.runService()
         try await runtime.close()

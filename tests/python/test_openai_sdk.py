@@ -89,3 +89,18 @@ def test_url_response_format_links_to_easel(client, easel):
     with urllib.request.urlopen(request) as response:
         assert response.headers["Content-Type"] == "image/png"
         assert png_size(response.read()) == (128, 128)
+
+
+def test_first_run_says_how_to_create_the_first_admin(easel):
+    import os
+    log = open(os.path.join(easel["data"], "serve.log")).read()
+    assert "No users yet" in log and "easel keys create --user admin --role admin" in log
+    assert easel["api_key"] not in log  # the key made afterwards is never logged
+
+
+def test_a_request_without_a_key_is_refused_in_the_openai_envelope(easel):
+    anonymous = OpenAI(base_url=easel["base"] + "/v1", api_key="esk_wrong", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as info:
+        anonymous.images.generate(model="easel-draft", prompt="x", size="64x64")
+    assert info.value.status_code == 401
+    assert info.value.code == "invalid_api_key"
