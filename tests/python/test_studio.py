@@ -53,6 +53,14 @@ def test_generate_from_the_studio(browser, easel):
     # The new image is in the recent gallery.
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#gallery img")) >= 1)
 
+    # Revise it: the edit runs as a job and the history shows the original and the revision.
+    browser.find_element(By.ID, "editprompt").send_keys("warmer light")
+    browser.find_element(By.ID, "edit").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#history img")) >= 2)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#history img.current")) == 1
+    assert browser.find_element(By.ID, "error").text == ""
+    wait.until(lambda d: "1 images left today" in d.find_element(By.ID, "account").text)
+
 
 def test_studio_shows_a_clear_error(browser, easel):
     browser.get(easel["base"] + "/")

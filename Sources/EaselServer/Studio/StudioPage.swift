@@ -41,6 +41,10 @@ enum StudioPage {
   #gallery img { width:100%; aspect-ratio:1; object-fit:cover; border-radius:6px; cursor:pointer; border:1px solid var(--line); }
   #keybox { display:none; }
   #account { color:var(--muted); font-size:13px; margin-top:8px; }
+  #iterate { margin-top:12px; } #iterate button { margin:6px 6px 0 0; }
+  #history img { width:56px; height:56px; object-fit:cover; margin:6px 6px 0 0; border-radius:4px; cursor:pointer; border:2px solid transparent; }
+  #history img.current { border-color:var(--accent); }
+  .muted { color:var(--muted); font-size:13px; }
   small { color:var(--muted); }
 </style>
 </head>
@@ -93,6 +97,16 @@ enum StudioPage {
       </div>
       <div id="stage"><div class="hint">Your image appears here.</div></div>
       <div id="meta"></div>
+      <div id="iterate" hidden>
+        <div class="row">
+          <div><label for="editprompt">Revise this image</label><input id="editprompt" placeholder="e.g. warmer light, add a red cap"></div>
+        </div>
+        <button id="edit" class="secondary" type="button">Edit</button>
+        <button id="vary" class="secondary" type="button">2 variations</button>
+        <button id="promote" class="secondary" type="button">Final (high quality)</button>
+        <button id="upscale" class="secondary" type="button">Upscale 2×</button>
+        <div id="history"></div>
+      </div>
     </div>
     <div class="panel" style="margin-top:18px">
       <strong>Recent</strong>
@@ -190,7 +204,48 @@ async function loadGallery() {
     $("gallery").appendChild(img);
   }
 }
+let currentAsset = null;
+async function showHistory(asset) {
+  currentAsset = asset;
+  $("iterate").hidden = false;
+  const response = await api("/api/assets/" + asset.id + "/lineage");
+  if (!response.ok) return;
+  const lineage = await response.json();
+  const history = $("history");
+  history.innerHTML = "";
+  const chain = lineage.ancestors.concat([lineage.asset]).concat(lineage.children);
+  if (chain.length < 2) return;
+  const label = document.createElement("div");
+  label.className = "muted"; label.textContent = "History (oldest first; the current image is outlined):";
+  history.appendChild(label);
+  for (const item of chain) {
+    const img = document.createElement("img");
+    img.className = item.id === asset.id ? "current" : "";
+    img.title = item.prompt || item.role;
+    imageURL(item.thumbnail_url).then((u) => { img.src = u; }).catch(() => {});
+    img.onclick = async () => { showImage(await imageURL(item.url)); showMeta(item); };
+    history.appendChild(img);
+  }
+}
+async function iterate(path, body) {
+  if (!currentAsset) return;
+  $("error").textContent = "";
+  const response = await api("/api/assets/" + currentAsset.id + path, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  if (!response.ok) { $("error").textContent = await errorText(response); return; }
+  const job = await response.json();
+  currentJob = job.id; setStep("queued");
+  try { await followEvents(job.id); } catch (err) { $("error").textContent = err.message; } finally { currentJob = null; showMe(); }
+}
+$("edit").addEventListener("click", () => {
+  if (!$("editprompt").value.trim()) { $("error").textContent = "Describe the revision first."; return; }
+  iterate("/edits", { prompt: $("editprompt").value });
+});
+$("vary").addEventListener("click", () => iterate("/variations", { n: 2 }));
+$("promote").addEventListener("click", () => iterate("/promote", { quality: "high" }));
+$("upscale").addEventListener("click", () => iterate("/upscale", { factor: 2 }));
 function showMeta(asset) {
+  showHistory(asset);
   const meta = $("meta");
   meta.innerHTML = "";
   if (asset.draft) { const d = document.createElement("span"); d.className = "draft"; d.textContent = "DRAFT · not AI"; meta.appendChild(d); }
