@@ -97,12 +97,7 @@ extension GenerationRequestParser {
     /// input's shape.
     public func parseEdit(_ fields: [String: JSONValue], firstImage: PixelSize, seed defaultSeed: UInt64) throws(EaselError) -> ImageRequest {
         var reader = FieldReader(fields: fields)
-        let modelID = try reader.string("model") ?? defaultModel
-        guard let caps = lookupModel(modelID) else {
-            throw EaselError(
-                status: 404, type: "invalid_request_error", code: "model_not_found", param: "model",
-                message: "The model '\(modelID)' does not exist or is not routed by this Easel server. See GET /v1/models.")
-        }
+        let caps = try capabilities(fields)
         guard let prompt = try reader.string("prompt") else { throw .missing("prompt") }
         try Self.checkPrompt(prompt, caps: caps)
         var request = try Self.parseOutputOptions(&reader, caps: caps, prompt: prompt, defaultSeed: defaultSeed)

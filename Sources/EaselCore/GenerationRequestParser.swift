@@ -14,12 +14,7 @@ public struct GenerationRequestParser: Sendable {
             throw .invalidRequest("The request body must be a JSON object.", param: nil, code: "invalid_json")
         }
         var reader = FieldReader(fields: fields)
-        let modelID = try reader.string("model") ?? defaultModel
-        guard let caps = lookupModel(modelID) else {
-            throw EaselError(
-                status: 404, type: "invalid_request_error", code: "model_not_found", param: "model",
-                message: "The model '\(modelID)' does not exist or is not routed by this Easel server. See GET /v1/models.")
-        }
+        let caps = try capabilities(fields)
         guard let prompt = try reader.string("prompt") else { throw .missing("prompt") }
         try Self.checkPrompt(prompt, caps: caps)
         return try Self.parseOutputOptions(&reader, caps: caps, prompt: prompt, defaultSeed: defaultSeed)

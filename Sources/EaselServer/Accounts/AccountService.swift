@@ -250,9 +250,10 @@ public final class AccountService: Sendable {
                 return try await store.finish(jobID: job.id, cost: cost(of: job), images: job.result?.assetIDs.count ?? 0, now: clock.nowMillis())
             }
             let settled = try await store.finish(jobID: job.id, cost: nil, images: 0, now: clock.nowMillis())
-            if job.status == .failed, job.lastError?.code == "moderation_blocked" {
+            if settled, job.status == .failed, job.lastError?.code == "moderation_blocked" {
+                // One event per job, whoever settles it.
                 try? await store.record(ModerationEvent(
-                    id: ids.make(prefix: "mod", millis: clock.nowMillis()), userID: job.userID, kind: "upstream_blocked", category: nil,
+                    id: "mod_upstream_\(job.id)", userID: job.userID, kind: "upstream_blocked", category: nil,
                     assetID: nil, jobID: job.id, detail: job.lastError?.moderationDetails ?? job.lastError?.message, status: "closed",
                     createdAt: clock.nowMillis()))
             }

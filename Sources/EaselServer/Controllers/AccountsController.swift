@@ -22,10 +22,7 @@ struct AccountsController {
     }
 
     func fields(_ request: Request) async throws -> [String: JSONValue] {
-        guard case .object(let fields) = try await request.jsonBody(limit: 64 * 1024) else {
-            throw EaselError.invalidRequest("The request body must be a JSON object.", param: nil, code: "invalid_json")
-        }
-        return fields
+        try await request.jsonObject(limit: 64 * 1024)
     }
 
     func sessionResponse(_ user: EaselUser) -> Response {

@@ -26,10 +26,7 @@ struct IterationController {
             return [:]
         }
         // Masks may come as data URLs, so iteration bodies get the edit limit.
-        guard case .object(let fields) = try await request.jsonBody(limit: runtime.config.maxEditBodyBytes) else {
-            throw EaselError.invalidRequest("The request body must be a JSON object.", param: nil, code: "invalid_json")
-        }
-        return fields
+        return try await request.jsonObject(limit: runtime.config.maxEditBodyBytes)
     }
 
     func isLocalURL(_ request: Request) -> (URLComponents) -> Bool {

@@ -19,6 +19,14 @@ extension Response {
 extension Request {
     /// Reads the body as JSON (at most `limit` bytes) into a `JSONValue`, with OpenAI-style errors for
     /// bodies that are too large or not JSON.
+    /// The body as a JSON object (400 in the envelope for anything else).
+    func jsonObject(limit: Int) async throws -> [String: JSONValue] {
+        guard case .object(let fields) = try await jsonBody(limit: limit) else {
+            throw EaselError.invalidRequest("The request body must be a JSON object.", param: nil, code: "invalid_json")
+        }
+        return fields
+    }
+
     func jsonBody(limit: Int) async throws -> JSONValue {
         let buffer: ByteBuffer
         do {
