@@ -7,6 +7,9 @@ public struct JobPayload: Sendable, Hashable {
     /// The asset this job derives from (an edit, variation, promotion or upscale), for lineage.
     public var parentAssetID: String?
     public var upscaleFactor: Int?
+    /// Whether admission reserved money and quota for this job (so it must be settled or refunded). Jobs
+    /// of the operator's own CLI and benches are not.
+    public var billed = false
 
     public init(request: ImageRequest, inputAssetIDs: [String] = [], maskAssetID: String? = nil,
                 parentAssetID: String? = nil, upscaleFactor: Int? = nil) {

@@ -76,6 +76,7 @@ extension JobPayload {
         if let maskAssetID { object["mask_asset_id"] = .string(maskAssetID) }
         if let parentAssetID { object["parent_asset_id"] = .string(parentAssetID) }
         if let upscaleFactor { object["upscale_factor"] = .int(upscaleFactor) }
+        if billed { object["billed"] = .bool(true) }
         return .object(object)
     }
 
@@ -85,6 +86,7 @@ extension JobPayload {
         self.init(request: try ImageRequest(json: try json.required("request")), inputAssetIDs: inputs,
                   maskAssetID: json.optionalString("mask_asset_id"), parentAssetID: json.optionalString("parent_asset_id"),
                   upscaleFactor: json.optionalInteger("upscale_factor"))
+        billed = json.bool("billed")
     }
 }
 

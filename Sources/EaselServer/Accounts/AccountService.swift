@@ -245,6 +245,7 @@ public final class AccountService: Sendable {
     /// Settles a finished job from its usage, or refunds it; a second call for the same job changes nothing.
     @discardableResult
     public func finish(_ job: JobRecord) async -> Bool {
+        guard job.payload.billed else { return false }
         do {
             if job.status == .succeeded {
                 return try await store.finish(jobID: job.id, cost: cost(of: job), images: job.result?.assetIDs.count ?? 0, now: clock.nowMillis())

@@ -116,8 +116,10 @@ public struct JobService: Sendable {
                 throw EaselError.invalidRequest("The Idempotency-Key header must be 1 to 255 characters.", param: nil)
             }
         }
+        var payload = submission.payload
+        payload.billed = submission.identity != nil
         let job = NewJob(
-            id: id, userID: submission.userID, kind: submission.kind, payload: submission.payload,
+            id: id, userID: submission.userID, kind: submission.kind, payload: payload,
             requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
             maxAttempts: config.retry.maxAttempts, idempotencyKey: submission.idempotencyKey, groupID: submission.groupID)
         if let identity = submission.identity {
