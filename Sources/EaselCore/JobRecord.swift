@@ -7,9 +7,12 @@ public struct JobPayload: Sendable, Hashable {
     /// The asset this job derives from (an edit, variation, promotion or upscale), for lineage.
     public var parentAssetID: String?
     public var upscaleFactor: Int?
-    /// Whether admission reserved money and quota for this job (so it must be settled or refunded). Jobs
-    /// of the operator's own CLI and benches are not.
+    /// Whether this job's cost is recorded in the ledger (every job a user submits; not the operator's own
+    /// CLI and benches).
     public var billed = false
+    /// Billed without a reservation: the plan limits nothing (no quota, no concurrency cap, unlimited
+    /// spend), so admission writes nothing and the job's cost is recorded once when it ends.
+    public var postpaid = false
 
     public init(request: ImageRequest, inputAssetIDs: [String] = [], maskAssetID: String? = nil,
                 parentAssetID: String? = nil, upscaleFactor: Int? = nil) {

@@ -54,6 +54,11 @@ public struct Plan: Sendable, Hashable {
         "guest": .guest, "registered": .registered, "premium": .premium, "unlimited": .unlimited,
     ]
 
+    /// Nothing to hold back at admission: no daily or per-minute limit, no concurrency cap, no budget.
+    public var limitsNothing: Bool {
+        imagesPerDay == nil && imagesPerMinute == nil && concurrentJobs == nil && unlimitedSpend && budgetMicros == nil
+    }
+
     /// 403 in OpenAI's envelope when the plan does not allow this request.
     public func check(_ request: ImageRequest) throws(EaselError) {
         func refuse(_ message: String, param: String) -> EaselError {

@@ -77,6 +77,7 @@ extension JobPayload {
         if let parentAssetID { object["parent_asset_id"] = .string(parentAssetID) }
         if let upscaleFactor { object["upscale_factor"] = .int(upscaleFactor) }
         if billed { object["billed"] = .bool(true) }
+        if postpaid { object["postpaid"] = .bool(true) }
         return .object(object)
     }
 
@@ -87,6 +88,7 @@ extension JobPayload {
                   maskAssetID: json.optionalString("mask_asset_id"), parentAssetID: json.optionalString("parent_asset_id"),
                   upscaleFactor: json.optionalInteger("upscale_factor"))
         billed = json.bool("billed")
+        postpaid = json.bool("postpaid")
     }
 }
 

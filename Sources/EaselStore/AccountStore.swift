@@ -104,6 +104,8 @@ public protocol AccountStore: Sendable {
     /// was already settled or refunded, or never reserved.
     func finish(jobID: String, cost: Int64?, images: Int, now: Int64) async throws -> Bool
     func grant(userID: String, micros: Int64, note: String?, id: String, now: Int64) async throws -> Int64
+    /// Records the cost of a job that had no reservation (a plan that limits nothing), exactly once.
+    func charge(jobID: String, userID: String, model: String, cost: Int64, images: Int, now: Int64) async throws -> Bool
     func imagesUsed(userID: String, day: String) async throws -> Int
     func usage(userID: String?, fromDay: String) async throws -> [UsageRow]
     func ledger(userID: String, limit: Int) async throws -> [LedgerEntry]
@@ -117,9 +119,11 @@ public protocol AccountStore: Sendable {
 
 public struct SQLAccountStore: AccountStore {
     let database: any EaselDatabase
+    private let charges: GroupCommit<Charge>
 
     public init(database: any EaselDatabase) {
         self.database = database
+        charges = GroupCommit { try await Self.write($0, database: database) }
     }
 
     static let userColumns = "id, name, role, plan, password_hash, balance_micros, active_jobs, disabled, created_at"
@@ -325,6 +329,39 @@ public struct SQLAccountStore: AccountStore {
             }
             return true
         }
+    }
+
+    public func charge(jobID: String, userID: String, model: String, cost: Int64, images: Int, now: Int64) async throws -> Bool {
+        try await charges.submit(Charge(jobID: jobID, userID: userID, model: model, cost: cost, images: images, now: now))
+    }
+
+    struct Charge: Sendable {
+        let jobID: String, userID: String, model: String, cost: Int64, images: Int, now: Int64
+    }
+
+    /// Charges of many jobs in one transaction: one multi-row insert (a job's final row exists once), then
+    /// one balance update per user for the rows that went in.
+    static func write(_ charges: [Charge], database: any EaselDatabase) async throws -> [Bool] {
+        let inserted = try await database.write { db -> Set<String> in
+            var inserted = Set<String>()
+            for part in charges.chunked(300) {
+                let rows = part.map { c -> SQLQueryString in
+                    "(\(bind: c.jobID + ":final"), \(bind: c.userID), \(bind: c.jobID), 'final', 'settle', \(bind: -c.cost), \(bind: c.cost), \(bind: c.images), \(bind: c.model), \(bind: UTCDay.string(millis: c.now)), \(bind: c.now))"
+                }
+                let ids = try await db.rows("""
+                    INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, cost_micros, images, model, day, created_at)
+                    VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING job_id
+                    """) { try $0.string("job_id") }
+                inserted.formUnion(ids)
+            }
+            var perUser: [String: Int64] = [:]
+            for charge in charges where inserted.contains(charge.jobID) { perUser[charge.userID, default: 0] += charge.cost }
+            for (userID, total) in perUser where total != 0 {
+                try await db.raw("UPDATE users SET balance_micros = balance_micros - \(bind: total) WHERE id = \(bind: userID)").run()
+            }
+            return inserted
+        }
+        return charges.map { inserted.contains($0.jobID) }
     }
 
     public func grant(userID: String, micros: Int64, note: String?, id: String, now: Int64) async throws -> Int64 {

@@ -2,76 +2,31 @@ import EaselCore
 import Foundation
 import SQLKit
 
-/// Group commit for the queue's hottest writes: enqueues and completions that arrive while a write is in
-/// flight are gathered and written together, one multi-row statement per kind, in one transaction. Each
-/// statement costs a thread hop and a commit regardless of its size, so under load this is what lets the
-/// queue scale; alone, a write goes out at once with no added wait.
+/// Group commit (`GroupCommit`) for the queue's hottest writes: enqueues and completions that arrive while
+/// a write is in flight are written together, one multi-row statement per kind, in one transaction.
 final class JobWriteBatcher: Sendable {
     enum Operation: Sendable {
         case push(NewJob, payload: String, now: Int64)
         case complete(jobID: String, worker: String, result: String, assets: [AssetRecord], now: Int64)
     }
 
-    private struct Pending: Sendable {
-        let operation: Operation
-        let continuation: CheckedContinuation<Bool, any Error>
-    }
-
-    private struct State {
-        var pending: [Pending] = []
-        var flushing = false
-    }
-
     private let database: any EaselDatabase
-    private let state = Locked(State())
     /// Rows per statement: stays well inside SQLite's 32,766 bound parameters.
     private let chunk = 400
+    private let group: GroupCommit<Operation>
 
     init(database: any EaselDatabase) {
         self.database = database
+        let chunk = self.chunk
+        group = GroupCommit { operations in try await Self.write(operations, database: database, chunk: chunk) }
     }
 
     /// Queues the write; returns whether it took effect (inserted, or completed by this worker).
     func submit(_ operation: Operation) async throws -> Bool {
-        try await withCheckedThrowingContinuation { continuation in
-            let startFlush = state.withLock { state -> Bool in
-                state.pending.append(Pending(operation: operation, continuation: continuation))
-                if state.flushing { return false }
-                state.flushing = true
-                return true
-            }
-            // The flush runs in its own task: a caller being cancelled must not cancel other callers' writes.
-            if startFlush { Task { await self.drain() } }
-        }
+        try await group.submit(operation)
     }
 
-    private func drain() async {
-        while true {
-            let batch = state.withLock { state -> [Pending] in
-                let taken = state.pending
-                state.pending.removeAll(keepingCapacity: true)
-                if taken.isEmpty { state.flushing = false }
-                return taken
-            }
-            if batch.isEmpty { return }
-            do {
-                let results = try await write(batch.map(\.operation))
-                for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: result) }
-            } catch {
-                // One bad write must not fail its neighbours: retry them one by one.
-                for pending in batch {
-                    do {
-                        let result = try await write([pending.operation])
-                        pending.continuation.resume(returning: result[0])
-                    } catch {
-                        pending.continuation.resume(throwing: error)
-                    }
-                }
-            }
-        }
-    }
-
-    private func write(_ operations: [Operation]) async throws -> [Bool] {
+    private static func write(_ operations: [Operation], database: any EaselDatabase, chunk: Int) async throws -> [Bool] {
         var pushes: [(NewJob, String, Int64)] = []
         var completions: [(String, String, String, [AssetRecord], Int64)] = []
         for operation in operations {
@@ -80,7 +35,6 @@ final class JobWriteBatcher: Sendable {
             case .complete(let id, let worker, let result, let assets, let now): completions.append((id, worker, result, assets, now))
             }
         }
-        let chunk = self.chunk
         let pushRows = pushes, completionRows = completions
         let (inserted, completed) = try await database.write { db -> (Set<String>, Set<String>) in
             var inserted = Set<String>()

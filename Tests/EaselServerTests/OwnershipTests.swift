@@ -68,7 +68,8 @@ struct OwnershipTests {
             // Lists show only the caller's own.
             #expect(try await b.get("/api/jobs").json["data"]?.arrayValue?.contains { $0["id"]?.stringValue == jobID } == false)
             #expect(try await b.get("/api/assets").json["data"]?.arrayValue?.contains { $0["id"]?.stringValue == asset } == false)
-            #expect(try await b.get("/api/usage").json["total_images"] == 1)
+            // Bob's one image is charged to Bob (recorded just after his job completes).
+            #expect(try await eventually { try await b.get("/api/usage").json["total_images"] == 1 })
             // Admin routes are for admins only.
             for route in ["/api/admin/users", "/api/admin/usage", "/api/admin/reports", "/api/admin/moderation"] {
                 #expect(try await b.get(route).status == .forbidden, "\(route)")

@@ -247,6 +247,12 @@ public final class AccountService: Sendable {
     public func finish(_ job: JobRecord) async -> Bool {
         guard job.payload.billed else { return false }
         do {
+            if job.payload.postpaid {
+                // Nothing was reserved: record what a success cost; a failure cost nothing.
+                guard job.status == .succeeded else { return false }
+                return try await store.charge(jobID: job.id, userID: job.userID, model: job.model, cost: cost(of: job),
+                                              images: job.result?.assetIDs.count ?? 0, now: clock.nowMillis())
+            }
             if job.status == .succeeded {
                 return try await store.finish(jobID: job.id, cost: cost(of: job), images: job.result?.assetIDs.count ?? 0, now: clock.nowMillis())
             }

@@ -116,26 +116,30 @@ public struct JobService: Sendable {
                 throw EaselError.invalidRequest("The Idempotency-Key header must be 1 to 255 characters.", param: nil)
             }
         }
+        let postpaid = submission.identity?.plan.limitsNothing ?? false
         var payload = submission.payload
         payload.billed = submission.identity != nil
+        payload.postpaid = postpaid
         let job = NewJob(
             id: id, userID: submission.userID, kind: submission.kind, payload: payload,
             requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
             maxAttempts: config.retry.maxAttempts, idempotencyKey: submission.idempotencyKey, groupID: submission.groupID)
         if let identity = submission.identity {
             try await accounts.check(submission.payload.request, identity: identity)
-            _ = try await accounts.admit(jobID: id, request: submission.payload.request, inputImages: submission.payload.inputAssetIDs.count,
-                                         identity: identity)
+            if !postpaid {
+                _ = try await accounts.admit(jobID: id, request: submission.payload.request,
+                                             inputImages: submission.payload.inputAssetIDs.count, identity: identity)
+            }
         }
         let outcome: PushOutcome
         do {
             outcome = try await jobs.push(job)
         } catch {
-            if submission.identity != nil { await accounts.refund(jobID: id) }
+            if submission.identity != nil && !postpaid { await accounts.refund(jobID: id) }
             throw error
         }
         // A repeated idempotency key found the first job: this request's reservation is returned.
-        if case .existing = outcome, submission.identity != nil { await accounts.refund(jobID: id) }
+        if case .existing = outcome, submission.identity != nil, !postpaid { await accounts.refund(jobID: id) }
         if case .created(let record) = outcome {
             metrics.jobEnqueued(model: record.model)
             hub.publish(.queued(record))
