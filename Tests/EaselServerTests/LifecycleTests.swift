@@ -46,6 +46,9 @@ struct LifecycleTests {
         let provider = ScriptedProvider([.hang])
         let runtime = try await TestSupport.runtime(data: data, workers: 2, routes: [.init(model: .easelDraft, providers: [provider])]) {
             $0.drainSeconds = 0
+            // This test is about shutdown: a lease long enough that a loaded machine cannot expire it first.
+            $0.leaseMs = 20_000
+            $0.heartbeatMs = 5_000
         }
         let (outcome, _) = try await runtime.jobService.submit(.init(
             payload: JobPayload(request: TestSupport.generateRequest(prompt: "long")), userID: "local", rawRequest: "z"))
