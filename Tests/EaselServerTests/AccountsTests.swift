@@ -7,6 +7,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import SQLKit
 import Testing
 
 /// Accounts, limits and money through real HTTP, on real SQLite.
@@ -176,6 +177,30 @@ struct AccountsTests {
             #expect(ok.headers[HTTPField.Name("x-ratelimit-limit-images")!] == "3")
             #expect(ok.headers[HTTPField.Name("x-ratelimit-remaining-images")!] == "2")
             #expect(ok.headers[HTTPField.Name("x-easel-cost-usd")!] == "0.000000")
+        }
+    }
+
+    @Test func aRefusedEditLeavesNoUploadBehind() async throws {
+        let policy = try Self.policy(filter: [PromptFilter.Category(name: "weapons", keywords: ["pipe bomb"])])
+        try await AppHarness.run(routes: Self.routes(), configure: { $0.policy = policy }) { client, runtime in
+            let (user, key) = try await Self.user(runtime, "editor", plan: "daily10")
+            let editor = (client as! AuthorizedClient).with(key: key)
+            func uploads() async throws -> Int {
+                try await runtime.database.reader.raw("SELECT COUNT(*) AS n FROM assets WHERE user_id = \(bind: user.id) AND role = 'upload'")
+                    .all().first?.decode(column: "n", as: Int.self) ?? -1
+            }
+            func form(_ prompt: String, n: Int) throws -> EditFixtures.Form {
+                var form = EditFixtures.Form(["prompt": prompt, "model": "easel-draft", "n": String(n)])
+                form.file("image", try EditFixtures.picture(width: 64, height: 64))
+                return form
+            }
+            #expect(try await editor.post("/v1/images/edits", form: try form("restyle", n: 10)).status == .ok)
+            #expect(try await uploads() == 1)
+            let overQuota = try await editor.post("/v1/images/edits", form: try form("again", n: 1))
+            #expect(overQuota.status == .tooManyRequests)
+            let blocked = try await editor.post("/v1/images/edits", form: try form("a pipe bomb", n: 1))
+            #expect(try blocked.errorObject["code"] == "moderation_blocked")
+            #expect(try await uploads() == 1, "refused edits store nothing")
         }
     }
 

@@ -1,5 +1,6 @@
 import EaselCore
 import EaselMultipart
+import EaselStore
 import Foundation
 import Hummingbird
 
@@ -18,20 +19,44 @@ struct EditsController {
         let user = identity.userID
         let inputs = try await readInputs(request, user: user)
         let edits = EditSubmissions(runtime: runtime)
-        let (payload, raw) = try await edits.payload(inputs, userID: user, seed: UInt64.random(in: 0...(1 << 53)))
+        let prepared = try await edits.payload(inputs, identity: identity, seed: UInt64.random(in: 0...(1 << 53)))
+        let payload = prepared.payload
         let submission = JobService.Submission(
-            kind: .edit, payload: payload, userID: user, rawRequest: raw, idempotencyKey: request.headers[.idempotencyKey],
+            kind: .edit, payload: payload, userID: user, rawRequest: prepared.raw, idempotencyKey: request.headers[.idempotencyKey],
             identity: identity)
+        return try await submit(submission, prepared: prepared, request: request, identity: identity)
+    }
+
+    /// Runs `body` (which queues the job); if it is refused (quota, budget…) or answered by an earlier job
+    /// (a replayed idempotency key), the files this request uploaded are removed again.
+    func keepingUploadsOnlyIfQueued<T>(_ prepared: EditSubmissions.Prepared, _ body: () async throws -> (PushOutcome, T)) async throws -> (PushOutcome, T) {
+        let edits = EditSubmissions(runtime: runtime)
+        do {
+            let result = try await body()
+            if case .existing = result.0 { await edits.discard(prepared) }
+            return result
+        } catch {
+            await edits.discard(prepared)
+            throw error
+        }
+    }
+
+    @inline(never) func submit(_ submission: JobService.Submission, prepared: EditSubmissions.Prepared, request: Request,
+                               identity: Identity) async throws -> Response {
+        let payload = prepared.payload
         let door = ImagesController(runtime: runtime)
         var headers: HTTPFields = [:]
         if runtime.router.capabilities(for: payload.request.model)?.isDraft == true { headers[.xEaselDraft] = "true" }
         if payload.request.stream {
-            let (outcome, watch) = try await runtime.jobService.submit(submission)
+            let (outcome, watch) = try await keepingUploadsOnlyIfQueued(prepared) { try await runtime.jobService.submit(submission) }
             headers[.xEaselJobID] = outcome.job.id
             headers.append(contentsOf: try await door.rateHeaders(identity))
             return door.stream(watch, request: outcome.job.payload.request, headers: headers, kind: "image_edit")
         }
-        let (outcome, result) = try await runtime.jobService.submitAndWait(submission, timeoutSeconds: runtime.config.syncTimeoutSeconds)
+        let timeout = runtime.config.syncTimeoutSeconds
+        let (outcome, result) = try await keepingUploadsOnlyIfQueued(prepared) {
+            try await runtime.jobService.submitAndWait(submission, timeoutSeconds: timeout)
+        }
         headers[.xEaselJobID] = outcome.job.id
         headers.append(contentsOf: try await door.rateHeaders(identity))
         guard let (finished, outputs) = result else {

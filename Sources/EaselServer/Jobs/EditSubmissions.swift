@@ -8,11 +8,21 @@ struct EditSubmissions: Sendable {
 
     var rules: EditInputRules { EditInputRules(maxInputPixels: runtime.config.maxInputPixels) }
 
-    func payload(_ inputs: EditInputs, userID: String, seed: UInt64) async throws -> (JobPayload, JSONValue) {
+    struct Prepared: Sendable {
+        var payload: JobPayload
+        var raw: JSONValue
+        /// Files this request stored (not assets it referenced): discarded if the job is refused.
+        var stored: [String]
+    }
+
+    func payload(_ inputs: EditInputs, identity: Identity, seed: UInt64) async throws -> Prepared {
+        let userID = identity.userID
         let parser = runtime.parser
         let caps = try parser.capabilities(inputs.fields)
         try rules.check(images: inputs.images.map(\.info), mask: inputs.mask?.info, caps: caps, imageParam: inputs.imageParam)
         let request = try parser.parseEdit(inputs.fields, firstImage: inputs.images[0].info.size, seed: seed)
+        // The plan and the prompt filter before any file is stored.
+        try await runtime.accounts.check(request, identity: identity)
 
         // Only now, with everything valid, are new files stored.
         let assets = runtime.assetService
@@ -32,7 +42,18 @@ struct EditSubmissions: Sendable {
         // What the idempotency check compares: the fields plus the content of every file.
         var raw = inputs.fields
         raw["_inputs"] = .array(digests)
-        return (JobPayload(request: request, inputAssetIDs: imageIDs, maskAssetID: maskID, parentAssetID: imageIDs.first), .object(raw))
+        let referenced = Set((inputs.images + (inputs.mask.map { [$0] } ?? [])).compactMap { $0.existing?.id })
+        let stored = (imageIDs + (maskID.map { [$0] } ?? [])).filter { !referenced.contains($0) }
+        return Prepared(payload: JobPayload(request: request, inputAssetIDs: imageIDs, maskAssetID: maskID, parentAssetID: imageIDs.first),
+                        raw: .object(raw), stored: stored)
+    }
+
+    /// Removes the uploads of a refused (or replayed) edit, so no orphan files stay behind.
+    func discard(_ prepared: Prepared) async {
+        for id in prepared.stored {
+            guard let keys = try? await runtime.assetStore.delete(assetID: id) else { continue }
+            for key in keys { try? await runtime.blobs.delete(key: key) }
+        }
     }
 
     private func store(_ item: EditInputs.Item, role: String, userID: String, assets: AssetService) async throws -> AssetRecord {

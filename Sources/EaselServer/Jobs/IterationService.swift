@@ -39,10 +39,17 @@ struct IterationService: Sendable {
             inputs.mask = try await edits.item(try EditInputs.reference(mask, param: "mask", isLocalURL: isLocalURL), param: "mask", userID: userID)
         }
         inputs.fields = fields
-        var (payload, raw) = try await edits.payload(inputs, userID: userID, seed: Self.newSeed())
+        let prepared = try await edits.payload(inputs, identity: identity, seed: Self.newSeed())
+        var payload = prepared.payload
         payload.request.stream = payload.request.partialImages > 0
         payload.parentAssetID = asset.id
-        return try await runtime.jobService.enqueue(.init(kind: .edit, payload: payload, userID: userID, rawRequest: raw, groupID: groupID, identity: identity)).job
+        do {
+            return try await runtime.jobService.enqueue(.init(kind: .edit, payload: payload, userID: userID, rawRequest: prepared.raw,
+                                                             groupID: groupID, identity: identity)).job
+        } catch {
+            await edits.discard(prepared)  // a refused job leaves no uploaded mask behind
+            throw error
+        }
     }
 
     /// The job that made an asset (an upload has none, so it has no brief to re-run).
