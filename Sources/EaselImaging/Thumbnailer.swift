@@ -18,25 +18,14 @@ public enum Thumbnailer {
     }
 }
 
-/// What a file holds, read from its header only.
-public struct ImageInfo: Sendable, Equatable {
-    public var format: ImageFormat
-    public var width: Int
-    public var height: Int
-    public var hasAlpha: Bool
-
-    public init(format: ImageFormat, width: Int, height: Int, hasAlpha: Bool) {
-        self.format = format
-        self.width = width
-        self.height = height
-        self.hasAlpha = hasAlpha
-    }
-
-    public static func inspect(_ data: Data) throws(ImagingError) -> ImageInfo {
+extension ImageHeader {
+    /// Format, size and alpha of a file that libvips can actually decode (stricter than `read`, which looks
+    /// at the header only): for checking that encoded output is a real image.
+    public static func decoding(_ data: Data) throws(ImagingError) -> ImageHeader {
         guard let format = ImageFormat.sniff(data.prefix(12)) else {
             throw .undecodable("not a PNG, JPEG or WebP file")
         }
         let raster = try RasterImage.decode(data)
-        return ImageInfo(format: format, width: raster.width, height: raster.height, hasAlpha: raster.hasAlpha)
+        return ImageHeader(format: format, width: raster.width, height: raster.height, hasAlpha: raster.hasAlpha)
     }
 }

@@ -77,7 +77,7 @@ struct DraftEditorTests {
     @Test func upscaleDoublesTheDimensions() throws {
         let source = try input()
         let output = try Upscaler().upscale(source, factor: 2, format: .png)
-        let info = try ImageInfo.inspect(output.data)
+        let info = try ImageHeader.decoding(output.data)
         #expect(info.width == size.width * 2 && info.height == size.height * 2)
         #expect(info.format == .png)
         #expect(Upscaler.violation(for: PixelSize(width: 3840, height: 3840), factor: 4) != nil)

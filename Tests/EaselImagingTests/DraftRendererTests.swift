@@ -11,8 +11,8 @@ struct DraftRendererTests {
         let output = try renderer.render(
             prompt: "a lighthouse at dusk, dark cinematic palette", seed: 7,
             options: .init(size: PixelSize(width: 320, height: 192), format: .png))
-        let info = try ImageInfo.inspect(output.data)
-        #expect(info == ImageInfo(format: .png, width: 320, height: 192, hasAlpha: false))
+        let info = try ImageHeader.decoding(output.data)
+        #expect(info == ImageHeader(format: .png, width: 320, height: 192, hasAlpha: false))
         if let path = ProcessInfo.processInfo.environment["EASEL_DRAFT_SAMPLE"] {
             let big = try renderer.render(prompt: "a lighthouse at dusk, dark cinematic palette", seed: 7,
                                           options: .init(size: PixelSize(width: 1024, height: 1536), format: .png))
@@ -34,7 +34,7 @@ struct DraftRendererTests {
         let output = try renderer.render(prompt: "teal product bottle", seed: 1,
                                          options: .init(size: PixelSize(width: 64, height: 96), format: format, compression: format == .png ? nil : 60))
         #expect(ImageFormat.sniff(output.data) == format)
-        let info = try ImageInfo.inspect(output.data)
+        let info = try ImageHeader.decoding(output.data)
         #expect(info.width == 64 && info.height == 96)
     }
 
@@ -69,7 +69,7 @@ struct DraftRendererTests {
         let sizes = partials.map(\.1.count) + [output.data.count]
         #expect(sizes == sizes.sorted())
         for (_, data) in partials {
-            let info = try ImageInfo.inspect(data)
+            let info = try ImageHeader.decoding(data)
             #expect(info.width == 128 && info.height == 128)
         }
     }
@@ -91,13 +91,13 @@ struct DraftRendererTests {
     @Test func thumbnailFromPixelsIsSmallWebP() throws {
         let output = try renderer.render(prompt: "pink flowers", seed: 2, options: .init(size: PixelSize(width: 1024, height: 512), format: .png))
         let thumb = try Thumbnailer.webp(from: output.raster)
-        let info = try ImageInfo.inspect(thumb)
+        let info = try ImageHeader.decoding(thumb)
         #expect(info.format == .webp)
         #expect(info.width == 256 && info.height == 128)
     }
 
     @Test func undecodableBytesAreReported() {
-        #expect(throws: ImagingError.self) { try ImageInfo.inspect(Data("not an image".utf8)) }
+        #expect(throws: ImagingError.self) { try ImageHeader.decoding(Data("not an image".utf8)) }
         #expect(throws: ImagingError.self) { try RasterImage.decode(Data([0x89, 0x50, 0x4E, 0x47, 0, 0, 0])) }
     }
 }

@@ -10,7 +10,7 @@ struct ImageHeaderTests {
         let output = try DraftRenderer().render(prompt: "blue circle", seed: 1, options: .init(
             size: PixelSize(width: 200, height: 120), format: format, compression: format == .png ? nil : 80, transparent: transparent))
         let header = try #require(ImageHeader.read(output.data))
-        let info = try ImageInfo.inspect(output.data)
+        let info = try ImageHeader.decoding(output.data)
         #expect(header.format == format)
         #expect(header.width == info.width && header.height == info.height)
         #expect(header.hasAlpha == info.hasAlpha)

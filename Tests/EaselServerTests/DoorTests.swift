@@ -20,7 +20,7 @@ struct DoorTests {
             let body = try response.json
             let b64 = try #require(body["data"].flatMap { if case .array(let items) = $0 { items.first?["b64_json"]?.stringValue } else { nil } })
             let png = try #require(Data(base64Encoded: b64))
-            #expect(try ImageInfo.inspect(png) == ImageInfo(format: .png, width: 320, height: 192, hasAlpha: false))
+            #expect(try ImageHeader.decoding(png) == ImageHeader(format: .png, width: 320, height: 192, hasAlpha: false))
             #expect(body["size"] == "320x192")
             #expect(body["quality"] == "medium")
             #expect(body["background"] == "opaque")
@@ -49,7 +49,7 @@ struct DoorTests {
             let thumb = try await client.get("/files/\(assetID)/thumb")
             #expect(thumb.status == .ok)
             #expect(thumb.headers[.contentType] == "image/webp")
-            #expect(try ImageInfo.inspect(Data(buffer: thumb.body)).width == 256)
+            #expect(try ImageHeader.decoding(Data(buffer: thumb.body)).width == 256)
             let asset = try await client.get("/api/assets/\(assetID)").json
             #expect(asset["width"] == 320)
             #expect(asset["draft"] == true)
@@ -94,7 +94,7 @@ struct DoorTests {
             #expect(events[2].data["usage"]?["total_tokens"] == 0)
             for event in events {
                 let data = try #require(event.data["b64_json"]?.stringValue.flatMap { Data(base64Encoded: $0) })
-                #expect(try ImageInfo.inspect(data).width == 128)
+                #expect(try ImageHeader.decoding(data).width == 128)
                 #expect(event.data["size"] == "128x128")
                 #expect(event.data["output_format"] == "png")
             }
