@@ -293,13 +293,7 @@ public struct SQLAccountStore: AccountStore {
     }
 
     public func finish(jobID: String, cost: Int64?, images: Int, now: Int64) async throws -> Bool {
-        // Jobs of the operator's CLI and benches were never reserved: look without taking the write lock.
-        let open = try await database.reader.raw("""
-            SELECT 1 FROM ledger r WHERE r.job_id = \(bind: jobID) AND r.phase = 'reserve'
-            AND NOT EXISTS (SELECT 1 FROM ledger f WHERE f.job_id = r.job_id AND f.phase = 'final')
-            """).all()
-        guard !open.isEmpty else { return false }
-        return try await database.write { db in
+        try await database.write { db in
             guard let reserve = try await db.rows("""
                 SELECT user_id, amount_micros, images, model, day FROM ledger WHERE job_id = \(bind: jobID) AND phase = 'reserve'
                 """, { (try $0.string("user_id"), try $0.int64("amount_micros"), try $0.int("images"), try $0.optionalString("model"), try $0.string("day")) }
