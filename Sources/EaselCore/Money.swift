@@ -30,6 +30,13 @@ public enum Money {
         return negative ? -value : value
     }
 
+    /// A dollar amount that arrived as a number (JSON, YAML): read through its six-decimal text, so the
+    /// result is exact micro-dollars or nil, never a float carried further.
+    public static func parseUSD(_ dollars: Double) -> Int64? {
+        guard dollars.isFinite, abs(dollars) < 1e12 else { return nil }
+        return parseUSD(String(format: "%.6f", dollars))
+    }
+
     /// `tokens` at `microsPerMillion` micro-dollars per million tokens, rounded up to a whole micro-dollar.
     public static func tokens(_ tokens: Int, microsPerMillion: Int64) -> Int64 {
         guard tokens > 0, microsPerMillion > 0 else { return 0 }

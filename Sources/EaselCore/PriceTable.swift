@@ -43,22 +43,24 @@ public struct ModelPrice: Sendable, Hashable {
 
     /// The price of one image of `size` at `quality` (resolved, never `auto`).
     public func image(quality: String, size: PixelSize) -> Int64 {
-        if perImage.isEmpty, let tokens {
+        if perImage[quality] == nil, let flat = perImage["*"] { return flat.square }
+        let base: (square: Int64, wide: Int64)
+        if let entry = perImage[quality] ?? perImage["high"] {
+            base = entry
+        } else if perImage.isEmpty, let tokens {
             // Token prices only: estimate output tokens from the GPT image token table (§10).
-            let table: [String: (Int64, Int64)] = ["low": (272, 400), "medium": (1056, 1568), "high": (4160, 6208)]
+            let table: [String: (Int, Int)] = ["low": (272, 400), "medium": (1056, 1568), "high": (4160, 6208)]
             let (square, wide) = table[quality] ?? table["high"]!
-            let pricePerImage = ModelPrice(perImage: ["*": (0, 0), quality: (Money.tokens(Int(square), microsPerMillion: tokens.imageOut),
-                                                                             Money.tokens(Int(wide), microsPerMillion: tokens.imageOut))], tokens: nil)
-            return pricePerImage.image(quality: quality, size: size)
+            base = (Money.tokens(square, microsPerMillion: tokens.imageOut), Money.tokens(wide, microsPerMillion: tokens.imageOut))
+        } else {
+            return 0
         }
-        guard let entry = perImage[quality] ?? perImage["*"] ?? perImage["high"] else { return 0 }
-        if perImage[quality] == nil && perImage["*"] != nil { return entry.square }
         let square = size.width == size.height
-        let base = square ? entry.square : entry.wide
+        let price = square ? base.square : base.wide
         let basePixels: Int64 = square ? 1024 * 1024 : 1536 * 1024
         let pixels = Int64(size.pixels)
-        if pixels == basePixels { return base }
-        return (base * pixels + basePixels - 1) / basePixels
+        if pixels == basePixels { return price }
+        return (price * pixels + basePixels - 1) / basePixels
     }
 }
 

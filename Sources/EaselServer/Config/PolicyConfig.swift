@@ -86,11 +86,14 @@ public struct PolicyConfig: Sendable {
     /// A dollar amount from YAML (a number or a string), exactly, in micro-dollars.
     static func usd(_ value: Any?, _ path: String) throws -> Int64? {
         guard let value else { return nil }
-        let text: String
-        if let string = value as? String { text = string } else if let int = value as? Int { text = String(int) } else if let double = value as? Double {
-            text = String(format: "%.6f", double)
-        } else { throw ConfigError.invalid(path, "\(value)", "an amount in US dollars") }
-        guard let micros = Money.parseUSD(text), micros >= 0 else { throw ConfigError.invalid(path, text, "an amount in US dollars") }
+        let micros: Int64?
+        switch value {
+        case let text as String: micros = Money.parseUSD(text)
+        case let int as Int: micros = Money.parseUSD(String(int))
+        case let double as Double: micros = Money.parseUSD(double)
+        default: micros = nil
+        }
+        guard let micros, micros >= 0 else { throw ConfigError.invalid(path, "\(value)", "an amount in US dollars") }
         return micros
     }
 

@@ -77,7 +77,7 @@ struct AdminController {
         let micros: Int64?
         switch body["usd"] {
         case .string(let text)?: micros = Money.parseUSD(text)
-        case .number(let value)?: micros = Money.parseUSD(String(format: "%.6f", value))
+        case .number(let value)?: micros = Money.parseUSD(value)
         default: micros = nil
         }
         guard let micros else { throw EaselError.invalidRequest("'usd' must be an amount such as \"10.00\".", param: "usd") }
