@@ -50,11 +50,15 @@ public final class EaselRuntime: Sendable {
         let blobs = try FileBlobStore(root: config.blobDirectory)
         let router: ProviderRouter
         var clients: [HTTPClient] = []
+        // Read once: the routes build the router, and their `base` models lend prices to the policy.
+        var configuredRoutes: [ProvidersConfig.Route] = []
         do {
             if let routes {
                 router = ProviderRouter(routes: routes)
             } else {
-                let built = try ProviderFactory.build(try config.resolvedProviders(), config: config, clock: clock, logger: logger)
+                let providers = try config.resolvedProviders()
+                configuredRoutes = providers.routes
+                let built = try ProviderFactory.build(providers, config: config, clock: clock, logger: logger)
                 router = built.router
                 clients = built.clients
             }
@@ -65,7 +69,7 @@ public final class EaselRuntime: Sendable {
         let policy: PolicyConfig
         let secret: Data
         do {
-            policy = try config.resolvedPolicy(routes: routes == nil ? (try config.resolvedProviders().routes) : [])
+            policy = try config.resolvedPolicy(routes: configuredRoutes)
             secret = try Self.sessionSecret(in: config.dataDirectory)
         } catch {
             for client in clients { try? await client.shutdown() }
