@@ -80,6 +80,8 @@ public protocol JobStore: Sendable {
     func recordErrors(jobID: String, attempt: Int, errors: [JobError]) async throws
     /// Hands a running job back to the queue without counting the attempt (a worker shutting down).
     func release(jobID: String, worker: String) async throws -> Bool
+    /// Hands back every job still marked running under `worker` (its tasks have all ended). Returns their ids.
+    func releaseAll(worker: String) async throws -> [String]
     func cancel(jobID: String, userID: String?) async throws -> CancelOutcome
     /// Returns expired `running` jobs to the queue (or fails them when out of attempts). Returns their ids.
     func requeueExpiredLeases() async throws -> [String]

@@ -145,6 +145,18 @@ public struct SQLJobStore: JobStore {
         }
     }
 
+    public func releaseAll(worker: String) async throws -> [String] {
+        let now = clock.nowMillis()
+        return try await database.write { db in
+            try await db.rows("""
+                UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, worker_id = NULL,
+                    updated_at = \(bind: now)
+                WHERE status = 'running' AND worker_id = \(bind: worker)
+                RETURNING id
+                """) { try $0.string("id") }
+        }
+    }
+
     public func cancel(jobID: String, userID: String?) async throws -> CancelOutcome {
         let now = clock.nowMillis()
         return try await database.write { db in

@@ -61,6 +61,23 @@ struct LifecycleTests {
         try await runtime.close()
     }
 
+    @Test func shutdownHandsBackAJobItHoldsWithoutATask() async throws {
+        let data = try TemporaryDirectory()
+        let runtime = try await TestSupport.runtime(data: data, workers: 1) { $0.leaseMs = 20_000; $0.heartbeatMs = 5_000 }
+        let (outcome, _) = try await runtime.jobService.submit(.init(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "lost")), userID: "local", rawRequest: "lost"))
+        // Held under this worker's id but run by no task here: what a failed hand-back leaves behind.
+        let held = try await runtime.jobStore.claim(queue: "default", worker: runtime.workerID, limit: 1, leaseMs: 20_000)
+        #expect(held.map(\.id) == [outcome.job.id])
+        let runner = ServiceGroupRunner(services: runtime.workerServices())
+        try await Task.sleep(for: .milliseconds(100))
+        await runner.stop()
+        let job = try #require(await runtime.jobStore.job(id: outcome.job.id))
+        #expect(job.status == .queued)
+        #expect(job.attempts == 0)
+        try await runtime.close()
+    }
+
     @Test func shutdownLetsRunningJobsFinishWithinTheDrainTime() async throws {
         let data = try TemporaryDirectory()
         let provider = ScriptedProvider([.delay(milliseconds: 400)])

@@ -256,6 +256,22 @@ struct JobQueueTests {
         }
     }
 
+    @Test func releaseAllHandsBackOnlyThatWorkersRunningJobs() async throws {
+        try await QueueFixture.run { f in
+            let store = f.store
+            _ = try await store.push(f.newJob(key: "a", hash: "a"))
+            _ = try await store.push(f.newJob(key: "b", hash: "b"))
+            let mine = try #require(await store.claim(queue: "default", worker: "me", limit: 1, leaseMs: 1000).first)
+            let theirs = try #require(await store.claim(queue: "default", worker: "other", limit: 1, leaseMs: 1000).first)
+            #expect(try await store.releaseAll(worker: "me") == [mine.id])
+            #expect(try await store.releaseAll(worker: "me") == [])
+            let back = try #require(await store.job(id: mine.id))
+            #expect(back.status == .queued && back.attempts == 0 && back.workerID == nil)
+            let kept = try #require(await store.job(id: theirs.id))
+            #expect(kept.status == .running && kept.workerID == "other")
+        }
+    }
+
     @Test func completionStoresAssetsOnceEvenIfRunTwice() async throws {
         try await QueueFixture.run { f in
             let store = f.store, clock = f.clock, database = f.database, ids = f.ids

@@ -152,11 +152,17 @@ struct JobRunner: Sendable {
         if Task.isCancelled || error is CancellationError {
             switch running.reason(job.id) {
             case .shutdown?:
-                // This task is cancelled, and database calls refuse to run in a cancelled task: hand the job
-                // back from a fresh one.
+                // From a fresh task, so nothing on the way that honours cancellation stops the hand-back.
+                // If it fails, the worker hands back whatever it still holds once every job has ended.
                 let jobs = self.jobs, worker = workerID
-                _ = await Task { try? await jobs.release(jobID: job.id, worker: worker) }.value
-                logger.info("job handed back to the queue at shutdown")
+                let outcome = await Task { () -> Result<Bool, any Error> in
+                    do { return .success(try await jobs.release(jobID: job.id, worker: worker)) } catch { return .failure(error) }
+                }.value
+                switch outcome {
+                case .success(true): logger.info("job handed back to the queue at shutdown")
+                case .success(false): logger.notice("job not handed back at shutdown: this worker no longer holds it")
+                case .failure(let error): logger.error("handing the job back at shutdown failed", metadata: ["error": "\(error)"])
+                }
             case .cancelledByUser?:
                 metrics.jobFinished(model: job.model, outcome: "cancelled", seconds: (ContinuousClock.now - started).seconds)
                 logger.info("job cancelled while running")

@@ -67,11 +67,29 @@ public struct WorkerService: Service {
                 }
                 try? await Task.sleep(for: .milliseconds(20))
             }
+            // Every task has ended; a job still marked running under this worker was not handed back (its
+            // release failed, say). Hand it back now rather than leave it until its lease expires.
+            await handBackLeftovers()
         } onGracefulShutdown: {
             stopping.withLock { $0 = true }
             signal.wake()
         }
         logger.info("worker stopped", metadata: ["worker": "\(runner.workerID)"])
+    }
+
+    private func handBackLeftovers() async {
+        for attempt in 1...3 {
+            do {
+                let ids = try await jobs.releaseAll(worker: runner.workerID)
+                if !ids.isEmpty {
+                    logger.warning("handed back jobs still held at shutdown", metadata: ["jobs": "\(ids)"])
+                }
+                return
+            } catch {
+                logger.error("handing jobs back at shutdown failed", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     /// Extends the leases of every job this worker runs in one statement; stops any it no longer holds.
