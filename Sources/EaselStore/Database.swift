@@ -14,8 +14,9 @@ public protocol EaselDatabase: Sendable {
     var engine: SQLEngine { get }
     /// For reads (and for single statements that need no transaction on engines with real pools).
     var reader: any SQLDatabase { get }
-    /// Runs `body` in one transaction (`BEGIN IMMEDIATE` on SQLite), committing if it returns.
-    func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction (`BEGIN IMMEDIATE` on SQLite), committing if it returns. The
+    /// transaction runs to its end even if the calling task is cancelled.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func close() async throws
 }
 

@@ -60,18 +60,25 @@ public final class SQLiteEaselDatabase: EaselDatabase {
         return readers[index]
     }
 
-    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        await writeLock.lock()
-        defer { writeLock.unlock() }
-        try await writer.raw("BEGIN IMMEDIATE").run()
-        do {
-            let value = try await body(writer)
-            try await writer.raw("COMMIT").run()
-            return value
-        } catch {
-            try? await writer.raw("ROLLBACK").run()
-            throw error
-        }
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        // sqlite-nio refuses to run statements in a cancelled task. A caller cancelled between BEGIN and
+        // COMMIT would then fail its ROLLBACK too and leave the one writer connection inside a transaction,
+        // so every later write would fail. The transaction runs in a task of its own, which no caller's
+        // cancellation reaches: it always ends in COMMIT or ROLLBACK.
+        let writer = self.writer, writeLock = self.writeLock
+        return try await Task {
+            await writeLock.lock()
+            defer { writeLock.unlock() }
+            try await writer.raw("BEGIN IMMEDIATE").run()
+            do {
+                let value = try await body(writer)
+                try await writer.raw("COMMIT").run()
+                return value
+            } catch {
+                try? await writer.raw("ROLLBACK").run()
+                throw error
+            }
+        }.value
     }
 
     public func close() async throws {

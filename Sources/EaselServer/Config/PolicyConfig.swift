@@ -80,7 +80,7 @@ public struct PolicyConfig: Sendable {
     }
 
     static func strings(_ value: Any?) -> [String] {
-        (value as? [Any] ?? []).compactMap { $0 as? String ?? ($0 as? CustomStringConvertible)?.description }
+        (value as? [Any] ?? []).compactMap { $0 as? String ?? ($0 as? any CustomStringConvertible)?.description }
     }
 
     /// A dollar amount from YAML (a number or a string), exactly, in micro-dollars.

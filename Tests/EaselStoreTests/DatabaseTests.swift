@@ -1,0 +1,61 @@
+import EaselCore
+import EaselStore
+import EaselTesting
+import Foundation
+import SQLKit
+import Testing
+
+/// The SQLite database wrapper itself: one writer, transactions that always end.
+@Suite("SQLite database")
+struct DatabaseTests {
+    /// sqlite-nio refuses statements in a cancelled task. A caller cancelled inside a transaction must not
+    /// leave the writer connection in it (every later write would fail with "cannot start a transaction
+    /// within a transaction"); the transaction finishes as if nothing happened.
+    @Test func aCallerCancelledMidTransactionLeavesTheWriterUsable() async throws {
+        let directory = try TemporaryDirectory()
+        let database = try await TestSupport.database(in: directory)
+        try await database.write { db in try await db.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)").run() }
+
+        let inside = AsyncStream<Void>.makeStream()
+        let proceed = AsyncStream<Void>.makeStream()
+        let caller = Task {
+            try await database.write { db in
+                try await db.raw("INSERT INTO notes (text) VALUES ('before the cancel')").run()
+                inside.continuation.yield()
+                // Wait (without honouring cancellation) until the caller has been cancelled.
+                for await _ in proceed.stream { break }
+                try await db.raw("INSERT INTO notes (text) VALUES ('after the cancel')").run()
+            }
+        }
+        for await _ in inside.stream { break }
+        caller.cancel()
+        proceed.continuation.yield()
+        let outcome = await caller.result
+        #expect(throws: Never.self) { try outcome.get() }
+
+        // The writer still writes, and the cancelled caller's transaction committed whole.
+        await #expect(throws: Never.self) {
+            try await database.write { db in try await db.raw("INSERT INTO notes (text) VALUES ('later')").run() }
+        }
+        let texts = try await database.reader.raw("SELECT text FROM notes ORDER BY id").all().map { try $0.decode(column: "text", as: String.self) }
+        #expect(texts == ["before the cancel", "after the cancel", "later"])
+        try await database.close()
+    }
+
+    @Test func aFailedTransactionRollsBackWhole() async throws {
+        let directory = try TemporaryDirectory()
+        let database = try await TestSupport.database(in: directory)
+        try await database.write { db in try await db.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)").run() }
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await database.write { db in
+                try await db.raw("INSERT INTO notes (text) VALUES ('half')").run()
+                throw Refused()
+            }
+        }
+        try await database.write { db in try await db.raw("INSERT INTO notes (text) VALUES ('whole')").run() }
+        let texts = try await database.reader.raw("SELECT text FROM notes").all().map { try $0.decode(column: "text", as: String.self) }
+        #expect(texts == ["whole"])
+        try await database.close()
+    }
+}
