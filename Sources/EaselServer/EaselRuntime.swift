@@ -26,6 +26,8 @@ public final class EaselRuntime: Sendable {
     public let hub = JobEventHub()
     public let signal = WorkSignal()
     public let running = RunningJobs()
+    /// Hands jobs submitted here straight to this process's worker when it has a free slot.
+    public let dispatch = LocalDispatch()
     public let metrics = EaselMetrics()
     public let thumbnails: ThumbnailService
     public let workerID: String
@@ -131,7 +133,7 @@ public final class EaselRuntime: Sendable {
 
     public var jobService: JobService {
         JobService(jobs: jobStore, assets: assetStore, blobs: blobs, accounts: accounts, hub: hub, signal: signal, running: running,
-                   ids: ids, clock: clock, metrics: metrics, config: config)
+                   dispatch: dispatch, ids: ids, clock: clock, metrics: metrics, config: config)
     }
 
     public var assetService: AssetService {
@@ -153,7 +155,7 @@ public final class EaselRuntime: Sendable {
         return [
             thumbnails,
             WorkerService(
-                runner: runner, jobs: jobStore, signal: signal, running: running, concurrency: concurrency ?? config.workerConcurrency,
+                runner: runner, jobs: jobStore, signal: signal, running: running, dispatch: dispatch, concurrency: concurrency ?? config.workerConcurrency,
                 leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, pollIntervalMs: config.pollIntervalMs,
                 drainSeconds: config.drainSeconds, logger: Logger(label: "easel.worker", level: config.logLevel)),
             LeaseReaperService(jobs: jobStore, signal: signal, intervalMs: config.reaperIntervalMs,

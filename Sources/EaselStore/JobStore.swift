@@ -1,6 +1,17 @@
 import EaselCore
 
 /// A job to enqueue.
+/// A job inserted already claimed by a worker in the submitting process (see `LocalDispatch`).
+public struct JobClaim: Sendable, Equatable {
+    public var worker: String
+    public var leaseMs: Int64
+
+    public init(worker: String, leaseMs: Int64) {
+        self.worker = worker
+        self.leaseMs = leaseMs
+    }
+}
+
 public struct NewJob: Sendable {
     public var id: String
     public var userID: String
@@ -13,10 +24,13 @@ public struct NewJob: Sendable {
     public var maxAttempts: Int
     public var idempotencyKey: String?
     public var groupID: String?
+    /// Set when the job starts on a local worker at once: it is inserted running, attempt 1, leased.
+    public var claim: JobClaim?
 
     public init(id: String, userID: String, queue: String = "default", kind: JobKind, payload: JobPayload,
                 requestHash: String, priority: Int = 0, maxAttempts: Int = 3, idempotencyKey: String? = nil,
-                groupID: String? = nil) {
+                groupID: String? = nil, claim: JobClaim? = nil) {
+        self.claim = claim
         self.id = id
         self.userID = userID
         self.queue = queue

@@ -27,9 +27,11 @@ public struct SQLJobStore: JobStore {
         if inserted {
             return .created(JobRecord(
                 id: job.id, userID: job.userID, queue: job.queue, kind: job.kind, model: job.payload.request.model,
-                payload: job.payload, status: .queued, priority: job.priority, attempts: 0, maxAttempts: job.maxAttempts,
-                runAt: now, leaseUntil: nil, workerID: nil, lastError: nil, idempotencyKey: job.idempotencyKey,
-                groupID: job.groupID, result: nil, createdAt: now, startedAt: nil, finishedAt: nil, updatedAt: now))
+                payload: job.payload, status: job.claim == nil ? .queued : .running, priority: job.priority,
+                attempts: job.claim == nil ? 0 : 1, maxAttempts: job.maxAttempts, runAt: now,
+                leaseUntil: job.claim.map { now + $0.leaseMs }, workerID: job.claim?.worker, lastError: nil,
+                idempotencyKey: job.idempotencyKey, groupID: job.groupID, result: nil, createdAt: now,
+                startedAt: job.claim == nil ? nil : now, finishedAt: nil, updatedAt: now))
         }
         // The only unique key a fresh id can collide on is (user, idempotency key).
         guard let key = job.idempotencyKey else { throw EaselError.server("job id collision") }

@@ -70,7 +70,7 @@ struct LifecycleTests {
         let held = try await runtime.jobStore.claim(queue: "default", worker: runtime.workerID, limit: 1, leaseMs: 20_000)
         #expect(held.map(\.id) == [outcome.job.id])
         let runner = ServiceGroupRunner(services: runtime.workerServices())
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await eventually { runtime.dispatch.isAccepting })
         await runner.stop()
         let job = try #require(await runtime.jobStore.job(id: outcome.job.id))
         #expect(job.status == .queued)

@@ -15,6 +15,7 @@ public struct JobService: Sendable {
     let hub: JobEventHub
     let signal: WorkSignal
     let running: RunningJobs
+    let dispatch: LocalDispatch
     let ids: IDGenerator
     let clock: any EaselClock
     let metrics: EaselMetrics
@@ -120,7 +121,7 @@ public struct JobService: Sendable {
         var payload = submission.payload
         payload.billed = submission.identity != nil
         payload.postpaid = postpaid
-        let job = NewJob(
+        var job = NewJob(
             id: id, userID: submission.userID, kind: submission.kind, payload: payload,
             requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
             maxAttempts: config.retry.maxAttempts, idempotencyKey: submission.idempotencyKey, groupID: submission.groupID)
@@ -131,19 +132,30 @@ public struct JobService: Sendable {
                                              inputImages: submission.payload.inputAssetIDs.count, identity: identity)
             }
         }
+        // A free slot on this process's worker: the job is inserted claimed and starts without a queue trip.
+        job.claim = dispatch.reserveForSubmission()
         let outcome: PushOutcome
         do {
             outcome = try await jobs.push(job)
         } catch {
+            if job.claim != nil { dispatch.release() }
             if submission.identity != nil && !postpaid { await accounts.refund(jobID: id) }
             throw error
         }
-        // A repeated idempotency key found the first job: this request's reservation is returned.
-        if case .existing = outcome, submission.identity != nil, !postpaid { await accounts.refund(jobID: id) }
-        if case .created(let record) = outcome {
+        switch outcome {
+        case .existing:
+            if job.claim != nil { dispatch.release() }
+            // A repeated idempotency key found the first job: this request's reservation is returned.
+            if submission.identity != nil, !postpaid { await accounts.refund(jobID: id) }
+        case .created(let record):
             metrics.jobEnqueued(model: record.model)
-            hub.publish(.queued(record))
-            signal.wake()
+            if job.claim != nil {
+                // It never waited: watchers see it running (the runner says so as it starts).
+                dispatch.launch(record)
+            } else {
+                hub.publish(.queued(record))
+                signal.wake()
+            }
         }
         return outcome
     }

@@ -11,6 +11,7 @@ public struct WorkerService: Service {
     let jobs: any JobStore
     let signal: WorkSignal
     let running: RunningJobs
+    let dispatch: LocalDispatch
     let concurrency: Int
     let leaseMs: Int64
     let heartbeatMs: Int64
@@ -25,11 +26,24 @@ public struct WorkerService: Service {
         defer { heartbeat.cancel() }
         logger.info("worker started", metadata: ["worker": "\(runner.workerID)", "concurrency": "\(concurrency)"])
 
-        let inFlight = Locked(0)
+        let runner = self.runner, running = self.running, dispatch = self.dispatch, signal = self.signal
+        // One task per job, kept in `running` so a cancel or a lost lease can stop exactly it. The job's slot
+        // was taken before it was claimed (here or by a submission) and is given back when it ends.
+        let launch: @Sendable (JobRecord) -> Void = { job in
+            running.register(job.id)
+            let task = Task {
+                await runner.run(job)
+                running.remove(job.id)
+                dispatch.release()
+                signal.wake()
+            }
+            running.attach(job.id, task: task)
+        }
+        dispatch.open(capacity: concurrency, worker: runner.workerID, leaseMs: leaseMs, launch: launch)
         await withGracefulShutdownHandler {
             while !stopping.current {
-                let free = concurrency - inFlight.current
-                if free <= 0 {
+                let free = dispatch.reserve(upTo: concurrency)
+                if free == 0 {
                     await signal.wait(timeoutMs: pollIntervalMs)
                     continue
                 }
@@ -37,33 +51,23 @@ public struct WorkerService: Service {
                 do {
                     claimed = try await jobs.claim(queue: "default", worker: runner.workerID, limit: free, leaseMs: leaseMs)
                 } catch {
+                    dispatch.release(free)
                     logger.error("claim failed", metadata: ["error": "\(error)"])
                     await signal.wait(timeoutMs: 1000)
                     continue
                 }
-                for job in claimed {
-                    inFlight.withLock { $0 += 1 }
-                    running.register(job.id)
-                    // One task per job, kept in `running` so a cancel or a lost lease can stop exactly it.
-                    let task = Task {
-                        await runner.run(job)
-                        running.remove(job.id)
-                        inFlight.withLock { $0 -= 1 }
-                        signal.wake()
-                    }
-                    running.attach(job.id, task: task)
-                }
+                dispatch.release(free - claimed.count)
+                for job in claimed { launch(job) }
                 if claimed.isEmpty {
                     await signal.wait(timeoutMs: pollIntervalMs)
                 }
             }
-            // Draining: running jobs get until the deadline, then are handed back to the queue.
+            // Draining: running jobs get until the deadline, then are handed back to the queue. A submission
+            // that reserved a slot just before the drain began still starts its job, so the stop is repeated.
             let start = ContinuousClock.now
-            var stopped = false
-            while inFlight.current > 0 {
-                if !stopped && ContinuousClock.now - start >= .seconds(drainSeconds) {
+            while dispatch.inFlight > 0 {
+                if ContinuousClock.now - start >= .seconds(drainSeconds) {
                     running.stopAll(reason: .shutdown)
-                    stopped = true
                 }
                 try? await Task.sleep(for: .milliseconds(20))
             }
@@ -71,6 +75,7 @@ public struct WorkerService: Service {
             // release failed, say). Hand it back now rather than leave it until its lease expires.
             await handBackLeftovers()
         } onGracefulShutdown: {
+            dispatch.stopAccepting()
             stopping.withLock { $0 = true }
             signal.wake()
         }

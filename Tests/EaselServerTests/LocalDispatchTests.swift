@@ -1,0 +1,74 @@
+import EaselCore
+import EaselProviders
+import EaselServer
+import EaselStore
+import EaselTesting
+import Foundation
+import Testing
+
+/// Jobs submitted in a process whose worker has a free slot start there at once, inserted already claimed.
+@Suite("Local dispatch")
+struct LocalDispatchTests {
+    @Test func aFreeSlotTakesTheJobWithoutAQueueTrip() async throws {
+        let data = try TemporaryDirectory()
+        let provider = ScriptedProvider([.hang])
+        let runtime = try await TestSupport.runtime(data: data, workers: 1, routes: [.init(model: .easelDraft, providers: [provider])]) {
+            $0.leaseMs = 20_000
+            $0.heartbeatMs = 5_000
+            $0.drainSeconds = 0
+            // Claims come only from the poll, rarely: what starts at once came through the dispatch.
+            $0.pollIntervalMs = 60_000
+        }
+        let runner = ServiceGroupRunner(services: runtime.workerServices())
+        #expect(try await eventually { runtime.dispatch.isAccepting })
+        // The worker's first claim (of nothing) has given its slots back.
+        #expect(try await eventually { runtime.dispatch.inFlight == 0 })
+
+        let (first, watch) = try await runtime.jobService.submit(.init(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"))
+        // Inserted claimed by this worker: running, attempt 1, leased.
+        #expect(first.job.status == .running)
+        #expect(first.job.attempts == 1)
+        #expect(first.job.workerID == runtime.workerID)
+        #expect(first.job.leaseUntil != nil)
+        // Watchers see it running from the first state on.
+        var statuses: [JobStatus] = []
+        for await event in watch.events(store: runtime.jobStore, pollIntervalMs: 50) {
+            if let job = event.job { statuses.append(job.status) }
+            if statuses.count == 2 { break }
+        }
+        #expect(statuses == [.running, .running])
+        #expect(try await eventually { provider.startedJobs == [first.job.id] })
+
+        // The only slot is taken: the next job waits in the queue.
+        let (second, _) = try await runtime.jobService.submit(.init(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "second")), userID: "local", rawRequest: "second"))
+        #expect(second.job.status == .queued)
+        #expect(second.job.workerID == nil)
+        #expect(runtime.dispatch.inFlight == 1)
+
+        // Shutdown hands the dispatched job back like a claimed one.
+        await runner.stop()
+        let back = try #require(await runtime.jobStore.job(id: first.job.id))
+        #expect(back.status == .queued && back.attempts == 0)
+        #expect(runtime.dispatch.inFlight == 0)
+        try await runtime.close()
+    }
+
+    @Test func anIdempotentRepeatGivesItsSlotBack() async throws {
+        let data = try TemporaryDirectory()
+        let runtime = try await TestSupport.runtime(data: data, workers: 2)
+        let runner = ServiceGroupRunner(services: runtime.workerServices())
+        #expect(try await eventually { runtime.dispatch.isAccepting })
+        let submission = JobService.Submission(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "once")), userID: "local", rawRequest: "once",
+            idempotencyKey: "k-1")
+        let (first, done) = try await runtime.jobService.submitAndWait(submission, timeoutSeconds: 20)
+        #expect(done?.0.status == .succeeded)
+        let (again, _) = try await runtime.jobService.submitAndWait(submission, timeoutSeconds: 20)
+        #expect(again.job.id == first.job.id)
+        #expect(try await eventually { runtime.dispatch.inFlight == 0 })
+        await runner.stop()
+        try await runtime.close()
+    }
+}
