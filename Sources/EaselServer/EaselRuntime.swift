@@ -155,7 +155,7 @@ public final class EaselRuntime: Sendable {
         return [
             thumbnails,
             WorkerService(
-                runner: runner, jobs: jobStore, signal: signal, running: running, dispatch: dispatch, concurrency: concurrency ?? config.workerConcurrency,
+                runner: runner, jobs: jobStore, signal: signal, running: running, dispatch: dispatch, localDispatch: config.localDispatch, concurrency: concurrency ?? config.workerConcurrency,
                 leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs, pollIntervalMs: config.pollIntervalMs,
                 drainSeconds: config.drainSeconds, logger: Logger(label: "easel.worker", level: config.logLevel)),
             LeaseReaperService(jobs: jobStore, signal: signal, intervalMs: config.reaperIntervalMs,

@@ -71,4 +71,27 @@ struct LocalDispatchTests {
         await runner.stop()
         try await runtime.close()
     }
+
+    @Test func switchedOffEveryJobGoesThroughTheQueue() async throws {
+        let data = try TemporaryDirectory()
+        let runtime = try await TestSupport.runtime(data: data, workers: 2) { $0.localDispatch = false }
+        let runner = ServiceGroupRunner(services: runtime.workerServices())
+        // A first job proves the worker runs (and leaves it idle with free slots).
+        let (first, _) = try await runtime.jobService.submit(.init(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"))
+        #expect(try await eventually { try await runtime.jobStore.job(id: first.job.id)?.status == .succeeded })
+        #expect(!runtime.dispatch.isAccepting)
+        let (outcome, _) = try await runtime.jobService.submit(.init(
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "queued")), userID: "local", rawRequest: "queued"))
+        #expect(outcome.job.status == .queued)
+        #expect(try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .succeeded })
+        await runner.stop()
+        try await runtime.close()
+    }
+
+    @Test func theSwitchIsReadFromTheEnvironment() throws {
+        #expect(try EaselConfig.fromEnvironment(["EASEL_LOCAL_DISPATCH": "off"]).localDispatch == false)
+        #expect(try EaselConfig.fromEnvironment([:]).localDispatch == true)
+        #expect(throws: (any Error).self) { try EaselConfig.fromEnvironment(["EASEL_LOCAL_DISPATCH": "maybe"]) }
+    }
 }

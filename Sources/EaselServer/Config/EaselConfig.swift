@@ -15,6 +15,9 @@ public struct EaselConfig: Sendable {
     public var publicBaseURL: String?
     /// Jobs one process runs at once (network-bound providers want many; drafts also take a CPU slot).
     public var workerConcurrency: Int = 32
+    /// Submissions start on this process's worker at once when it has a free slot (see `LocalDispatch`);
+    /// off, every job goes through the queue and is claimed.
+    public var localDispatch = true
     /// Threads rendering drafts: one per core.
     public var draftThreads: Int = ProcessInfo.processInfo.activeProcessorCount
     public var leaseMs: Int64 = 30_000
@@ -65,6 +68,13 @@ public struct EaselConfig: Sendable {
         if let value = env["EASEL_PUBLIC_URL"], !value.isEmpty { config.publicBaseURL = value }
         if let value = env["EASEL_CONFIG"], !value.isEmpty { config.configFile = value }
         if let value = try int("EASEL_WORKERS") { config.workerConcurrency = value }
+        if let value = env["EASEL_LOCAL_DISPATCH"], !value.isEmpty {
+            switch value.lowercased() {
+            case "1", "true", "on", "yes": config.localDispatch = true
+            case "0", "false", "off", "no": config.localDispatch = false
+            default: throw ConfigError.invalid("EASEL_LOCAL_DISPATCH", value, "on or off")
+            }
+        }
         if let value = try int("EASEL_DRAFT_THREADS") { config.draftThreads = value }
         if let value = try int("EASEL_LEASE_MS") {
             // Heartbeat three times per lease, and look for expired leases at least twice per lease.

@@ -25,10 +25,11 @@ public final class LocalDispatch: Sendable {
     /// Whether a worker in this process takes jobs from submissions now.
     public var isAccepting: Bool { state.withLock { $0.accepting } }
 
-    /// Called by the worker when it starts: submissions may now hand jobs to `launch`.
-    func open(capacity: Int, worker: String, leaseMs: Int64, launch: @escaping @Sendable (JobRecord) -> Void) {
+    /// Called by the worker when it starts: from now on submissions may hand jobs to `launch` (unless
+    /// `acceptSubmissions` is off, when only claims use the slots).
+    func open(capacity: Int, worker: String, leaseMs: Int64, acceptSubmissions: Bool, launch: @escaping @Sendable (JobRecord) -> Void) {
         state.withLock {
-            $0.accepting = true
+            $0.accepting = acceptSubmissions
             $0.capacity = capacity
             $0.worker = worker
             $0.leaseMs = leaseMs

@@ -12,6 +12,7 @@ public struct WorkerService: Service {
     let signal: WorkSignal
     let running: RunningJobs
     let dispatch: LocalDispatch
+    let localDispatch: Bool
     let concurrency: Int
     let leaseMs: Int64
     let heartbeatMs: Int64
@@ -39,7 +40,7 @@ public struct WorkerService: Service {
             }
             running.attach(job.id, task: task)
         }
-        dispatch.open(capacity: concurrency, worker: runner.workerID, leaseMs: leaseMs, launch: launch)
+        dispatch.open(capacity: concurrency, worker: runner.workerID, leaseMs: leaseMs, acceptSubmissions: localDispatch, launch: launch)
         await withGracefulShutdownHandler {
             while !stopping.current {
                 let free = dispatch.reserve(upTo: concurrency)
