@@ -24,6 +24,10 @@ public struct AssetRecord: Sendable, Hashable {
     /// Set when an admin hid the asset: it is gone from every route but the admin's.
     public var hiddenAt: Int64? = nil
 
+    /// The one rule for every route that takes an asset id: only the owner sees an asset, and nobody once an
+    /// admin hid it (a deleted asset has no row at all). Anything else answers 404, never 403.
+    public func isVisible(to userID: String) -> Bool { self.userID == userID && hiddenAt == nil }
+
     public init(id: String, jobID: String?, userID: String, parentAssetID: String?, index: Int, blobKey: String,
                 thumbKey: String?, format: ImageFormat, width: Int, height: Int, bytes: Int, sha256: String,
                 model: String, provider: String, isDraft: Bool, role: String, prompt: String, createdAt: Int64) {

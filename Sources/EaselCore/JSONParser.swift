@@ -12,6 +12,8 @@ public struct JSONParser {
     private var index = 0
     private var depth = 0
     private static let maxDepth = 256
+    /// JSON text is UTF-8 (RFC 8259, section 8.1): a string with any other bytes is refused, never repaired.
+    public static let invalidUTF8 = "invalid UTF-8 in a string"
 
     public static func parse(_ data: some Collection<UInt8>) throws(Failure) -> JSONValue {
         var parser = JSONParser(bytes: Array(data))
@@ -116,7 +118,7 @@ public struct JSONParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: bytes[start..<index], as: UTF8.self)
+                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else { throw fail(Self.invalidUTF8) }
                 index += 1
                 return text
             }
@@ -128,8 +130,9 @@ public struct JSONParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: out, as: UTF8.self) else { throw fail(Self.invalidUTF8) }
                 index += 1
-                return String(decoding: out, as: UTF8.self)
+                return text
             }
             if byte < 0x20 { throw fail("control character in string") }
             if byte != UInt8(ascii: "\\") {

@@ -129,6 +129,30 @@ struct DoorTests {
                                                      headers: [.contentType: "application/json"], body: ByteBuffer(string: "{\"prompt\": "))
             #expect(malformed.status == .badRequest)
             #expect(try malformed.errorObject["code"] == "invalid_json")
+            // JSON is UTF-8: bytes that are not are refused, not repaired into U+FFFD, on every JSON route.
+            let notUTF8 = Array("{\"prompt\":\"".utf8) + [0xFF, 0xFE, 0xFA] + Array("\",\"size\":\"64x64\"}".utf8)
+            for uri in ["/v1/images/generations", "/api/jobs", "/api/compare"] {
+                let refused = try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"],
+                                                       body: ByteBuffer(bytes: notUTF8))
+                #expect(refused.status == .badRequest, "\(uri)")
+                #expect(try refused.errorObject["type"] == "invalid_request_error", "\(uri)")
+                #expect(try refused.errorObject["message"]?.stringValue?.contains("UTF-8") == true, "\(uri)")
+            }
+            // Escapes still decode: a valid surrogate pair is fine, overlong or truncated sequences are not.
+            for bytes: [UInt8] in [[0xC0, 0xAF], [0xE6, 0x98], [0xED, 0xA0, 0x80]] {
+                let body = Array("{\"prompt\":\"a".utf8) + bytes + Array("\"}".utf8)
+                let refused = try await client.execute(uri: "/v1/images/generations", method: .post,
+                                                       headers: [.contentType: "application/json"], body: ByteBuffer(bytes: body))
+                #expect(refused.status == .badRequest, "\(bytes)")
+            }
+            var form = EditFixtures.Form(["model": "easel-draft", "prompt": "PLACEHOLDER"])
+            form.file("image", try EditFixtures.picture(width: 64, height: 64))
+            var body = form.writer.body()
+            body.replaceSubrange(try #require(body.range(of: Data("PLACEHOLDER".utf8))), with: [0x61, 0xFF, 0xFE])
+            let multipart = try await client.execute(uri: "/v1/images/edits", method: .post,
+                                                     headers: [.contentType: form.writer.contentType], body: ByteBuffer(bytes: body))
+            #expect(multipart.status == .badRequest)
+            #expect(try multipart.errorObject["param"] == "prompt")
             // Nothing was queued, and the server still works.
             #expect(try await runtime.jobStore.countsByStatus().isEmpty)
             let ok = try await client.post("/v1/images/generations", json: ["prompt": "still serving", "size": "64x64"])

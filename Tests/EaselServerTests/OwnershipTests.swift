@@ -86,4 +86,79 @@ struct OwnershipTests {
             #expect(try await a.get("/api/assets/\(asset)").status == .notFound)
         }
     }
+
+    /// After an admin hides an image, its owner can do nothing with it: every route that takes its id answers
+    /// 404 and makes no job, and lineage leaves it out.
+    @Test func aHiddenAssetIsGoneFromEveryRoute() async throws {
+        try await AppHarness.run { client, runtime in
+            let alice = try await runtime.accounts.createUser(name: "alice", role: .user, plan: "unlimited", password: nil)
+            let a = (client as! AuthorizedClient).with(key: try await runtime.accounts.createKey(userID: alice.id, name: nil).key)
+            func image(_ prompt: String) async throws -> String {
+                let id = try await a.post("/api/jobs", json: ["prompt": .string(prompt), "size": "64x64"]).json["id"]?.stringValue
+                let job = try await a.finishedJob(try #require(id))
+                return try #require(job["asset_ids"]?.arrayValue?.first?.stringValue)
+            }
+            let hidden = try await image("to be hidden")
+            let kept = try await image("kept")
+            // A child of the hidden image, and a session that starts from it.
+            let editID = try await a.post("/api/assets/\(hidden)/edits", json: ["prompt": "warmer"]).json["id"]?.stringValue
+            let editJob = try await a.finishedJob(try #require(editID))
+            let child = try #require(editJob["asset_ids"]?.arrayValue?.first?.stringValue)
+            let sessionID = try await a.post("/api/sessions", json: ["asset_id": .string(hidden)]).json["id"]?.stringValue
+            let session = try #require(sessionID)
+            #expect(try await a.get("/api/assets/\(kept)/lineage").status == .ok)
+
+            // MUT
+            #expect(try await client.post("/api/admin/assets/\(hidden)/hide", json: [:]).status == .ok)
+
+            // validate
+            let jobsBefore = try await a.get("/api/jobs?limit=100").json["data"]?.arrayValue?.count
+            var checked = 0
+            func expectNotFound(_ response: TestResponse, _ route: String) {
+                checked += 1
+                #expect(response.status == .notFound, "\(route) → \(response.status)")
+                #expect(response.text.contains("\"error\""), "\(route) answers in the error envelope")
+            }
+            expectNotFound(try await a.get("/api/assets/\(hidden)"), "GET asset")
+            expectNotFound(try await a.get("/files/\(hidden)"), "file")
+            expectNotFound(try await a.get("/files/\(hidden)/thumb"), "thumbnail")
+            expectNotFound(try await a.get("/api/assets/\(hidden)/lineage"), "lineage")
+            expectNotFound(try await a.post("/api/assets/\(hidden)/edits", json: ["prompt": "again"]), "asset edit")
+            expectNotFound(try await a.post("/api/assets/\(hidden)/variations", json: ["n": 1]), "variations")
+            expectNotFound(try await a.post("/api/assets/\(hidden)/promote", json: [:]), "promote")
+            expectNotFound(try await a.post("/api/assets/\(hidden)/upscale", json: ["factor": 2]), "upscale")
+            expectNotFound(try await a.post("/api/assets/\(hidden)/reports", json: ["reason": "x"]), "report")
+            expectNotFound(try await a.post("/api/sessions", json: ["asset_id": .string(hidden)]), "session from asset")
+            expectNotFound(try await a.post("/api/sessions/\(session)/turns", json: ["prompt": "x"]), "turn on a hidden base")
+            expectNotFound(try await a.post("/api/assets/\(kept)/edits", json: ["prompt": "x", "mask": .string(hidden)]), "mask by id")
+            expectNotFound(try await a.post("/v1/images/edits", json: ["prompt": "x", "images": [["file_id": .string(hidden)]]]),
+                           "edits by file_id")
+            expectNotFound(try await a.post("/v1/images/edits", json: ["prompt": "x", "images": [["image_url": .string("/files/\(hidden)")]]]),
+                           "edits by file URL")
+            expectNotFound(try await a.post("/v1/images/edits", json: [
+                "prompt": "x", "images": [["file_id": .string(kept)]], "mask": ["file_id": .string(hidden)],
+            ]), "edits with a hidden mask")
+            #expect(checked == 15)
+            // No route made a job from it.
+            #expect(try await a.get("/api/jobs?limit=100").json["data"]?.arrayValue?.count == jobsBefore)
+
+            // Lineage of the child no longer reaches the hidden parent; the kept image's lineage is untouched.
+            let lineage = try await a.get("/api/assets/\(child)/lineage").json
+            #expect(lineage["root"]?["id"]?.stringValue == child)
+            #expect(lineage["ancestors"]?.arrayValue?.isEmpty == true)
+            var ids: [String] = []
+            func collect(_ node: JSONValue?) {
+                guard let node, let id = node["id"]?.stringValue else { return }
+                ids.append(id)
+                for next in node["children"]?.arrayValue ?? [] { collect(next) }
+            }
+            collect(lineage["tree"])
+            for entry in (lineage["ancestors"]?.arrayValue ?? []) + (lineage["children"]?.arrayValue ?? []) { collect(entry) }
+            #expect(ids.contains(child) && !ids.contains(hidden))
+            #expect(try await a.get("/api/assets/\(kept)/lineage").status == .ok)
+            // The list leaves it out too.
+            let listed = try await a.get("/api/assets?limit=100").json["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            #expect(listed.contains(kept) && !listed.contains(hidden))
+        }
+    }
 }

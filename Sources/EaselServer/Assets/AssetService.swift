@@ -11,9 +11,9 @@ public struct AssetService: Sendable {
     let clock: any EaselClock
     let rules: EditInputRules
 
-    /// The asset, if it exists and belongs to `userID`; otherwise 404 (never someone else's).
+    /// The asset, if it exists, belongs to `userID` and is not hidden; otherwise 404 (never someone else's).
     public func asset(id: String, userID: String, param: String = "id") async throws -> AssetRecord {
-        guard EaselID.isValid(id, prefix: "img"), let asset = try await assets.asset(id: id), asset.userID == userID else {
+        guard EaselID.isValid(id, prefix: "img"), let asset = try await assets.asset(id: id), asset.isVisible(to: userID) else {
             throw EaselError(status: 404, type: "invalid_request_error", code: "not_found", param: param,
                              message: "No asset with id '\(id)' exists.")
         }
@@ -52,11 +52,19 @@ public struct AssetService: Sendable {
 
     public func lineage(of id: String, userID: String) async throws -> Lineage {
         let asset = try await asset(id: id, userID: userID)
-        // Lineage never crosses users: an ancestor that is not the caller's ends the chain.
+        // Lineage never crosses users or hidden assets: an ancestor the caller cannot see ends the chain, and a
+        // hidden descendant is left out with everything below it.
         var ancestors = try await assets.ancestors(of: asset.id, depth: 200)
-        if let foreign = ancestors.lastIndex(where: { $0.userID != userID }) { ancestors.removeFirst(foreign + 1) }
+        if let unseen = ancestors.lastIndex(where: { !$0.isVisible(to: userID) }) { ancestors.removeFirst(unseen + 1) }
         let root = ancestors.first ?? asset
-        let tree = try await assets.descendants(of: root.id, depth: 200, limit: 2000).filter { $0.userID == userID }
+        let all = try await assets.descendants(of: root.id, depth: 200, limit: 2000)
+        let childrenOf = Dictionary(grouping: all.filter { $0.isVisible(to: userID) }, by: { $0.parentAssetID ?? "" })
+        var reachable: Set<String> = []
+        var frontier = [root.id]
+        while let next = frontier.popLast() {
+            for child in childrenOf[next] ?? [] where reachable.insert(child.id).inserted { frontier.append(child.id) }
+        }
+        let tree = all.filter { reachable.contains($0.id) }
         let children = tree.filter { $0.parentAssetID == asset.id }
         return Lineage(asset: asset, root: root, ancestors: ancestors, children: children, tree: tree)
     }

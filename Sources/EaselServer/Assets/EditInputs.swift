@@ -54,7 +54,10 @@ struct EditInputs: Sendable {
                 guard inputs.fields[part.name] == nil else {
                     throw .invalidRequest("'\(part.name)' was sent more than once.", param: part.name, code: "duplicate_parameter")
                 }
-                inputs.fields[part.name] = .string(part.text)
+                guard let text = String(validating: part.data, as: UTF8.self) else {
+                    throw .invalidRequest("The field '\(part.name)' is not valid UTF-8.", param: part.name, code: "invalid_encoding")
+                }
+                inputs.fields[part.name] = .string(text)
             }
         }
         return inputs

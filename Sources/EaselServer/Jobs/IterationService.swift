@@ -70,8 +70,8 @@ struct IterationService: Sendable {
         for (key, value) in overrides { fields[key] = value }
         var payload = job.payload
         if job.kind == .edit {
-            let inputs = try await runtime.assetService.assets.assets(ids: job.payload.inputAssetIDs)
-            guard let first = inputs.first else {
+            let inputs = try await runtime.assetService.assets.assets(ids: job.payload.inputAssetIDs).filter { $0.isVisible(to: userID) }
+            guard inputs.count == job.payload.inputAssetIDs.count, let first = inputs.first else {
                 throw EaselError.invalidRequest("The images this asset was edited from are no longer stored.", param: "id", code: "input_missing")
             }
             payload.request = try runtime.parser.parseEdit(fields, firstImage: PixelSize(width: first.width, height: first.height), seed: seed)

@@ -97,7 +97,8 @@ struct JobRunner: Sendable {
         guard !ids.isEmpty else { return ([], nil) }
         let records = try await assets.assets(ids: ids)
         var loaded: [String: ProviderInputImage] = [:]
-        for asset in records {
+        // An input an admin hid since the job was queued is gone for the job too.
+        for asset in records where asset.hiddenAt == nil {
             guard let data = try await blobs.get(key: asset.blobKey) else { continue }
             loaded[asset.id] = ProviderInputImage(data: data, format: asset.format, width: asset.width, height: asset.height)
         }
@@ -110,7 +111,7 @@ struct JobRunner: Sendable {
 
     /// A post-process job: enlarge the parent image (no provider, no model).
     @inline(never) private func upscale(_ job: JobRecord) async throws -> ProviderResult {
-        guard let sourceID = job.payload.inputAssetIDs.first, let source = try await assets.asset(id: sourceID),
+        guard let sourceID = job.payload.inputAssetIDs.first, let source = try await assets.asset(id: sourceID), source.hiddenAt == nil,
               let data = try await blobs.get(key: source.blobKey) else {
             throw EaselError(status: 400, type: "invalid_request_error", code: "input_missing", param: "id",
                              message: "The image to upscale is no longer stored.")

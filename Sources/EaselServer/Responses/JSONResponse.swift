@@ -40,6 +40,10 @@ extension Request {
         }
         do {
             return try JSONParser.parse(buffer.readableBytesView)
+        } catch where error.reason == JSONParser.invalidUTF8 {
+            throw EaselError.invalidRequest(
+                "The request body is not valid UTF-8 (invalid bytes at offset \(error.offset)). JSON must be encoded as UTF-8.",
+                param: nil, code: "invalid_json")
         } catch {
             throw EaselError.invalidRequest(
                 "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
