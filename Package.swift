@@ -96,6 +96,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            // The studio's files, compiled into the binary so `easel` stays one file that works offline.
+            resources: [
+                .embedInCode("Studio/Resources/index.html"),
+                .embedInCode("Studio/Resources/studio.css"),
+                .embedInCode("Studio/Resources/studio.js"),
+            ],
             swiftSettings: swiftSettings
         ),
         // A stand-in for api.openai.com that follows openai-images-api.md, with faults on demand: used by the

@@ -50,3 +50,40 @@ extension SizeRule {
         return size(for: aspect, targetPixels: input.pixels)
     }
 }
+
+/// A multi-aspect set: one brief, one job per aspect, each at the valid size of the model closest to that
+/// aspect with about as many pixels as the brief's size (or 1024² when it is `auto`).
+public struct AspectSetPlan: Sendable {
+    public struct Member: Sendable {
+        public var aspect: AspectRatio
+        public var request: ImageRequest
+    }
+
+    public var members: [Member]
+
+    /// Plans a set from a generation body with `aspects: ["1:1", "16:9", …]` (1 to 10, no repeats). Every
+    /// field is checked once as given, so errors name their own param, then once per aspect.
+    public init(fields: [String: JSONValue], aspects: JSONValue, parser: GenerationRequestParser, seed: UInt64) throws(EaselError) {
+        guard case .array(let list) = aspects, !list.isEmpty else {
+            throw .invalidRequest("'aspects' must be a non-empty list such as [\"1:1\", \"16:9\"].", param: "aspects")
+        }
+        guard list.count <= 10 else {
+            throw .invalidRequest("At most 10 aspects per set.", param: "aspects", code: "array_above_max_length")
+        }
+        let caps = try parser.capabilities(fields)
+        let target = try parser.parse(.object(fields), seed: seed).resolvedSize.pixels
+        var members: [Member] = []
+        for (index, item) in list.enumerated() {
+            guard case .string(let text) = item, let aspect = AspectRatio.parse(text) else {
+                throw .invalidRequest("Invalid aspect at aspects[\(index)]: expected 'W:H' such as '16:9'.", param: "aspects[\(index)]")
+            }
+            guard !members.contains(where: { $0.aspect == aspect }) else {
+                throw .invalidRequest("Aspect '\(text)' is listed twice.", param: "aspects[\(index)]")
+            }
+            var single = fields
+            single["size"] = .string(caps.sizes.size(for: aspect, targetPixels: target).description)
+            members.append(Member(aspect: aspect, request: try parser.parse(.object(single), seed: seed)))
+        }
+        self.members = members
+    }
+}

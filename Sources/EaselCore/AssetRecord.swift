@@ -1,3 +1,13 @@
+/// What an asset is for.
+public enum AssetRole: String, Sendable, Hashable, CaseIterable {
+    /// An image a job made (a provider's output, an upscale).
+    case generated
+    /// An image uploaded as the input of an edit.
+    case upload
+    /// A mask uploaded with an edit (alpha 0 marks where to edit).
+    case mask
+}
+
 /// A stored image: metadata here, bytes in the blob store under `blobKey`.
 public struct AssetRecord: Sendable, Hashable {
     public var id: String
@@ -17,8 +27,7 @@ public struct AssetRecord: Sendable, Hashable {
     public var provider: String
     /// True for the offline renderer's pictures; shown as a draft everywhere.
     public var isDraft: Bool
-    /// `generated`, `upload` (an input to an edit) or `mask`.
-    public var role: String
+    public var role: AssetRole
     public var prompt: String
     public var createdAt: Int64
     /// Set when an admin hid the asset: it is gone from every route but the admin's.
@@ -30,7 +39,7 @@ public struct AssetRecord: Sendable, Hashable {
 
     public init(id: String, jobID: String?, userID: String, parentAssetID: String?, index: Int, blobKey: String,
                 thumbKey: String?, format: ImageFormat, width: Int, height: Int, bytes: Int, sha256: String,
-                model: String, provider: String, isDraft: Bool, role: String, prompt: String, createdAt: Int64) {
+                model: String, provider: String, isDraft: Bool, role: AssetRole, prompt: String, createdAt: Int64) {
         self.id = id
         self.jobID = jobID
         self.userID = userID

@@ -63,6 +63,12 @@ extension EaselError {
             message: "No \(what) with id '\(id)' exists.")
     }
 
+    public static func modelNotFound(_ model: String, param: String = "model") -> EaselError {
+        EaselError(
+            status: 404, type: "invalid_request_error", code: "model_not_found", param: param,
+            message: "The model '\(model)' does not exist or is not routed by this Easel server. See GET /v1/models.")
+    }
+
     public static func unauthorized(_ message: String) -> EaselError {
         EaselError(status: 401, type: "invalid_request_error", code: "invalid_api_key", param: nil, message: message)
     }

@@ -118,11 +118,7 @@ extension GenerationRequestParser {
     /// The capabilities of the model a body names (or the default), for checks that come before parsing.
     public func capabilities(_ fields: [String: JSONValue]) throws(EaselError) -> ModelCapabilities {
         let modelID = try FieldReader(fields: fields).string("model") ?? defaultModel
-        guard let caps = lookupModel(modelID) else {
-            throw EaselError(
-                status: 404, type: "invalid_request_error", code: "model_not_found", param: "model",
-                message: "The model '\(modelID)' does not exist or is not routed by this Easel server. See GET /v1/models.")
-        }
+        guard let caps = lookupModel(modelID) else { throw .modelNotFound(modelID) }
         return caps
     }
 }

@@ -63,19 +63,19 @@ public struct GenerationRequestParser: Sendable {
         }
         let resolvedQuality = quality == "auto" ? caps.defaultQuality : quality
 
-        let outputFormat = try reader.string("output_format") ?? "png"
-        guard caps.outputFormats.contains(outputFormat) else {
-            let hint = outputFormat == "jpg" ? " Use 'jpeg'." : ""
+        let formatText = try reader.string("output_format") ?? "png"
+        guard let outputFormat = ImageFormat(rawValue: formatText), caps.outputFormats.contains(outputFormat) else {
+            let hint = formatText == "jpg" ? " Use 'jpeg'." : ""
             throw .invalidRequest(
-                "Invalid output_format '\(outputFormat)'. Supported values are: \(list(caps.outputFormats)).\(hint)",
+                "Invalid output_format '\(formatText)'. Supported values are: \(list(caps.outputFormats.map(\.rawValue))).\(hint)",
                 param: "output_format")
         }
 
         let compression = try reader.integer("output_compression")
         if let compression {
-            guard outputFormat == "jpeg" || outputFormat == "webp" else {
+            guard outputFormat == .jpeg || outputFormat == .webp else {
                 throw .invalidRequest(
-                    "'output_compression' is only supported with output_format 'jpeg' or 'webp', not '\(outputFormat)'.",
+                    "'output_compression' is only supported with output_format 'jpeg' or 'webp', not '\(outputFormat.rawValue)'.",
                     param: "output_compression", code: "unsupported_parameter")
             }
             guard (0...100).contains(compression) else {
@@ -85,21 +85,21 @@ public struct GenerationRequestParser: Sendable {
             }
         }
 
-        let background = try reader.string("background") ?? "auto"
-        guard ["auto", "opaque", "transparent"].contains(background) else {
+        let backgroundText = try reader.string("background") ?? "auto"
+        guard let background = ImageBackground(rawValue: backgroundText) else {
             throw .invalidRequest(
-                "Invalid background '\(background)'. Supported values are: 'transparent', 'opaque', and 'auto'.",
+                "Invalid background '\(backgroundText)'. Supported values are: 'transparent', 'opaque', and 'auto'.",
                 param: "background")
         }
-        if background == "transparent" {
+        if background == .transparent {
             guard caps.supportsTransparentBackground else {
                 throw .invalidRequest(
                     "\(caps.id) does not support a transparent background. Use 'opaque' or 'auto'.",
                     param: "background", code: "unsupported_value")
             }
-            guard outputFormat == "png" || outputFormat == "webp" else {
+            guard outputFormat == .png || outputFormat == .webp else {
                 throw .invalidRequest(
-                    "A transparent background requires output_format 'png' or 'webp', not '\(outputFormat)'.",
+                    "A transparent background requires output_format 'png' or 'webp', not '\(outputFormat.rawValue)'.",
                     param: "background", code: "unsupported_value")
             }
         }
@@ -120,13 +120,13 @@ public struct GenerationRequestParser: Sendable {
                 "Invalid 'partial_images': \(partialImages). It must be between 0 and 3.", param: "partial_images")
         }
 
-        let responseFormat = try reader.string("response_format") ?? "b64_json"
-        guard responseFormat == "b64_json" || responseFormat == "url" else {
+        let responseText = try reader.string("response_format") ?? "b64_json"
+        guard let responseFormat = ResponseFormat(rawValue: responseText) else {
             throw .invalidRequest(
-                "Invalid response_format '\(responseFormat)'. Supported values are: 'b64_json' and 'url'.",
+                "Invalid response_format '\(responseText)'. Supported values are: 'b64_json' and 'url'.",
                 param: "response_format")
         }
-        if stream && responseFormat == "url" {
+        if stream && responseFormat == .url {
             throw .invalidRequest(
                 "response_format 'url' cannot be combined with stream=true.", param: "response_format",
                 code: "unsupported_value")

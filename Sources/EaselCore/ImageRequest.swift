@@ -14,13 +14,13 @@ public struct ImageRequest: Sendable, Hashable {
         public var resolvedSize: PixelSize
         public var quality: String
         public var resolvedQuality: String
-        public var background: String
-        public var outputFormat: String
+        public var background: ImageBackground
+        public var outputFormat: ImageFormat
         public var outputCompression: Int?
         public var moderation: String
         public var stream: Bool
         public var partialImages: Int
-        public var responseFormat: String
+        public var responseFormat: ResponseFormat
         public var user: String?
         /// Seed for providers that take one (the draft renderer); recorded so a result can be reproduced.
         public var seed: UInt64
@@ -46,9 +46,9 @@ public struct ImageRequest: Sendable, Hashable {
 
     public init(
         prompt: String, model: String, n: Int = 1, size: SizeSpec = .auto, resolvedSize: PixelSize,
-        quality: String = "auto", resolvedQuality: String = "medium", background: String = "auto",
-        outputFormat: String = "png", outputCompression: Int? = nil, moderation: String = "auto",
-        stream: Bool = false, partialImages: Int = 0, responseFormat: String = "b64_json", user: String? = nil,
+        quality: String = "auto", resolvedQuality: String = "medium", background: ImageBackground = .auto,
+        outputFormat: ImageFormat = .png, outputCompression: Int? = nil, moderation: String = "auto",
+        stream: Bool = false, partialImages: Int = 0, responseFormat: ResponseFormat = .b64JSON, user: String? = nil,
         seed: UInt64 = 0, inputFidelity: String? = nil
     ) {
         box = Box(Fields(
@@ -62,9 +62,20 @@ public struct ImageRequest: Sendable, Hashable {
     public func hash(into hasher: inout Hasher) { box.fields.hash(into: &hasher) }
 
     /// `background` as delivered: `auto` becomes `opaque` unless transparency was asked for.
-    public var resolvedBackground: String { self.background == "transparent" ? "transparent" : "opaque" }
+    public var resolvedBackground: ImageBackground { self.background == .transparent ? .transparent : .opaque }
 
-    public var mimeType: String { ImageFormat(rawValue: self.outputFormat)?.mimeType ?? "application/octet-stream" }
+    public var mimeType: String { self.outputFormat.mimeType }
+}
+
+/// The `background` of a request.
+public enum ImageBackground: String, Sendable, Hashable, CaseIterable {
+    case auto, opaque, transparent
+}
+
+/// How the synchronous door hands images back: inline base64 or a signed URL.
+public enum ResponseFormat: String, Sendable, Hashable, CaseIterable {
+    case b64JSON = "b64_json"
+    case url
 }
 
 public enum ImageFormat: String, Sendable, Codable, CaseIterable {
@@ -102,8 +113,8 @@ extension ImageRequest {
             "n": .int(self.n),
             "size": .string(self.size.description),
             "quality": .string(self.quality),
-            "background": .string(self.background),
-            "output_format": .string(self.outputFormat),
+            "background": .string(self.background.rawValue),
+            "output_format": .string(self.outputFormat.rawValue),
             "moderation": .string(self.moderation),
             "seed": .number(Double(self.seed)),
         ]

@@ -169,3 +169,16 @@ public struct JobAttempt: Sendable, Hashable {
         self.at = at
     }
 }
+
+/// What submitting a job did: stored a new one, or found the one its idempotency key made.
+public enum PushOutcome: Sendable {
+    case created(JobRecord)
+    /// The idempotency key was seen before with the same request: this is that job.
+    case existing(JobRecord)
+
+    public var job: JobRecord {
+        switch self {
+        case .created(let job), .existing(let job): job
+        }
+    }
+}

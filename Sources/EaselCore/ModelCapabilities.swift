@@ -5,7 +5,7 @@ public struct ModelCapabilities: Sendable, Hashable {
     /// Sizes accepted besides `auto`.
     public var sizes: SizeRule
     public var qualities: [String]
-    public var outputFormats: [String]
+    public var outputFormats: [ImageFormat]
     public var supportsTransparentBackground: Bool
     public var maxImages: Int
     public var maxPromptLength: Int
@@ -21,7 +21,7 @@ public struct ModelCapabilities: Sendable, Hashable {
 
     public init(
         id: String, sizes: SizeRule, qualities: [String] = ["low", "medium", "high", "auto"],
-        outputFormats: [String] = ["png", "jpeg", "webp"], supportsTransparentBackground: Bool = true,
+        outputFormats: [ImageFormat] = ImageFormat.allCases, supportsTransparentBackground: Bool = true,
         maxImages: Int = 10, maxPromptLength: Int = 32000, supportsStreaming: Bool = true,
         supportsEdits: Bool = true, supportsMask: Bool = true, supportsInputFidelity: Bool = true,
         maxInputImages: Int = 16, isDraft: Bool = false, ownedBy: String = "openai"

@@ -22,6 +22,11 @@ extension JSONValue {
 
     func optionalString(_ key: String) -> String? { self[key]?.stringValue }
 
+    func value<Value: RawRepresentable>(_ key: String, as type: Value.Type) throws -> Value where Value.RawValue == String {
+        guard let value = Value(rawValue: try string(key)) else { throw StoredJSONError.missing(key) }
+        return value
+    }
+
     func integer(_ key: String) throws -> Int {
         guard case .number(let value)? = self[key] else { throw StoredJSONError.missing(key) }
         return Int(value)
@@ -43,9 +48,9 @@ extension ImageRequest {
         var object: [String: JSONValue] = [
             "prompt": .string(self.prompt), "model": .string(self.model), "n": .int(self.n), "size": .string(self.size.description),
             "resolved_size": .string(self.resolvedSize.description), "quality": .string(self.quality),
-            "resolved_quality": .string(self.resolvedQuality), "background": .string(self.background),
-            "output_format": .string(self.outputFormat), "moderation": .string(self.moderation), "stream": .bool(self.stream),
-            "partial_images": .int(self.partialImages), "response_format": .string(self.responseFormat),
+            "resolved_quality": .string(self.resolvedQuality), "background": .string(self.background.rawValue),
+            "output_format": .string(self.outputFormat.rawValue), "moderation": .string(self.moderation), "stream": .bool(self.stream),
+            "partial_images": .int(self.partialImages), "response_format": .string(self.responseFormat.rawValue),
             // A seed can exceed 2^53, so it is kept as text.
             "seed": .string(String(self.seed)),
         ]
@@ -61,10 +66,11 @@ extension ImageRequest {
         self.init(
             prompt: try json.string("prompt"), model: try json.string("model"), n: try json.integer("n"), size: size,
             resolvedSize: resolved, quality: try json.string("quality"), resolvedQuality: try json.string("resolved_quality"),
-            background: try json.string("background"), outputFormat: try json.string("output_format"),
+            background: try json.value("background", as: ImageBackground.self),
+            outputFormat: try json.value("output_format", as: ImageFormat.self),
             outputCompression: json.optionalInteger("output_compression"), moderation: try json.string("moderation"),
             stream: json.bool("stream"), partialImages: try json.integer("partial_images"),
-            responseFormat: try json.string("response_format"), user: json.optionalString("user"),
+            responseFormat: try json.value("response_format", as: ResponseFormat.self), user: json.optionalString("user"),
             seed: UInt64(try json.string("seed")) ?? 0, inputFidelity: json.optionalString("input_fidelity"))
     }
 }

@@ -260,10 +260,10 @@ public struct FakeOpenAIServer: Sendable {
         }
         var size = request.resolvedSize
         if request.size == .auto, let first = inputSizes.first, caps.sizes.violation(for: first) == nil { size = first }
-        let format = ImageFormat(rawValue: request.outputFormat) ?? .png
+        let format = request.outputFormat
         let tint = UInt8(truncatingIfNeeded: stableHash(request.prompt))
         let b64 = try images.base64(width: size.width, height: size.height, format: format, compression: request.outputCompression,
-                                    transparent: request.background == "transparent", tint: tint)
+                                    transparent: request.background == .transparent, tint: tint)
         let usage = FakeUsage.usage(model: model, prompt: request.prompt, quality: request.resolvedQuality, size: size, n: request.n,
                                     partials: request.stream ? request.partialImages : 0, inputImages: inputSizes)
         let created = Int64(Date().timeIntervalSince1970)
@@ -274,7 +274,7 @@ public struct FakeOpenAIServer: Sendable {
                     let event: JSONValue = .object([
                         "type": .string("\(kind).partial_image"), "b64_json": .string(b64), "created_at": .int(created),
                         "size": .string(request.size.description), "quality": .string(request.quality),
-                        "background": .string(request.background), "output_format": .string(request.outputFormat),
+                        "background": .string(request.background.rawValue), "output_format": .string(request.outputFormat.rawValue),
                         "partial_image_index": .int(partial),
                     ])
                     text += "event: \(kind).partial_image\ndata: \(event.serializedString)\n\n"
@@ -282,7 +282,7 @@ public struct FakeOpenAIServer: Sendable {
                 let completed: JSONValue = .object([
                     "type": .string("\(kind).completed"), "b64_json": .string(b64), "created_at": .int(created),
                     "size": .string(request.size.description), "quality": .string(request.quality),
-                    "background": .string(request.background), "output_format": .string(request.outputFormat),
+                    "background": .string(request.background.rawValue), "output_format": .string(request.outputFormat.rawValue),
                     "usage": usage.share(image, of: request.n).json,
                 ])
                 text += "event: \(kind).completed\ndata: \(completed.serializedString)\n\n"
@@ -293,7 +293,7 @@ public struct FakeOpenAIServer: Sendable {
         let body: JSONValue = .object([
             "created": .int(created),
             "data": .array(Array(repeating: .object(["b64_json": .string(b64)]), count: request.n)),
-            "background": .string(request.resolvedBackground), "output_format": .string(request.outputFormat),
+            "background": .string(request.resolvedBackground.rawValue), "output_format": .string(request.outputFormat.rawValue),
             "quality": .string(request.resolvedQuality), "size": .string(size.description), "usage": usage.json,
         ])
         return Self.json(body, headers: [HTTPField.Name("x-request-id")!: requestID])

@@ -9,10 +9,10 @@ public struct DraftEditor: Sendable {
     public struct Options: Sendable {
         public var render: DraftRenderer.Options
         /// The request's `background`: `auto` keeps an input's transparency when the format can hold it.
-        public var background: String
+        public var background: ImageBackground
         public var maxInputPixels: Int
 
-        public init(render: DraftRenderer.Options, background: String = "auto", maxInputPixels: Int = 40_000_000) {
+        public init(render: DraftRenderer.Options, background: ImageBackground = .auto, maxInputPixels: Int = 40_000_000) {
             self.render = render
             self.background = background
             self.maxInputPixels = maxInputPixels
@@ -27,15 +27,15 @@ public struct DraftEditor: Sendable {
     ) throws -> DraftRenderer.Output {
         let size = options.render.size
         let source = try Self.rgba(try RasterImage.decode(input, maxPixels: options.maxInputPixels), size: size, kernel: .lanczos3)
-        let keepAlpha = options.background == "transparent"
-            || (options.background == "auto" && source.hadAlpha && options.render.format != .jpeg)
+        let keepAlpha = options.background == .transparent
+            || (options.background == .auto && source.hadAlpha && options.render.format != .jpeg)
 
         let scene = DraftScene.plan(prompt: prompt, seed: seed, aspect: Double(size.width) / Double(size.height))
         var canvas = PixelCanvas(width: size.width, height: size.height)
         if let mask {
             let maskPixels = try Self.rgba(try RasterImage.decode(mask, maxPixels: options.maxInputPixels), size: size, kernel: .nearest)
             var fresh = PixelCanvas(width: size.width, height: size.height)
-            fresh.fillVerticalGradient(top: scene.skyTop, bottom: scene.skyBottom, alpha: options.background == "transparent" ? 0 : 1)
+            fresh.fillVerticalGradient(top: scene.skyTop, bottom: scene.skyBottom, alpha: options.background == .transparent ? 0 : 1)
             for shape in scene.shapes { fresh.draw(shape) }
             try DraftRenderer.drawCaption(scene, on: &fresh)
             try DraftRenderer.stampDraftMark(on: &fresh)

@@ -27,10 +27,7 @@ public final class DraftProvider: ImageProvider {
 
     public func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
         let request = job.request
-        guard let format = ImageFormat(rawValue: request.outputFormat) else {
-            throw ProviderError(JobError(status: 400, type: "invalid_request_error", code: "invalid_value",
-                                         param: "output_format", message: "Unsupported output_format.", retryable: false))
-        }
+        let format = request.outputFormat
         if job.kind == .edit && job.inputs.isEmpty {
             throw ProviderError(JobError(status: 400, type: "invalid_request_error", code: "missing_required_parameter",
                                          param: "image", message: "An edit needs at least one image.", retryable: false))
@@ -40,7 +37,7 @@ public final class DraftProvider: ImageProvider {
             try Task.checkCancellation()
             let options = DraftRenderer.Options(
                 size: request.resolvedSize, format: format, compression: request.outputCompression,
-                transparent: request.background == "transparent", partialImages: request.stream ? request.partialImages : 0)
+                transparent: request.background == .transparent, partialImages: request.stream ? request.partialImages : 0)
             let seed = request.seed &+ UInt64(index)
             let renderer = self.renderer, editor = self.editor
             let (kind, input, mask, maxPixels) = (job.kind, job.inputs.first?.data, job.mask?.data, maxInputPixels)

@@ -142,7 +142,7 @@ public final class OpenAIProvider: ImageProvider {
         var images: [ProviderImage] = []
         var usage: ImageUsage?
         var received = 0
-        let format = ImageFormat(rawValue: job.request.outputFormat) ?? .png
+        let format = job.request.outputFormat
         do {
             for try await chunk in response.body {
                 received += chunk.readableBytes

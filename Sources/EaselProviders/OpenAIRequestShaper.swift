@@ -13,8 +13,8 @@ public enum OpenAIRequestShaper {
         if request.n != 1 { fields.append(("n", .int(request.n))) }
         if request.size != .auto { fields.append(("size", .string(request.size.description))) }
         if request.quality != "auto" { fields.append(("quality", .string(request.quality))) }
-        if request.background != "auto" { fields.append(("background", .string(request.background))) }
-        if request.outputFormat != "png" { fields.append(("output_format", .string(request.outputFormat))) }
+        if request.background != .auto { fields.append(("background", .string(request.background.rawValue))) }
+        if request.outputFormat != .png { fields.append(("output_format", .string(request.outputFormat.rawValue))) }
         if let compression = request.outputCompression { fields.append(("output_compression", .int(compression))) }
         if request.stream {
             fields.append(("stream", .bool(true)))

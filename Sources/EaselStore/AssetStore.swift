@@ -43,7 +43,7 @@ public struct SQLAssetStore: AssetStore {
                 (\(bind: asset.id), \(bind: asset.jobID), \(bind: asset.userID), \(bind: asset.parentAssetID), \(bind: asset.index), \
                 \(bind: asset.blobKey), \(bind: asset.thumbKey), \(bind: asset.format.rawValue), \(bind: asset.width), \(bind: asset.height), \
                 \(bind: asset.bytes), \(bind: asset.sha256), \(bind: asset.model), \(bind: asset.provider), \(bind: asset.isDraft ? 1 : 0), \
-                \(bind: asset.role), \(bind: asset.prompt), \(bind: asset.createdAt))
+                \(bind: asset.role.rawValue), \(bind: asset.prompt), \(bind: asset.createdAt))
                 """
             }
             try await db.raw("INSERT INTO assets (\(unsafeRaw: columns)) VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING").run()
@@ -63,7 +63,7 @@ public struct SQLAssetStore: AssetStore {
     }
 
     public func assets(userID: String?, before: String?, limit: Int) async throws -> Page<AssetRecord> {
-        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.selectColumns) FROM assets WHERE role = 'generated' AND hidden_at IS NULL"
+        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.selectColumns) FROM assets WHERE role = \(literal: AssetRole.generated.rawValue) AND hidden_at IS NULL"
         if let userID { query += " AND user_id = \(bind: userID)" }
         if let before { query += " AND id < \(bind: before)" }
         query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
@@ -147,7 +147,7 @@ public struct SQLAssetStore: AssetStore {
             model: try row.string("model"),
             provider: try row.string("provider"),
             isDraft: try row.bool("is_draft"),
-            role: try row.string("role"),
+            role: try row.value("role", as: AssetRole.self),
             prompt: try row.string("prompt"),
             createdAt: try row.int64("created_at"))
         record.hiddenAt = try row.optionalInt64("hidden_at")

@@ -34,4 +34,18 @@ extension SQLRow {
     func int64(_ column: String) throws -> Int64 { try decode(column: column, as: Int64.self) }
     func optionalInt64(_ column: String) throws -> Int64? { try decode(column: column, as: Int64?.self) }
     func bool(_ column: String) throws -> Bool { try decode(column: column, as: Int.self) != 0 }
+
+    /// A closed set stored as its raw string; a value this build does not know is an error, never a guess.
+    func value<Value: RawRepresentable>(_ column: String, as type: Value.Type) throws -> Value where Value.RawValue == String {
+        let text = try string(column)
+        guard let value = Value(rawValue: text) else { throw StoredValueError(column: column, value: text) }
+        return value
+    }
+}
+
+/// A row held a value outside the closed set its column allows (written by a newer Easel, or by hand).
+public struct StoredValueError: Error, CustomStringConvertible {
+    public let column: String
+    public let value: String
+    public var description: String { "column \(column) holds '\(value)', which this version of Easel does not know" }
 }

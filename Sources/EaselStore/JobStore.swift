@@ -1,6 +1,5 @@
 import EaselCore
 
-/// A job to enqueue.
 /// A job inserted already claimed by a worker in the submitting process (see `LocalDispatch`).
 public struct JobClaim: Sendable, Equatable {
     public var worker: String
@@ -12,6 +11,7 @@ public struct JobClaim: Sendable, Equatable {
     }
 }
 
+/// A job to enqueue.
 public struct NewJob: Sendable {
     public var id: String
     public var userID: String
@@ -44,34 +44,11 @@ public struct NewJob: Sendable {
     }
 }
 
-public enum PushOutcome: Sendable {
-    case created(JobRecord)
-    /// The idempotency key was seen before with the same request: this is that job.
-    case existing(JobRecord)
-
-    public var job: JobRecord {
-        switch self {
-        case .created(let job), .existing(let job): job
-        }
-    }
-}
-
 public enum CancelOutcome: Sendable, Equatable {
     case notFound
     /// Already succeeded, failed or cancelled: nothing changed.
     case alreadyFinished(JobRecord)
     case cancelled(JobRecord, wasRunning: Bool)
-}
-
-/// A page of a listing, newest first.
-public struct Page<Item: Sendable>: Sendable {
-    public var items: [Item]
-    public var hasMore: Bool
-
-    public init(items: [Item], hasMore: Bool) {
-        self.items = items
-        self.hasMore = hasMore
-    }
 }
 
 /// The durable job queue. Every finishing call names the worker and only acts while that worker still

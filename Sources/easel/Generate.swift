@@ -59,7 +59,7 @@ struct Generate: AsyncParsableCommand {
         if let seed { body["seed"] = .number(Double(seed)) }
         let request: ImageRequest
         do {
-            request = try Self.parse(body, parser: runtime.parser)
+            request = try Self.parse(body, parser: runtime.catalog.parser)
         } catch {
             try await runtime.close()
             throw error
@@ -74,11 +74,12 @@ struct Generate: AsyncParsableCommand {
                 var streaming = request
                 streaming.stream = true
                 streaming.partialImages = 2
-                let (outcome, watch) = try await runtime.jobService.submit(.init(
-                    payload: JobPayload(request: streaming), userID: "local", rawRequest: .object(body)))
-                progress.update("queued", detail: outcome.job.id)
+                let submitted = try await runtime.jobService.submit(
+                    .init(payload: JobPayload(request: streaming), userID: "local", rawRequest: .object(body)), delivery: .stream)
+                guard let watch = submitted.watch else { return .failure(CLIError("the job could not be followed")) }
+                progress.update("queued", detail: submitted.job.id)
                 var partials = 0
-                for await event in watch.events(store: runtime.jobStore, pollIntervalMs: config.pollIntervalMs) {
+                for await event in runtime.jobService.events(of: watch) {
                     switch event {
                     case .partial:
                         partials += 1

@@ -36,13 +36,13 @@ struct Keys: AsyncParsableCommand {
                 guard let parsedRole = EaselUser.Role(rawValue: role), parsedRole != .guest else {
                     throw ValidationError("--role must be admin or user")
                 }
-                var account = try await runtime.accountStore.user(name: user)
+                var account = try await runtime.userStore.user(name: user)
                 if account == nil {
                     let password = passwordFromEnv ? ProcessInfo.processInfo.environment["EASEL_PASSWORD"] : nil
                     account = try await runtime.accounts.createUser(name: user, role: parsedRole, plan: plan, password: password)
                     print("created user \(user) (role \(role), plan \(account!.plan))")
-                } else if let plan {
-                    guard try await runtime.accountStore.setPlan(userID: account!.id, plan: plan) else { throw ValidationError("no such user") }
+                } else if let plan, let existing = account {
+                    account = try await runtime.accounts.setPlan(plan, of: existing)
                 }
                 let (key, _) = try await runtime.accounts.createKey(userID: account!.id, name: name)
                 print(key)
@@ -73,12 +73,11 @@ struct Credits: AsyncParsableCommand {
             var config = try common.config()
             config.workerConcurrency = 0
             let runtime = try await EaselRuntime.open(config: config, logger: try common.bootstrapLogging(config))
-            guard let account = try await runtime.accountStore.user(name: user) else {
+            guard let account = try await runtime.userStore.user(name: user) else {
                 try await runtime.close()
                 throw ValidationError("no user named \(user)")
             }
-            let now = runtime.clock.nowMillis()
-            let balance = try await runtime.accountStore.grant(userID: account.id, micros: micros, note: "cli", id: runtime.ids.make(prefix: "led", millis: now), now: now)
+            let balance = try await runtime.billing.grant(userID: account.id, micros: micros, note: "cli")
             print("\(user): balance \(Money.usd(balance)) USD")
             try await runtime.close()
         }

@@ -10,7 +10,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: "Address to bind. Env: EASEL_HOST. Anything but loopback needs EASEL_ADMIN_KEY.")
+    @Option(help: "Address to bind. Env: EASEL_HOST. Default 127.0.0.1")
     var host: String?
 
     @Option(help: "Port. Env: EASEL_PORT. Default 8080")
@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
             "url": "http://\(display):\(config.port)/", "data": "\(config.dataDirectory)",
             "models": "\(runtime.router.models.map(\.id).joined(separator: ","))",
         ])
-        if try await runtime.accountStore.users(limit: 1).isEmpty && config.adminKey == nil {
+        if try await !runtime.accounts.hasUsers() && config.adminKey == nil {
             // First run: nobody can use the API yet. Say once how to fix that.
             FileHandle.standardError.write(Data("""
 

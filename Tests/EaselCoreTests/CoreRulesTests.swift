@@ -107,8 +107,8 @@ struct StoredJSONTests {
     @Test func payloadRoundTrips() throws {
         var request = ImageRequest(prompt: "quote \" and é", model: "gpt-image-2", n: 3, size: .auto,
                                    resolvedSize: PixelSize(width: 1024, height: 1024), quality: "high", resolvedQuality: "high",
-                                   background: "opaque", outputFormat: "webp", outputCompression: 55, moderation: "low",
-                                   stream: true, partialImages: 2, responseFormat: "url", user: "u-1", seed: UInt64.max - 7)
+                                   background: .opaque, outputFormat: .webp, outputCompression: 55, moderation: "low",
+                                   stream: true, partialImages: 2, responseFormat: .url, user: "u-1", seed: UInt64.max - 7)
         let payload = JobPayload(request: request, inputAssetIDs: ["img_a", "img_b"], maskAssetID: "img_m", parentAssetID: "img_p", upscaleFactor: 2)
         let text = payload.json.serializedString
         #expect(try JobPayload(json: try JSONParser.parse(Array(text.utf8))) == payload)

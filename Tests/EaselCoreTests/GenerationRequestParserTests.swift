@@ -26,10 +26,10 @@ struct GenerationRequestParserTests {
         #expect(request.size == .auto)
         #expect(request.resolvedSize == PixelSize(width: 1024, height: 1024))
         #expect(request.resolvedQuality == "medium")
-        #expect(request.outputFormat == "png")
-        #expect(request.resolvedBackground == "opaque")
+        #expect(request.outputFormat == .png)
+        #expect(request.resolvedBackground == .opaque)
         #expect(request.seed == 17)
-        #expect(request.responseFormat == "b64_json")
+        #expect(request.responseFormat == .b64JSON)
     }
 
     @Test func acceptsTheSDKWireForm() throws {

@@ -45,9 +45,9 @@ struct OpenAIProviderTests {
             #expect(sent.hadAuthorization)
 
             _ = try await harness.provider().run(job("gpt-image-1.5") {
-                $0.n = 2; $0.size = .fixed(.init(width: 1536, height: 1024)); $0.quality = "high"; $0.outputFormat = "webp"
-                $0.outputCompression = 60; $0.background = "opaque"; $0.moderation = "low"; $0.user = "end-user-7"
-                $0.responseFormat = "url"
+                $0.n = 2; $0.size = .fixed(.init(width: 1536, height: 1024)); $0.quality = "high"; $0.outputFormat = .webp
+                $0.outputCompression = 60; $0.background = .opaque; $0.moderation = "low"; $0.user = "end-user-7"
+                $0.responseFormat = .url
             }) { _ in }
             #expect(harness.state.requests.last?.json == [
                 "model": "gpt-image-1.5", "prompt": "a lighthouse", "n": 2, "size": "1536x1024", "quality": "high",

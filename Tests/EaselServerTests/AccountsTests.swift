@@ -33,7 +33,7 @@ struct AccountsTests {
     static func user(_ runtime: EaselRuntime, _ name: String, plan: String, usd: String = "0") async throws -> (EaselUser, String) {
         let user = try await runtime.accounts.createUser(name: name, role: .user, plan: plan, password: nil)
         if let micros = Money.parseUSD(usd), micros != 0 {
-            _ = try await runtime.accountStore.grant(userID: user.id, micros: micros, note: "test", id: "led_\(name)", now: 1)
+            _ = try await runtime.billing.grant(userID: user.id, micros: micros, note: "test")
         }
         return (user, try await runtime.accounts.createKey(userID: user.id, name: nil).key)
     }
@@ -60,14 +60,14 @@ struct AccountsTests {
             #expect(statuses.filter { $0.0 == .tooManyRequests }.count == 150)
             #expect(statuses.filter { $0.0 == .ok }.allSatisfy { $0.1 == "0.040000" })
             // Workers settle right after they complete a job; the door may answer a moment before.
-            #expect(try await eventually { try await runtime.accountStore.user(id: user.id)?.activeJobs == 0 })
-            let after = try #require(try await runtime.accountStore.user(id: user.id))
+            #expect(try await eventually { try await runtime.userStore.user(id: user.id)?.activeJobs == 0 })
+            let after = try #require(try await runtime.userStore.user(id: user.id))
             #expect(after.balanceMicros == 0)
             #expect(after.activeJobs == 0)
-            let ledger = try await runtime.accountStore.ledger(userID: user.id, limit: 1000)
+            let ledger = try await runtime.ledgerStore.ledger(userID: user.id, limit: 1000)
             #expect(ledger.reduce(0) { $0 + $1.amountMicros } == 0, "grant + reserves + settlements sum to the balance")
-            #expect(ledger.filter { $0.kind == "settle" }.reduce(0) { $0 + $1.costMicros } == 2_000_000)
-            #expect(ledger.filter { $0.phase == "reserve" }.count == 50, "refused requests reserve nothing")
+            #expect(ledger.filter { $0.kind == .settle }.reduce(0) { $0 + $1.costMicros } == 2_000_000)
+            #expect(ledger.filter { $0.phase == .reserve }.count == 50, "refused requests reserve nothing")
             let usage = try await buyer.get("/api/usage").json
             #expect(usage["total_images"] == 50)
             #expect(usage["total_cost_usd"] == "2.000000")
@@ -110,14 +110,14 @@ struct AccountsTests {
             #expect(response.status == .ok)
             let jobID = try #require(response.headers[HTTPField.Name("x-easel-job-id")!])
             let job = try #require(try await runtime.jobStore.job(id: jobID))
-            #expect(try await eventually { try await runtime.accountStore.user(id: user.id)?.activeJobs == 0 })
-            let balance = try #require(try await runtime.accountStore.user(id: user.id)).balanceMicros
+            #expect(try await eventually { try await runtime.userStore.user(id: user.id)?.activeJobs == 0 })
+            let balance = try #require(try await runtime.userStore.user(id: user.id)).balanceMicros
             #expect(balance == 1_000_000 - 80_000)
             // The worker settled it; settling again, twice, or refunding it now, is a no-op.
-            #expect(await runtime.accounts.finish(job) == false)
-            #expect(await runtime.accounts.finish(job) == false)
-            #expect(try await runtime.accountStore.finish(jobID: job.id, cost: nil, images: 0, now: 2) == false)
-            #expect(try #require(try await runtime.accountStore.user(id: user.id)).balanceMicros == balance)
+            #expect(await runtime.billing.finish(job) == false)
+            #expect(await runtime.billing.finish(job) == false)
+            #expect(try await runtime.ledgerStore.finish(jobID: job.id, cost: nil, images: 0, now: 2) == false)
+            #expect(try #require(try await runtime.userStore.user(id: user.id)).balanceMicros == balance)
 
             // A cancelled job is refunded once, however often it is cancelled or reconciled.
             let queued = try await replay.post("/api/jobs", json: ["model": "priced", "prompt": "later", "size": "64x64", "priority": -10])
@@ -125,10 +125,10 @@ struct AccountsTests {
             _ = try await replay.execute(uri: "/api/jobs/\(id)", method: .delete, headers: [:], body: nil)
             let cancelled = try #require(try await runtime.jobStore.job(id: id))
             if cancelled.status == .cancelled {
-                #expect(try #require(try await runtime.accountStore.user(id: user.id)).balanceMicros == balance)
-                #expect(await runtime.accounts.finish(cancelled) == false)
+                #expect(try #require(try await runtime.userStore.user(id: user.id)).balanceMicros == balance)
+                #expect(await runtime.billing.finish(cancelled) == false)
             }
-            let ledger = try await runtime.accountStore.ledger(userID: user.id, limit: 100)
+            let ledger = try await runtime.ledgerStore.ledger(userID: user.id, limit: 100)
             #expect(ledger.filter { $0.jobID == job.id }.count == 2, "one reserve and one settlement")
         }
     }
@@ -145,15 +145,15 @@ struct AccountsTests {
             #expect(try blocked.errorObject["moderation_details"]?["categories"] == ["weapons"])
             let pattern = try await careful.post("/api/jobs", json: ["model": "priced", "prompt": "MAKE  A  GUN", "size": "64x64"])
             #expect(try pattern.errorObject["code"] == "moderation_blocked")
-            #expect(try await runtime.accountStore.ledger(userID: user.id, limit: 10).filter { $0.jobID != nil }.isEmpty, "nothing reserved")
+            #expect(try await runtime.ledgerStore.ledger(userID: user.id, limit: 10).filter { $0.jobID != nil }.isEmpty, "nothing reserved")
 
             let upstream = try await careful.post("/v1/images/generations", json: ["model": "priced", "prompt": "a harmless cat", "size": "64x64"])
             #expect(upstream.status == .badRequest)
             #expect(try upstream.errorObject["code"] == "moderation_blocked")
-            #expect(try await eventually { try await runtime.accountStore.user(id: user.id)?.balanceMicros == 1_000_000 }, "refunded")
-            #expect(try await eventually { try await runtime.accountStore.moderationEvents(status: nil, kind: nil, limit: 10).count == 3 })
-            let events = try await runtime.accountStore.moderationEvents(status: nil, kind: nil, limit: 10)
-            #expect(Set(events.map(\.kind)) == ["prompt_blocked", "upstream_blocked"])
+            #expect(try await eventually { try await runtime.userStore.user(id: user.id)?.balanceMicros == 1_000_000 }, "refunded")
+            #expect(try await eventually { try await runtime.moderationStore.moderationEvents(status: nil, kind: nil, limit: 10).count == 3 })
+            let events = try await runtime.moderationStore.moderationEvents(status: nil, kind: nil, limit: 10)
+            #expect(Set(events.map(\.kind)) == [.promptBlocked, .upstreamBlocked])
             #expect(try await careful.get("/api/admin/moderation").status == .forbidden)
             #expect(try await client.get("/api/admin/moderation").json["data"]?.arrayValue?.count == 3)
         }
@@ -161,7 +161,7 @@ struct AccountsTests {
 
     @Test func plansRefuseWhatTheyDoNotAllow() async throws {
         try await AppHarness.run(routes: Self.routes(), configure: { $0.policy = try? Self.policy() }) { client, runtime in
-            let guest = try await runtime.accounts.createGuest()
+            let guest = try await runtime.accounts.createGuest(allowed: true)
             let key = try await runtime.accounts.createKey(userID: guest.id, name: nil).key
             let asGuest = (client as! AuthorizedClient).with(key: key)
             let model = try await asGuest.post("/v1/images/generations", json: ["model": "priced", "prompt": "x", "size": "64x64"])
@@ -224,7 +224,7 @@ struct AccountsTests {
             #expect(try await client.get("/api/me", headers: [.authorization: "Bearer \(key)"]).status == .unauthorized)
             #expect(!LogCapture.all.contains { $0.contains(key) })
             let meID = try #require(try me.json["id"]?.stringValue)
-            let stored = try await runtime.accountStore.keys(userID: meID)
+            let stored = try await runtime.userStore.keys(userID: meID)
             #expect(stored.allSatisfy { !$0.hash.contains(key) && $0.hash.count == 64 })
         }
     }

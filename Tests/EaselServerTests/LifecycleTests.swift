@@ -12,8 +12,8 @@ struct LifecycleTests {
     @Test func aJobQueuedBeforeACrashCompletesAfterRestart() async throws {
         let data = try TemporaryDirectory()
         let first = try await TestSupport.runtime(data: data, workers: 0)
-        let (outcome, _) = try await first.jobService.submit(.init(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "survive")), userID: "local", rawRequest: "x"))
+        let outcome = try await first.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "survive")), userID: "local", rawRequest: "x"), delivery: .stream)
         try await first.close()
 
         let second = try await TestSupport.runtime(data: data, workers: 2)
@@ -27,8 +27,8 @@ struct LifecycleTests {
     @Test func aJobHeldByADeadWorkerIsTakenOver() async throws {
         let data = try TemporaryDirectory()
         let runtime = try await TestSupport.runtime(data: data, workers: 2) { $0.leaseMs = 1000 }
-        let (outcome, _) = try await runtime.jobService.submit(.init(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "orphan")), userID: "local", rawRequest: "y"))
+        let outcome = try await runtime.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "orphan")), userID: "local", rawRequest: "y"), delivery: .stream)
         // A worker process claims it and is killed with -9: nothing but its lease remains.
         let stolen = try await runtime.jobStore.claim(queue: "default", worker: "killed-worker", limit: 1, leaseMs: 1000)
         #expect(stolen.map(\.id) == [outcome.job.id])
@@ -50,8 +50,8 @@ struct LifecycleTests {
             $0.leaseMs = 20_000
             $0.heartbeatMs = 5_000
         }
-        let (outcome, _) = try await runtime.jobService.submit(.init(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "long")), userID: "local", rawRequest: "z"))
+        let outcome = try await runtime.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "long")), userID: "local", rawRequest: "z"), delivery: .stream)
         let runner = ServiceGroupRunner(services: runtime.workerServices())
         #expect(try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .running })
         await runner.stop()
@@ -64,8 +64,8 @@ struct LifecycleTests {
     @Test func shutdownHandsBackAJobItHoldsWithoutATask() async throws {
         let data = try TemporaryDirectory()
         let runtime = try await TestSupport.runtime(data: data, workers: 1) { $0.leaseMs = 20_000; $0.heartbeatMs = 5_000 }
-        let (outcome, _) = try await runtime.jobService.submit(.init(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "lost")), userID: "local", rawRequest: "lost"))
+        let outcome = try await runtime.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "lost")), userID: "local", rawRequest: "lost"), delivery: .stream)
         // Held under this worker's id but run by no task here: what a failed hand-back leaves behind.
         let held = try await runtime.jobStore.claim(queue: "default", worker: runtime.workerID, limit: 1, leaseMs: 20_000)
         #expect(held.map(\.id) == [outcome.job.id])
@@ -84,8 +84,8 @@ struct LifecycleTests {
         let runtime = try await TestSupport.runtime(data: data, workers: 2, routes: [.init(model: .easelDraft, providers: [provider])]) {
             $0.drainSeconds = 10
         }
-        let (outcome, _) = try await runtime.jobService.submit(.init(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "finish me")), userID: "local", rawRequest: "w"))
+        let outcome = try await runtime.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "finish me")), userID: "local", rawRequest: "w"), delivery: .stream)
         let runner = ServiceGroupRunner(services: runtime.workerServices())
         #expect(try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .running })
         await runner.stop()
@@ -103,16 +103,16 @@ struct CrossProcessWaitTests {
         let api = try await TestSupport.runtime(data: data, workers: 0)
         let worker = try await TestSupport.runtime(data: data, workers: 2)
         let waiter = Task {
-            try await api.jobService.submitAndWait(.init(
-                payload: JobPayload(request: TestSupport.generateRequest(prompt: "elsewhere")), userID: "local", rawRequest: "q"),
-                timeoutSeconds: 20)
+            try await api.jobService.submit(
+                .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "elsewhere")), userID: "local", rawRequest: "q"),
+                delivery: .wait(seconds: 20))
         }
         try await Task.sleep(for: .milliseconds(50))
         let runner = ServiceGroupRunner(services: worker.workerServices())
-        let (outcome, result) = try await waiter.value
+        let submitted = try await waiter.value
         await runner.stop()
-        let (job, _) = try #require(result)
-        #expect(job.id == outcome.job.id)
+        let (job, _) = try #require(submitted.finished)
+        #expect(job.id == submitted.job.id)
         #expect(job.status == .succeeded)
         let outputs = try await api.jobService.outputs(of: job)
         #expect(outputs.count == 1)
@@ -125,9 +125,9 @@ struct CrossProcessWaitTests {
         let data = try TemporaryDirectory()
         let api = try await TestSupport.runtime(data: data, workers: 0)
         let start = ContinuousClock.now
-        let (_, result) = try await api.jobService.submitAndWait(.init(
-            payload: JobPayload(request: TestSupport.generateRequest()), userID: "local", rawRequest: "r"), timeoutSeconds: 1)
-        #expect(result == nil)
+        let submitted = try await api.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest()), userID: "local", rawRequest: "r"), delivery: .wait(seconds: 1))
+        #expect(submitted.finished == nil)
         #expect(ContinuousClock.now - start >= .seconds(1))
         #expect(ContinuousClock.now - start < .seconds(3))
         try await api.close()

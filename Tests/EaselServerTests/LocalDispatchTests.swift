@@ -24,8 +24,8 @@ struct LocalDispatchTests {
         // The worker's first claim (of nothing) has given its slots back.
         #expect(try await eventually { runtime.dispatch.inFlight == 0 })
 
-        let (first, watch) = try await runtime.jobService.submit(.init(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"))
+        let first = try await runtime.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"), delivery: .stream)
         // Inserted claimed by this worker: running, attempt 1, leased.
         #expect(first.job.status == .running)
         #expect(first.job.attempts == 1)
@@ -33,7 +33,7 @@ struct LocalDispatchTests {
         #expect(first.job.leaseUntil != nil)
         // Watchers see it running from the first state on.
         var statuses: [JobStatus] = []
-        for await event in watch.events(store: runtime.jobStore, pollIntervalMs: 50) {
+        for await event in runtime.jobService.events(of: try #require(first.watch)) {
             if let job = event.job { statuses.append(job.status) }
             if statuses.count == 2 { break }
         }
@@ -41,8 +41,8 @@ struct LocalDispatchTests {
         #expect(try await eventually { provider.startedJobs == [first.job.id] })
 
         // The only slot is taken: the next job waits in the queue.
-        let (second, _) = try await runtime.jobService.submit(.init(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "second")), userID: "local", rawRequest: "second"))
+        let second = try await runtime.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "second")), userID: "local", rawRequest: "second"), delivery: .stream)
         #expect(second.job.status == .queued)
         #expect(second.job.workerID == nil)
         #expect(runtime.dispatch.inFlight == 1)
@@ -63,9 +63,9 @@ struct LocalDispatchTests {
         let submission = JobService.Submission(
             payload: JobPayload(request: TestSupport.generateRequest(prompt: "once")), userID: "local", rawRequest: "once",
             idempotencyKey: "k-1")
-        let (first, done) = try await runtime.jobService.submitAndWait(submission, timeoutSeconds: 20)
-        #expect(done?.0.status == .succeeded)
-        let (again, _) = try await runtime.jobService.submitAndWait(submission, timeoutSeconds: 20)
+        let first = try await runtime.jobService.submit(submission, delivery: .wait(seconds: 20))
+        #expect(first.finished?.job.status == .succeeded)
+        let again = try await runtime.jobService.submit(submission, delivery: .wait(seconds: 20))
         #expect(again.job.id == first.job.id)
         #expect(try await eventually { runtime.dispatch.inFlight == 0 })
         await runner.stop()
@@ -77,12 +77,12 @@ struct LocalDispatchTests {
         let runtime = try await TestSupport.runtime(data: data, workers: 2) { $0.localDispatch = false }
         let runner = ServiceGroupRunner(services: runtime.workerServices())
         // A first job proves the worker runs (and leaves it idle with free slots).
-        let (first, _) = try await runtime.jobService.submit(.init(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"))
+        let first = try await runtime.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"), delivery: .stream)
         #expect(try await eventually { try await runtime.jobStore.job(id: first.job.id)?.status == .succeeded })
         #expect(!runtime.dispatch.isAccepting)
-        let (outcome, _) = try await runtime.jobService.submit(.init(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "queued")), userID: "local", rawRequest: "queued"))
+        let outcome = try await runtime.jobService.submit(
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "queued")), userID: "local", rawRequest: "queued"), delivery: .stream)
         #expect(outcome.job.status == .queued)
         #expect(try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .succeeded })
         await runner.stop()

@@ -282,14 +282,14 @@ struct JobQueueTests {
                 id: ids.make(prefix: "img", millis: 1), jobID: job.id, userID: "u1", parentAssetID: nil, index: 0,
                 blobKey: String(repeating: "a", count: 64) + ".png", thumbKey: nil, format: .png, width: 64, height: 64,
                 bytes: 10, sha256: String(repeating: "a", count: 64), model: "easel-draft", provider: "draft", isDraft: true,
-                role: "generated", prompt: "p", createdAt: 1)
+                role: .generated, prompt: "p", createdAt: 1)
             let result = JobResult(assetIDs: [asset.id], usage: .zero, provider: "draft", isDraft: true)
             #expect(try await store.complete(jobID: job.id, worker: "w", result: result, assets: [asset]) != nil)
             let assets = SQLAssetStore(database: database)
             try await assets.insert([AssetRecord(
                 id: ids.make(prefix: "img", millis: 2), jobID: job.id, userID: "u1", parentAssetID: nil, index: 0,
                 blobKey: asset.blobKey, thumbKey: nil, format: .png, width: 64, height: 64, bytes: 10, sha256: asset.sha256,
-                model: "easel-draft", provider: "draft", isDraft: true, role: "generated", prompt: "p", createdAt: 2)])
+                model: "easel-draft", provider: "draft", isDraft: true, role: .generated, prompt: "p", createdAt: 2)])
             let page = try await assets.assets(userID: "u1", before: nil, limit: 10)
             #expect(page.items.map(\.id) == [asset.id])
         }

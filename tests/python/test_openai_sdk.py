@@ -76,19 +76,28 @@ def test_models_list(client):
     assert "easel-draft" in ids
 
 
-def test_url_response_format_links_to_easel(client, easel):
+def test_url_response_format_links_open_without_a_key(client, easel):
+    """As at OpenAI, a returned URL opens as it is (an <img src>, a CMS, a download link) until it expires."""
+    import json
     import urllib.error
     import urllib.request
     result = client.images.generate(model="easel-draft", prompt="green forest", size="128x128", response_format="url")
     url = result.data[0].url
-    assert url.startswith(easel["base"] + "/files/img_")
-    with pytest.raises(urllib.error.HTTPError) as denied:
-        urllib.request.urlopen(url)
-    assert denied.value.code == 401  # files belong to their owner
-    request = urllib.request.Request(url, headers={"Authorization": "Bearer " + easel["api_key"]})
-    with urllib.request.urlopen(request) as response:
+    assert url.startswith(easel["base"] + "/files/img_") and "exp=" in url and "sig=" in url
+    with urllib.request.urlopen(url) as response:
         assert response.headers["Content-Type"] == "image/png"
         assert png_size(response.read()) == (128, 128)
+    # The thumbnail is not covered by the file's signature; the path without a signature still needs a key.
+    path, query = url.split("?", 1)
+    for changed in (path + "/thumb?" + query, url.replace("sig=", "sig=A"), url.replace("exp=", "exp=1")):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(changed)
+        assert refused.value.code == 403
+        error = json.loads(refused.value.read())["error"]
+        assert error["code"] == "invalid_file_link" and "img_" not in error["message"]
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(path)
+    assert anonymous.value.code == 401
 
 
 def test_first_run_says_how_to_create_the_first_admin(easel):

@@ -9,10 +9,12 @@ public struct EaselConfig: Sendable {
     public var dataDirectory: String = "./easel-data"
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
-    /// When set, every API call needs `Authorization: Bearer <key>`; required to bind beyond loopback.
+    /// A bootstrap admin key (EASEL_ADMIN_KEY): acts as the `admin` user until real keys exist.
     public var adminKey: String?
     /// Base of the URLs Easel hands out (`response_format=url`); defaults to the request's Host.
     public var publicBaseURL: String?
+    /// How long a signed file URL (`/files/{id}?exp=…&sig=…`) opens without a key.
+    public var fileLinkSeconds: Int = 3600
     /// Jobs one process runs at once (network-bound providers want many; drafts also take a CPU slot).
     public var workerConcurrency: Int = 32
     /// Submissions start on this process's worker at once when it has a free slot (see `LocalDispatch`);
@@ -66,6 +68,7 @@ public struct EaselConfig: Sendable {
         if let value = try int("EASEL_PORT") { config.port = value }
         if let value = env["EASEL_ADMIN_KEY"], !value.isEmpty { config.adminKey = value }
         if let value = env["EASEL_PUBLIC_URL"], !value.isEmpty { config.publicBaseURL = value }
+        if let value = try int("EASEL_FILE_URL_TTL") { config.fileLinkSeconds = value }
         if let value = env["EASEL_CONFIG"], !value.isEmpty { config.configFile = value }
         if let value = try int("EASEL_WORKERS") { config.workerConcurrency = value }
         if let value = env["EASEL_LOCAL_DISPATCH"], !value.isEmpty {
@@ -102,6 +105,9 @@ public struct EaselConfig: Sendable {
     public func validate() throws {
         guard (1...65535).contains(port) || port == 0 else { throw ConfigError.invalid("port", String(port), "1-65535") }
         guard workerConcurrency >= 0 else { throw ConfigError.invalid("workers", String(workerConcurrency), "0 or more") }
+        guard (1...604_800).contains(fileLinkSeconds) else {
+            throw ConfigError.invalid("EASEL_FILE_URL_TTL", String(fileLinkSeconds), "1 to 604800 seconds (7 days)")
+        }
         guard leaseMs >= 1000, heartbeatMs < leaseMs else {
             throw ConfigError.invalid("lease", String(leaseMs), "at least 1000 ms and longer than the heartbeat")
         }
@@ -123,23 +129,14 @@ public struct EaselConfig: Sendable {
         }
         return try PolicyConfig.parse(text, routes: routes)
     }
-
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-    }
 }
 
 public enum ConfigError: Error, CustomStringConvertible {
     case invalid(String, String, String)
-    case unsafeBind(String)
 
     public var description: String {
         switch self {
         case .invalid(let key, let value, let expected): "invalid \(key) '\(value)': expected \(expected)"
-        case .unsafeBind(let host):
-            "refusing to listen on \(host) without an admin key: Easel has no accounts yet, so anyone who can reach "
-                + "the port could use it. Set EASEL_ADMIN_KEY (clients then send 'Authorization: Bearer <key>') or "
-                + "bind 127.0.0.1."
         }
     }
 }

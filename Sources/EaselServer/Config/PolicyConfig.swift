@@ -26,12 +26,7 @@ public struct PolicyConfig: Sendable {
 
     public init() {}
 
-    public static func load(path: String) throws -> PolicyConfig {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigError.invalid("config", path, "a readable YAML or JSON file")
-        }
-        return try parse(text)
-    }
+    public var planBook: PlanBook { PlanBook(plans: plans, defaultPlan: defaultPlan) }
 
     public static func parse(_ text: String, routes: [ProvidersConfig.Route] = []) throws -> PolicyConfig {
         let root = (try? Yams.load(yaml: text)) as? [String: Any] ?? [:]

@@ -14,11 +14,11 @@ struct ProviderFactory {
         var clients: [HTTPClient]
     }
 
-    static func build(_ providers: ProvidersConfig, config: EaselConfig, clock: any EaselClock, logger: Logger) throws -> Built {
+    static func build(_ providers: ProvidersConfig, draftThreads: Int, clock: any EaselClock, logger: Logger) throws -> Built {
         var clients: [HTTPClient] = []
         var targets: [String: (any ImageProvider, ProviderGate, ProvidersConfig.Provider?)] = [:]
         if providers.draft || providers.routes.contains(where: { $0.providers.contains("draft") }) {
-            targets["draft"] = (DraftProvider(threads: config.draftThreads), ProviderGate(clock: clock), nil)
+            targets["draft"] = (DraftProvider(threads: draftThreads), ProviderGate(clock: clock), nil)
         }
         for (name, provider) in providers.providers {
             var configuration = HTTPClient.Configuration(

@@ -2,35 +2,39 @@ import EaselCore
 import Foundation
 import Hummingbird
 
-/// Liveness, readiness and Prometheus metrics.
+/// Liveness, readiness and Prometheus metrics (public: probes and scrapers carry no key).
 struct OpsController {
-    let runtime: EaselRuntime
+    let jobs: JobService
+    let running: RunningJobs
+    let metrics: EaselMetrics
 
-    func addRoutes(to router: Router<EaselRequestContext>) {
+    func addRoutes(to router: some RouterMethods<EaselRequestContext>) {
         router.get("/healthz") { _, _ -> JSONValue in .object(["status": "ok"]) }
         router.get("/readyz", use: ready)
-        router.get("/metrics", use: metrics)
+        router.get("/metrics", use: render)
     }
 
     /// Ready when the database answers.
     @Sendable func ready(_ request: Request, context: EaselRequestContext) async throws -> Response {
         do {
-            let counts = try await runtime.jobStore.countsByStatus()
-            return .json(.object([
-                "status": "ready",
-                "queued": .int(counts[.queued] ?? 0),
-                "running": .int(counts[.running] ?? 0),
-                "running_here": .int(runtime.running.count),
-            ]))
+            let counts = try await jobs.countsByStatus()
+            return .json(
+                .object([
+                    "status": "ready",
+                    "queued": .int(counts[.queued] ?? 0),
+                    "running": .int(counts[.running] ?? 0),
+                    "running_here": .int(running.count),
+                ]))
         } catch {
             context.logger.error("readiness check failed", metadata: ["error": "\(error)"])
             return .json(.object(["status": "unavailable", "reason": "database not answering"]), status: .serviceUnavailable)
         }
     }
 
-    @Sendable func metrics(_ request: Request, context: EaselRequestContext) async throws -> Response {
-        runtime.metrics.setJobCounts(try await runtime.jobStore.countsByStatus())
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: runtime.metrics.render())))
+    @Sendable func render(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        metrics.setJobCounts(try await jobs.countsByStatus())
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
     }
 }

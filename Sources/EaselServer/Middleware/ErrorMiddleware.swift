@@ -27,8 +27,9 @@ struct EaselHTTPError: HTTPResponseError {
     }
 }
 
-/// Turns every failure into the envelope with the right status, so SDKs raise their usual exceptions;
-/// logs 5xx with the request id. Nothing internal (paths, keys, SQL) reaches the client.
+/// The one place errors become HTTP: every failure turns into the envelope with the right status and
+/// headers (`Retry-After`, `x-ratelimit-*`, the job id), so SDKs raise their usual exceptions; 5xx are
+/// logged with the request id. Nothing internal (paths, keys, SQL) reaches the client.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = EaselRequestContext
 
@@ -40,6 +41,13 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as EaselError {
             if error.status >= 500 { context.logger.error("request failed", metadata: ["error": "\(error)"]) }
             throw EaselHTTPError(error: error)
+        } catch let denied as AdmissionDenied {
+            throw EaselHTTPError(error: denied.error, headers: HTTPFields(rateLimit: denied.rateLimit))
+        } catch let failure as JobOutcomeError {
+            var headers = HTTPFields(rateLimit: failure.rateLimit)
+            headers[.xEaselJobID] = failure.jobID
+            if failure.isDraft { headers[.xEaselDraft] = "true" }
+            throw EaselHTTPError(error: failure.error, headers: headers)
         } catch let error as HTTPError {
             throw EaselHTTPError(error: Self.translate(error, request: request))
         } catch let error as any HTTPResponseError {

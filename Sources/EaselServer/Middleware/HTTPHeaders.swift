@@ -15,3 +15,14 @@ extension HTTPField.Name {
     static let xRateLimitResetImages = HTTPField.Name("x-ratelimit-reset-images")!
     static let xEaselCostUSD = HTTPField.Name("x-easel-cost-usd")!
 }
+
+extension HTTPFields {
+    /// `x-ratelimit-*-images` for a plan with a daily limit (none without one).
+    init(rateLimit: RateLimitStatus?) {
+        self.init()
+        guard let rateLimit else { return }
+        self[.xRateLimitLimitImages] = String(rateLimit.limit)
+        self[.xRateLimitRemainingImages] = String(rateLimit.remaining)
+        self[.xRateLimitResetImages] = "\(rateLimit.resetSeconds)s"
+    }
+}

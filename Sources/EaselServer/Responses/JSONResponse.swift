@@ -17,8 +17,6 @@ extension Response {
 }
 
 extension Request {
-    /// Reads the body as JSON (at most `limit` bytes) into a `JSONValue`, with OpenAI-style errors for
-    /// bodies that are too large or not JSON.
     /// The body as a JSON object (400 in the envelope for anything else).
     func jsonObject(limit: Int) async throws -> [String: JSONValue] {
         guard case .object(let fields) = try await jsonBody(limit: limit) else {
@@ -27,6 +25,13 @@ extension Request {
         return fields
     }
 
+    /// A small optional JSON object: an empty or absent body, or one that is not JSON, counts as `{}`.
+    func optionalJSONObject() async throws -> [String: JSONValue] {
+        (try? await jsonObject(limit: 64 * 1024)) ?? [:]
+    }
+
+    /// Reads the body as JSON (at most `limit` bytes) into a `JSONValue`, with OpenAI-style errors for
+    /// bodies that are too large, not UTF-8 or not JSON.
     func jsonBody(limit: Int) async throws -> JSONValue {
         let buffer: ByteBuffer
         do {
@@ -55,4 +60,13 @@ extension Request {
 extension Int64 {
     /// Milliseconds to whole Unix seconds.
     var unixSeconds: Int64 { self / 1000 }
+}
+
+extension Request {
+    /// `days` of a usage report: 1 to 366, default 30.
+    func usageDays() throws -> Int {
+        guard let text = uri.queryParameters["days"].map(String.init) else { return 30 }
+        guard let days = Int(text) else { throw EaselError.invalidRequest("'days' must be between 1 and 366.", param: "days") }
+        return days
+    }
 }

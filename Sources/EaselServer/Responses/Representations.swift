@@ -63,8 +63,8 @@ enum Representations {
             "size": .string(request.size.description),
             "resolved_size": .string(request.resolvedSize.description),
             "quality": .string(request.resolvedQuality),
-            "background": .string(request.resolvedBackground),
-            "output_format": .string(request.outputFormat),
+            "background": .string(request.resolvedBackground.rawValue),
+            "output_format": .string(request.outputFormat.rawValue),
             "moderation": .string(request.moderation),
             "seed": .number(Double(request.seed)),
         ]
@@ -85,8 +85,9 @@ enum Representations {
         ])
     }
 
-    static func asset(_ asset: AssetRecord) -> JSONValue {
-        .object([
+    /// An asset; with `links`, also signed URLs of its file and thumbnail that open without a key.
+    static func asset(_ asset: AssetRecord, links: FileLinks? = nil) -> JSONValue {
+        var object: [String: JSONValue] = [
             "object": "asset",
             "id": .string(asset.id),
             "job_id": .optional(asset.jobID),
@@ -101,11 +102,27 @@ enum Representations {
             "model": .string(asset.model),
             "provider": .string(asset.provider),
             "draft": .bool(asset.isDraft),
-            "role": .string(asset.role),
+            "role": .string(asset.role.rawValue),
             "prompt": .string(asset.prompt),
             "created_at": .int(asset.createdAt.unixSeconds),
             "url": .string("/files/\(asset.id)"),
             "thumbnail_url": .string("/files/\(asset.id)/thumb"),
+        ]
+        if let links {
+            object["signed_url"] = .string(links.signedPath(assetID: asset.id))
+            object["signed_thumbnail_url"] = .string(links.signedPath(assetID: asset.id, thumbnail: true))
+        }
+        return .object(object)
+    }
+
+    static func group(_ id: String, _ jobs: [JobRecord]) -> JSONValue {
+        let finished = jobs.filter(\.status.isTerminal).count
+        return .object([
+            "object": "job_group",
+            "id": .string(id),
+            "status": .string(finished == jobs.count ? "finished" : "running"),
+            "finished": .int(finished),
+            "jobs": .array(jobs.map { job($0) }),
         ])
     }
 
@@ -116,5 +133,41 @@ enum Representations {
             "has_more": .bool(hasMore),
             "next_cursor": hasMore ? .optional(lastID) : .null,
         ])
+    }
+
+    static func model(_ caps: ModelCapabilities) -> JSONValue {
+        .object([
+            "id": .string(caps.id),
+            "object": "model",
+            "created": 1_767_225_600,
+            "owned_by": .string(caps.ownedBy),
+            "draft": .bool(caps.isDraft),
+            "capabilities": .object([
+                "sizes": sizes(caps.sizes),
+                "qualities": .array(caps.qualities.map(JSONValue.string)),
+                "output_formats": .array(caps.outputFormats.map { .string($0.rawValue) }),
+                "transparent_background": .bool(caps.supportsTransparentBackground),
+                "max_n": .int(caps.maxImages),
+                "streaming": .bool(caps.supportsStreaming),
+                "edits": .bool(caps.supportsEdits),
+                "mask": .bool(caps.supportsMask),
+            ]),
+        ])
+    }
+
+    static func sizes(_ rule: SizeRule) -> JSONValue {
+        switch rule {
+        case .fixed(let sizes):
+            return .object(["kind": "fixed", "values": .array(sizes.map { .string($0.description) })])
+        case .flexible(let flexible):
+            var object: [String: JSONValue] = [
+                "kind": "flexible", "multiple_of": .int(flexible.multiple), "min_edge": .int(flexible.minEdge),
+                "max_edge": .int(flexible.maxEdge),
+            ]
+            if let ratio = flexible.maxAspectRatio { object["max_aspect_ratio"] = .number(ratio) }
+            if let minPixels = flexible.minPixels { object["min_pixels"] = .int(minPixels) }
+            if let maxPixels = flexible.maxPixels { object["max_pixels"] = .int(maxPixels) }
+            return .object(object)
+        }
     }
 }

@@ -1,0 +1,59 @@
+import EaselCore
+import Hummingbird
+import Logging
+
+/// Builds the HTTP application on a runtime: routes, middleware, and (unless `withWorkers` is false)
+/// the worker services in the same service group, so one process serves and works by default.
+/// `onServerRunning` receives the bound port (useful with port 0).
+public func buildApplication(
+    runtime: EaselRuntime, withWorkers: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    var app = Application(
+        router: buildRouter(runtime: runtime),
+        // A deep accept backlog: thousands of clients may connect at once.
+        configuration: ApplicationConfiguration(
+            address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "easel", backlog: 4096),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? runtime.config.port) },
+        logger: runtime.logger)
+    if withWorkers { app.addServices(runtime.workerServices()) }
+    return app
+}
+
+/// The routes in three groups: public (health, metrics, the studio's files, sign-in, files by signed link
+/// or by their owner's credentials), authenticated (a context with a non-optional identity), and admin (a
+/// context that requires the admin role). Each controller receives the services it uses, nothing more.
+public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
+    let config = runtime.config
+    let router = Router(context: EaselRequestContext.self)
+    router.add(middleware: RequestIDMiddleware(ids: runtime.ids, clock: runtime.clock))
+    router.add(middleware: MetricsMiddleware(metrics: runtime.metrics))
+    router.add(middleware: ErrorMiddleware())
+
+    // Public.
+    StudioController().addRoutes(to: router)
+    OpsController(jobs: runtime.jobService, running: runtime.running, metrics: runtime.metrics).addRoutes(to: router)
+    SignInController(accounts: runtime.accounts, guestsAllowed: runtime.policy.guests).addRoutes(to: router)
+    FilesController(assets: runtime.assets, accounts: runtime.accounts, links: runtime.fileLinks).addRoutes(to: router)
+
+    // Authenticated.
+    let api = router.group().add(middleware: IdentityMiddleware(accounts: runtime.accounts)).group(context: AuthenticatedContext.self)
+    let door = ImageDoor(
+        jobs: runtime.jobService, links: runtime.fileLinks, syncTimeoutSeconds: config.syncTimeoutSeconds, publicBaseURL: config.publicBaseURL)
+    let iterationBody = IterationBody(maxBytes: config.maxEditBodyBytes, publicBaseURL: config.publicBaseURL)
+    ImagesController(jobs: runtime.jobService, catalog: runtime.catalog, door: door, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
+    EditsController(
+        edits: runtime.edits, catalog: runtime.catalog, door: door, maxBodyBytes: config.maxEditBodyBytes, publicBaseURL: config.publicBaseURL
+    ).addRoutes(to: api)
+    JobsController(jobs: runtime.jobService, groups: runtime.groups, catalog: runtime.catalog, maxBodyBytes: config.maxJSONBodyBytes)
+        .addRoutes(to: api)
+    GroupsController(groups: runtime.groups, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
+    AssetsController(assets: runtime.assets, links: runtime.fileLinks).addRoutes(to: api)
+    IterationController(iteration: runtime.iteration, body: iterationBody).addRoutes(to: api)
+    SessionsController(sessions: runtime.sessions, body: iterationBody).addRoutes(to: api)
+    AccountsController(accounts: runtime.accounts, billing: runtime.billing, moderation: runtime.moderation).addRoutes(to: api)
+
+    // Admin.
+    let admin = api.group(context: AdminContext.self)
+    AdminController(accounts: runtime.accounts, billing: runtime.billing, moderation: runtime.moderation).addRoutes(to: admin)
+    return router
+}

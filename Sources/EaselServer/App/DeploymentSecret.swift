@@ -1,0 +1,35 @@
+import Crypto
+import Foundation
+
+/// The deployment's own secret: random, made once per data directory, readable only by its owner, so
+/// sessions and file links survive restarts and every process of one deployment agrees on them. Each use
+/// gets a key of its own derived from it.
+struct DeploymentSecret: Sendable {
+    let bytes: Data
+
+    /// Signs studio session cookies (the secret itself, as before file links existed).
+    var cookieSecret: Data { bytes }
+
+    /// Signs capability URLs of files: derived, so neither key can stand in for the other.
+    var fileLinkSecret: Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("easel file links v1".utf8), using: SymmetricKey(data: bytes)))
+    }
+
+    static func read(in directory: String) throws -> DeploymentSecret {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("session.key").path
+        if let data = FileManager.default.contents(atPath: path), data.count == 32 { return DeploymentSecret(bytes: data) }
+        var random = SystemRandomNumberGenerator()
+        let bytes = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
+        let temporary = path + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
+        guard FileManager.default.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigError.invalid("data", directory, "a writable directory (for session.key)")
+        }
+        defer { unlink(temporary) }
+        if link(temporary, path) != 0 {
+            // Another process made it first: use theirs.
+            if let data = FileManager.default.contents(atPath: path), data.count == 32 { return DeploymentSecret(bytes: data) }
+            throw ConfigError.invalid("data", directory, "a readable session.key")
+        }
+        return DeploymentSecret(bytes: bytes)
+    }
+}

@@ -1,0 +1,195 @@
+import AsyncHTTPClient
+import Crypto
+import EaselCore
+import EaselImaging
+import EaselProviders
+import EaselStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Easel's composition root: opens the store, blobs and providers from a config and builds each service
+/// once, handing every part only what it uses. The HTTP app, the worker role and the CLI start here; no
+/// controller or service ever receives the runtime itself.
+public final class EaselRuntime: Sendable {
+    public let config: EaselConfig
+    public let logger: Logger
+    public let clock: any EaselClock
+    public let ids: IDGenerator
+    public let database: any EaselDatabase
+    public let router: ProviderRouter
+    public let catalog: ModelCatalog
+    public let workerID: String
+
+    // Stores: the worker and the CLI reach them through here; handlers only through services.
+    public let jobStore: any JobStore
+    public let userStore: any UserStore
+    public let ledgerStore: any LedgerStore
+    public let moderationStore: any ModerationStore
+    let assetStore: any AssetStore
+    let sessionStore: any SessionStore
+    let blobs: any BlobStore
+
+    // Plumbing between submissions, workers and waiters in this process.
+    public let hub = JobEventHub()
+    public let signal = WorkSignal()
+    public let running = RunningJobs()
+    /// Hands jobs submitted here straight to this process's worker when it has a free slot.
+    public let dispatch = LocalDispatch()
+    public let metrics = EaselMetrics()
+
+    // Services.
+    public let accounts: AccountService
+    public let billing: BillingService
+    public let moderation: ModerationService
+    public let assets: AssetService
+    public let jobService: JobService
+    public let fileLinks: FileLinks
+    let thumbnails: ThumbnailService
+    let edits: EditService
+    let iteration: IterationService
+    let sessions: SessionService
+    let groups: JobGroupService
+    let policy: PolicyConfig
+
+    /// HTTP clients of the upstream providers, shut down on close.
+    private let httpClients: [HTTPClient]
+
+    /// Opens the data directory (creating it), migrates the database when allowed, and wires providers.
+    /// `routes` replaces the configured routes (tests use it to plug in fakes).
+    public static func open(
+        config: EaselConfig, logger: Logger, clock: any EaselClock = SystemClock(), routes: [ProviderRouter.Route]? = nil
+    ) async throws -> EaselRuntime {
+        try config.validate()
+        try Vips.start()
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let database = try await SQLiteEaselDatabase.open(path: config.databasePath, logger: logger)
+        do {
+            try await Migrator().migrate(database, dryRun: !config.autoMigrate, now: clock.nowMillis(), logger: logger)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        let router: ProviderRouter
+        var clients: [HTTPClient] = []
+        // Read once: the routes build the router, and their `base` models lend prices to the policy.
+        var configuredRoutes: [ProvidersConfig.Route] = []
+        do {
+            if let routes {
+                router = ProviderRouter(routes: routes)
+            } else {
+                let providers = try config.resolvedProviders()
+                configuredRoutes = providers.routes
+                let built = try ProviderFactory.build(providers, draftThreads: config.draftThreads, clock: clock, logger: logger)
+                router = built.router
+                clients = built.clients
+            }
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        do {
+            let policy = try config.resolvedPolicy(routes: configuredRoutes)
+            let secret = try DeploymentSecret.read(in: config.dataDirectory)
+            let blobs = try FileBlobStore(root: config.blobDirectory)
+            return EaselRuntime(
+                config: config, logger: logger, clock: clock, database: database, blobs: blobs, router: router, clients: clients,
+                policy: policy, secret: secret)
+        } catch {
+            for client in clients { try? await client.shutdown() }
+            try? await database.close()
+            throw error
+        }
+    }
+
+    private init(
+        config: EaselConfig, logger: Logger, clock: any EaselClock, database: any EaselDatabase, blobs: any BlobStore,
+        router: ProviderRouter, clients: [HTTPClient], policy: PolicyConfig, secret: DeploymentSecret
+    ) {
+        self.config = config
+        self.logger = logger
+        self.clock = clock
+        self.policy = policy
+        self.httpClients = clients
+        let ids = IDGenerator(seed: UInt64.random(in: 0...UInt64.max))
+        self.ids = ids
+        self.database = database
+        self.blobs = blobs
+        self.router = router
+        self.catalog = ModelCatalog(models: router.models, defaultModel: router.defaultModel)
+        self.workerID = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt32.random(in: 0...UInt32.max))"
+
+        jobStore = SQLJobStore(database: database, clock: clock)
+        assetStore = SQLAssetStore(database: database)
+        sessionStore = SQLSessionStore(database: database)
+        userStore = SQLUserStore(database: database)
+        ledgerStore = SQLLedgerStore(database: database)
+        moderationStore = SQLModerationStore(database: database)
+
+        thumbnails = ThumbnailService(assets: assetStore, blobs: blobs, logger: logger)
+        assets = AssetService(assets: assetStore, blobs: blobs, thumbnails: thumbnails, ids: ids, clock: clock)
+        moderation = ModerationService(store: moderationStore, assets: assets, filter: policy.promptFilter, ids: ids, clock: clock)
+        billing = BillingService(
+            ledger: ledgerStore, prices: policy.prices, moderation: moderation, ids: ids, clock: clock,
+            logger: Logger(label: "easel.billing", level: config.logLevel))
+        accounts = AccountService(
+            users: userStore, plans: policy.planBook, ids: ids, clock: clock, cookieSecret: secret.cookieSecret, adminKey: config.adminKey)
+        fileLinks = FileLinks(secret: secret.fileLinkSecret, lifetimeSeconds: config.fileLinkSeconds, clock: clock)
+        jobService = JobService(
+            jobs: jobStore, assets: assets, billing: billing, moderation: moderation, hub: hub, signal: signal, running: running,
+            dispatch: dispatch, ids: ids, clock: clock, metrics: metrics, maxAttempts: config.retry.maxAttempts,
+            pollIntervalMs: config.pollIntervalMs)
+        edits = EditService(assets: assets, jobs: jobService, catalog: catalog, rules: EditInputRules(maxInputPixels: config.maxInputPixels))
+        iteration = IterationService(assets: assets, edits: edits, jobs: jobService, catalog: catalog)
+        sessions = SessionService(
+            store: sessionStore, assets: assets, iteration: iteration, jobs: jobService, catalog: catalog, ids: ids, clock: clock)
+        groups = JobGroupService(jobs: jobService, catalog: catalog, ids: ids, clock: clock)
+    }
+
+    public func close() async throws {
+        for client in httpClients { try? await client.shutdown() }
+        try await database.close()
+    }
+
+    /// The background services of the worker role: job workers, the lease reaper, thumbnails.
+    /// `concurrency` overrides the configured number of jobs run at once.
+    public func workerServices(concurrency: Int? = nil) -> [any Service] {
+        let logger = Logger(label: "easel.worker", level: config.logLevel)
+        let runner = JobRunner(
+            workerID: workerID, jobs: jobStore, assets: assetStore, blobs: blobs,
+            imaging: ImagingPool(threads: 1, maxInputPixels: config.maxInputPixels), billing: billing, router: router, hub: hub,
+            signal: signal, running: running, thumbnails: thumbnails, ids: ids, clock: clock, metrics: metrics, retry: config.retry,
+            logger: logger)
+        let reconciler = Reconciler(
+            ledger: ledgerStore, jobs: jobStore, billing: billing, clock: clock, afterMs: config.reconcileAfterMs,
+            logger: Logger(label: "easel.reaper", level: config.logLevel))
+        return [
+            thumbnails,
+            WorkerService(
+                runner: runner, jobs: jobStore, signal: signal, running: running, dispatch: dispatch, localDispatch: config.localDispatch,
+                concurrency: concurrency ?? config.workerConcurrency, leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs,
+                pollIntervalMs: config.pollIntervalMs, drainSeconds: config.drainSeconds, logger: logger),
+            LeaseReaperService(
+                jobs: jobStore, signal: signal, intervalMs: config.reaperIntervalMs, logger: Logger(label: "easel.reaper", level: config.logLevel),
+                reconciler: reconciler),
+        ]
+    }
+
+    /// Applies (or with `dryRun`, lists) pending migrations of the configured database.
+    public static func migrate(config: EaselConfig, dryRun: Bool, logger: Logger) async throws -> [String] {
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let database = try await SQLiteEaselDatabase.open(path: config.databasePath, logger: logger)
+        let migrator = Migrator()
+        do {
+            let names =
+                dryRun
+                ? try await migrator.pending(on: database)
+                : try await migrator.migrate(database, now: SystemClock().nowMillis(), logger: logger)
+            try await database.close()
+            return names
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+}

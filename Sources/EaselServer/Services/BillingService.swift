@@ -1,0 +1,196 @@
+import EaselCore
+import EaselStore
+import Foundation
+import Logging
+
+/// Plans and money: checks a request against the plan, reserves its estimated cost with the day's quota
+/// and concurrency in one transaction, settles or refunds it exactly once, and reports usage.
+public final class BillingService: Sendable {
+    let ledger: any LedgerStore
+    let prices: PriceTable
+    let moderation: ModerationService
+    let ids: IDGenerator
+    let clock: any EaselClock
+    let logger: Logger
+    /// Per-user admission times of the last minute (images per minute), per process.
+    private let minuteWindows = Locked<[String: [(Int64, Int)]]>([:])
+
+    init(ledger: any LedgerStore, prices: PriceTable, moderation: ModerationService, ids: IDGenerator, clock: any EaselClock, logger: Logger) {
+        self.ledger = ledger
+        self.prices = prices
+        self.moderation = moderation
+        self.ids = ids
+        self.clock = clock
+        self.logger = logger
+    }
+
+    // MARK: Admission
+
+    /// The plan's rules for this request (models, sizes, n, qualities): checked before anything is stored.
+    public func checkPlan(_ request: ImageRequest, identity: Identity) throws {
+        try identity.plan.check(request)
+    }
+
+    /// Reserves the job's estimated cost and counts its images, or refuses with `AdmissionDenied`.
+    public func admit(jobID: String, request: ImageRequest, inputImages: Int, identity: Identity) async throws -> AdmissionReceipt {
+        let plan = identity.plan
+        let now = clock.nowMillis()
+        try takeMinuteSlot(identity: identity, images: request.n, now: now)
+        let estimate = prices.estimate(request, inputImages: inputImages)
+        do {
+            return try await ledger.admit(
+                Admission(
+                    userID: identity.userID, jobID: jobID, model: request.model, images: request.n, estimateMicros: estimate, plan: plan,
+                    now: now))
+        } catch let refusal as AdmissionRefusal {
+            releaseMinuteSlot(identity: identity, at: now)
+            let resetSeconds = Self.secondsToMidnight(now)
+            switch refusal {
+            case .dailyQuota(let limit, let used):
+                throw AdmissionDenied(
+                    error: EaselError(
+                        status: 429, type: "rate_limit_error", code: "daily_quota_exceeded", param: nil,
+                        message: "Your plan '\(plan.name)' allows \(limit) images per day; \(used) used today, \(request.n) more asked. "
+                            + "The quota resets at 00:00 UTC.", retryAfterSeconds: resetSeconds),
+                    rateLimit: RateLimitStatus(limit: limit, remaining: max(0, limit - used), resetSeconds: resetSeconds))
+            case .concurrentJobs(let limit):
+                throw AdmissionDenied(
+                    error: EaselError(
+                        status: 429, type: "rate_limit_error", code: "concurrent_jobs_exceeded", param: nil,
+                        message: "Your plan '\(plan.name)' runs at most \(limit) job\(limit == 1 ? "" : "s") at once; wait for one to finish.",
+                        retryAfterSeconds: 2))
+            case .insufficientFunds(let balance, let needed):
+                let reset = plan.budgetPeriod == .none ? "" : " or wait for your \(plan.budgetPeriod.rawValue) budget to reset"
+                throw AdmissionDenied(
+                    error: EaselError(
+                        status: 429, type: "insufficient_quota", code: "insufficient_quota", param: nil,
+                        message: "This request is estimated at \(Money.usd(needed)) USD but your balance is \(Money.usd(balance)) USD. "
+                            + "Ask an admin for credits\(reset)."))
+            case .unknownUser:
+                throw EaselError.unauthorized("Your account no longer exists.")
+            }
+        }
+    }
+
+    private func takeMinuteSlot(identity: Identity, images: Int, now: Int64) throws {
+        guard let perMinute = identity.plan.imagesPerMinute else { return }
+        let retry: Int? = minuteWindows.withLock { windows in
+            var window = (windows[identity.userID] ?? []).filter { $0.0 > now - 60_000 }
+            let used = window.reduce(0) { $0 + $1.1 }
+            if used + images > perMinute, let oldest = window.first {
+                windows[identity.userID] = window
+                return Int((oldest.0 + 60_000 - now + 999) / 1000)
+            }
+            window.append((now, images))
+            windows[identity.userID] = window
+            return nil
+        }
+        if let retry {
+            throw AdmissionDenied(
+                error: EaselError(
+                    status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", param: nil,
+                    message: "Your plan '\(identity.plan.name)' allows \(perMinute) images per minute; try again in \(retry) s.",
+                    retryAfterSeconds: max(1, retry)))
+        }
+    }
+
+    private func releaseMinuteSlot(identity: Identity, at: Int64) {
+        minuteWindows.withLock { windows in
+            if let index = windows[identity.userID]?.lastIndex(where: { $0.0 == at }) { windows[identity.userID]?.remove(at: index) }
+        }
+    }
+
+    // MARK: What is left
+
+    /// The day's limit and what is left of it, for plans with a daily limit; `imagesToday` when admission
+    /// just counted them, else read.
+    public func rateLimit(for identity: Identity, imagesToday: Int? = nil) async throws -> RateLimitStatus? {
+        guard let limit = identity.plan.imagesPerDay else { return nil }
+        let now = clock.nowMillis()
+        let used: Int
+        if let imagesToday {
+            used = imagesToday
+        } else {
+            used = try await ledger.imagesUsed(userID: identity.userID, day: UTCDay.string(millis: now))
+        }
+        return RateLimitStatus(limit: limit, remaining: max(0, limit - used), resetSeconds: Self.secondsToMidnight(now))
+    }
+
+    public struct Today: Sendable {
+        public var day: String
+        public var imagesUsed: Int
+        public var imagesRemaining: Int?
+    }
+
+    public func today(for identity: Identity) async throws -> Today {
+        let day = UTCDay.string(millis: clock.nowMillis())
+        let used = try await ledger.imagesUsed(userID: identity.userID, day: day)
+        return Today(day: day, imagesUsed: used, imagesRemaining: identity.plan.imagesPerDay.map { max(0, $0 - used) })
+    }
+
+    static func secondsToMidnight(_ now: Int64) -> Int { Int((UTCDay.nextMidnight(millis: now) - now + 999) / 1000) }
+
+    // MARK: Settling
+
+    public func cost(of job: JobRecord) -> Int64 {
+        prices.actual(job.payload.request, usage: job.result?.usage, images: job.result?.assetIDs.count ?? 0)
+    }
+
+    /// Settles a finished job from its usage, or refunds it; a second call for the same job changes nothing.
+    @discardableResult
+    public func finish(_ job: JobRecord) async -> Bool {
+        guard job.payload.billed else { return false }
+        do {
+            if job.payload.postpaid {
+                // Nothing was reserved: record what a success cost; a failure cost nothing.
+                guard job.status == .succeeded else { return false }
+                return try await ledger.charge(
+                    jobID: job.id, userID: job.userID, model: job.model, cost: cost(of: job), images: job.result?.assetIDs.count ?? 0,
+                    now: clock.nowMillis())
+            }
+            if job.status == .succeeded {
+                return try await ledger.finish(jobID: job.id, cost: cost(of: job), images: job.result?.assetIDs.count ?? 0, now: clock.nowMillis())
+            }
+            let settled = try await ledger.finish(jobID: job.id, cost: nil, images: 0, now: clock.nowMillis())
+            if settled, job.status == .failed, job.lastError?.code == "moderation_blocked" { await moderation.recordUpstreamBlock(job) }
+            return settled
+        } catch {
+            logger.error("could not settle job; the reconciler will retry", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    public func refund(jobID: String) async {
+        do {
+            _ = try await ledger.finish(jobID: jobID, cost: nil, images: 0, now: clock.nowMillis())
+        } catch {
+            logger.error("could not refund job; the reconciler will retry", metadata: ["job.id": "\(jobID)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Usage and credits
+
+    public struct Usage: Sendable {
+        public var fromDay: String
+        public var rows: [UsageRow]
+        public var totalCostMicros: Int64 { rows.reduce(0) { $0 + $1.costMicros } }
+        public var totalImages: Int { rows.reduce(0) { $0 + $1.images } }
+    }
+
+    /// Settled spending of the last `days` days: one user's, or everyone's when `userID` is nil.
+    public func usage(userID: String?, days: Int) async throws -> Usage {
+        guard (1...366).contains(days) else { throw EaselError.invalidRequest("'days' must be between 1 and 366.", param: "days") }
+        let from = UTCDay.string(millis: clock.nowMillis() - Int64(days - 1) * 86_400_000)
+        return Usage(fromDay: from, rows: try await ledger.usage(userID: userID, fromDay: from))
+    }
+
+    /// Adds credits (a negative amount takes them away); returns the new balance.
+    public func grant(userID: String, micros: Int64, note: String?) async throws -> Int64 {
+        let now = clock.nowMillis()
+        do {
+            return try await ledger.grant(userID: userID, micros: micros, note: note, id: ids.make(prefix: "led", millis: now), now: now)
+        } catch AdmissionRefusal.unknownUser {
+            throw EaselError.notFound("user", id: userID, param: "id")
+        }
+    }
+}

@@ -1,0 +1,278 @@
+import Crypto
+import EaselCore
+import EaselStore
+import Foundation
+
+/// The job API used by HTTP handlers and the CLI: submit, look up, cancel, list, watch.
+public struct JobService: Sendable {
+    let jobs: any JobStore
+    let assets: AssetService
+    let billing: BillingService
+    let moderation: ModerationService
+    let hub: JobEventHub
+    let signal: WorkSignal
+    let running: RunningJobs
+    let dispatch: LocalDispatch
+    let ids: IDGenerator
+    let clock: any EaselClock
+    let metrics: EaselMetrics
+    /// Attempts each job gets for retryable failures.
+    let maxAttempts: Int
+    /// How often waiters look at the store for jobs other processes finish.
+    let pollIntervalMs: Int64
+
+    /// A submission as the caller made it.
+    public struct Submission: Sendable {
+        public var kind: JobKind
+        public var payload: JobPayload
+        public var userID: String
+        /// The body as the client sent it, hashed to check a reused idempotency key.
+        public var rawRequest: JSONValue
+        public var idempotencyKey: String?
+        public var priority: Int
+        public var groupID: String?
+        /// Who asks: their plan is checked and the job's cost reserved before it is queued. Nil only for the
+        /// operator's own CLI.
+        public var identity: Identity?
+
+        public init(kind: JobKind = .generate, payload: JobPayload, userID: String, rawRequest: JSONValue,
+                    idempotencyKey: String? = nil, priority: Int = 0, groupID: String? = nil, identity: Identity? = nil) {
+            self.identity = identity
+            self.kind = kind
+            self.payload = payload
+            self.userID = userID
+            self.rawRequest = rawRequest
+            self.idempotencyKey = idempotencyKey
+            self.priority = priority
+            self.groupID = groupID
+        }
+    }
+
+    /// Plan rules and the prompt filter: checked before anything is stored or reserved.
+    public func screen(_ request: ImageRequest, identity: Identity) async throws {
+        try billing.checkPlan(request, identity: identity)
+        try await moderation.screen(request.prompt, identity: identity)
+    }
+
+    /// How the caller wants to hear about the job: not at all (the job API answers at once), as a stream of
+    /// events, or by waiting for its end (the synchronous door).
+    public enum Delivery: Sendable {
+        case none
+        case stream
+        case wait(seconds: Int)
+    }
+
+    public struct Submitted: Sendable {
+        public var outcome: PushOutcome
+        /// What the caller has left today, for plans with a daily limit.
+        public var rateLimit: RateLimitStatus?
+        /// `.stream`: the job's events, subscribed before it could run.
+        public var watch: JobWatch?
+        /// `.wait`: the job as it ended with its images, or nil when the wait ran out first.
+        public var finished: (job: JobRecord, outputs: [JobOutput])?
+
+        public var job: JobRecord { outcome.job }
+        public var isNew: Bool {
+            if case .created = outcome { return true }
+            return false
+        }
+    }
+
+    public func submit(_ submission: Submission, delivery: Delivery) async throws -> Submitted {
+        switch delivery {
+        case .none:
+            let (outcome, receipt) = try await push(submission, id: ids.make(prefix: "job", millis: clock.nowMillis()))
+            return Submitted(outcome: outcome, rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt))
+        case .stream:
+            let (outcome, receipt, watch) = try await submitWatching(submission)
+            return Submitted(outcome: outcome, rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt), watch: watch)
+        case .wait(let seconds):
+            let (outcome, receipt, finished) = try await submitAndWait(submission, timeoutSeconds: seconds)
+            return Submitted(
+                outcome: outcome, rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt), finished: finished)
+        }
+    }
+
+    /// Enqueues without watching (the job API answers at once and needs no events).
+    public func enqueue(_ submission: Submission) async throws -> PushOutcome {
+        try await push(submission, id: ids.make(prefix: "job", millis: clock.nowMillis())).0
+    }
+
+    /// Admission just counted today's images, unless an earlier job answered (its reservation went back).
+    private func rateLimit(_ submission: Submission, outcome: PushOutcome, receipt: AdmissionReceipt?) async throws -> RateLimitStatus? {
+        guard let identity = submission.identity else { return nil }
+        if case .created = outcome, let receipt { return try await billing.rateLimit(for: identity, imagesToday: receipt.imagesToday) }
+        return try await billing.rateLimit(for: identity)
+    }
+
+    /// Enqueues a job (or finds the one its idempotency key already made) and starts watching it before
+    /// any worker can touch it, so no partial image is missed.
+    private func submitWatching(_ submission: Submission) async throws -> (PushOutcome, AdmissionReceipt?, JobWatch) {
+        let id = ids.make(prefix: "job", millis: clock.nowMillis())
+        let watch = JobWatch(jobID: id, hub: hub)
+        let pushed: (PushOutcome, AdmissionReceipt?)
+        do {
+            pushed = try await push(submission, id: id)
+        } catch {
+            watch.cancel()
+            throw error
+        }
+        switch pushed.0 {
+        case .created(let record):
+            watch.known.withLock { $0 = record }
+            return (pushed.0, pushed.1, watch)
+        case .existing(let record):
+            watch.cancel()
+            return (pushed.0, pushed.1, JobWatch(jobID: record.id, hub: hub))
+        }
+    }
+
+    /// Enqueues and waits for the job to end: nil when `timeoutSeconds` pass first.
+    @inline(never) private func submitAndWait(
+        _ submission: Submission, timeoutSeconds: Int
+    ) async throws -> (PushOutcome, AdmissionReceipt?, (job: JobRecord, outputs: [JobOutput])?) {
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        let completions = hub.completions
+        // Registered under the id the job will have, before it exists, so its end cannot slip by.
+        let provisional = ids.make(prefix: "job", millis: clock.nowMillis())
+        let ticket = completions.register(jobID: provisional, deadline: deadline)
+        let pushed: (PushOutcome, AdmissionReceipt?)
+        do {
+            pushed = try await push(submission, id: provisional)
+        } catch {
+            completions.cancel(ticket)
+            throw error
+        }
+        let (outcome, receipt) = pushed
+        var waiting = ticket
+        if outcome.job.id != provisional {
+            completions.cancel(ticket)
+            waiting = completions.register(jobID: outcome.job.id, deadline: deadline)
+        }
+        if outcome.job.status.isTerminal {
+            completions.cancel(waiting)
+            return (outcome, receipt, (outcome.job, []))
+        }
+        guard let event = await completions.wait(waiting, store: jobs, pollIntervalMs: pollIntervalMs), let job = event.job,
+            job.status.isTerminal
+        else {
+            return (outcome, receipt, nil)
+        }
+        return (outcome, receipt, (job, event.outputs))
+    }
+
+    /// Stores the job under `id` (or finds the one its idempotency key made) and, if new, tells workers.
+    @inline(never) private func push(_ submission: Submission, id: String) async throws -> (PushOutcome, AdmissionReceipt?) {
+        if let key = submission.idempotencyKey {
+            guard !key.isEmpty, key.count <= 255 else {
+                throw EaselError.invalidRequest("The Idempotency-Key header must be 1 to 255 characters.", param: nil)
+            }
+        }
+        let postpaid = submission.identity?.plan.limitsNothing ?? false
+        var payload = submission.payload
+        payload.billed = submission.identity != nil
+        payload.postpaid = postpaid
+        var job = NewJob(
+            id: id, userID: submission.userID, kind: submission.kind, payload: payload,
+            requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
+            maxAttempts: maxAttempts, idempotencyKey: submission.idempotencyKey, groupID: submission.groupID)
+        var receipt: AdmissionReceipt?
+        if let identity = submission.identity {
+            try await screen(submission.payload.request, identity: identity)
+            if !postpaid {
+                receipt = try await billing.admit(
+                    jobID: id, request: submission.payload.request, inputImages: submission.payload.inputAssetIDs.count, identity: identity)
+            }
+        }
+        // A free slot on this process's worker: the job is inserted claimed and starts without a queue trip.
+        job.claim = dispatch.reserveForSubmission()
+        let outcome: PushOutcome
+        do {
+            outcome = try await jobs.push(job)
+        } catch {
+            if job.claim != nil { dispatch.release() }
+            if receipt != nil { await billing.refund(jobID: id) }
+            throw error
+        }
+        switch outcome {
+        case .existing:
+            if job.claim != nil { dispatch.release() }
+            // A repeated idempotency key found the first job: this request's reservation is returned.
+            if receipt != nil { await billing.refund(jobID: id) }
+        case .created(let record):
+            metrics.jobEnqueued(model: record.model)
+            if job.claim != nil {
+                // It never waited: watchers see it running (the runner says so as it starts).
+                dispatch.launch(record)
+            } else {
+                hub.publish(.queued(record))
+                signal.wake()
+            }
+        }
+        return (outcome, receipt)
+    }
+
+    /// The job, if it exists and belongs to `userID`; otherwise 404 (never someone else's job).
+    public func job(id: String, userID: String?) async throws -> JobRecord {
+        guard EaselID.isValid(id, prefix: "job"), let job = try await jobs.job(id: id), userID == nil || job.userID == userID else {
+            throw EaselError.notFound("job", id: id, param: "id")
+        }
+        return job
+    }
+
+    /// Cancels a queued or running job of the caller; 409 if it already ended.
+    public func cancel(id: String, userID: String?) async throws -> JobRecord {
+        guard EaselID.isValid(id, prefix: "job") else { throw EaselError.notFound("job", id: id, param: "id") }
+        switch try await jobs.cancel(jobID: id, userID: userID) {
+        case .notFound:
+            throw EaselError.notFound("job", id: id, param: "id")
+        case .alreadyFinished(let job):
+            throw EaselError.conflict("Job \(id) already \(job.status.rawValue); there is nothing to cancel.", code: "job_finished")
+        case .cancelled(let job, let wasRunning):
+            if wasRunning { running.stop(id, reason: .cancelledByUser) }
+            await billing.finish(job)
+            hub.publish(.cancelled(job))
+            return job
+        }
+    }
+
+    /// Withdraws a job just submitted, if it has not ended (a session turn that lost a race).
+    func withdraw(id: String, userID: String) async {
+        _ = try? await cancel(id: id, userID: userID)
+    }
+
+    public func list(userID: String?, status: JobStatus?, groupID: String? = nil, before: String?, limit: Int) async throws -> Page<JobRecord> {
+        try await jobs.jobs(userID: userID, status: status, groupID: groupID, before: before, limit: limit)
+    }
+
+    /// Follows an existing job.
+    public func watch(jobID: String) -> JobWatch { JobWatch(jobID: jobID, hub: hub) }
+
+    /// The job's events from its stored state on, until it ends or the deadline passes.
+    public func events(of watch: JobWatch, deadline: ContinuousClock.Instant? = nil) -> AsyncStream<JobEvent> {
+        watch.events(store: jobs, pollIntervalMs: pollIntervalMs, deadline: deadline)
+    }
+
+    public func queuePosition(of job: JobRecord) async throws -> Int? { try await jobs.queuePosition(of: job) }
+    public func attempts(of job: JobRecord) async throws -> [JobAttempt] { try await jobs.attempts(jobID: job.id) }
+
+    /// Jobs per state, across every process (readiness and metrics).
+    public func countsByStatus() async throws -> [JobStatus: Int] { try await jobs.countsByStatus() }
+
+    /// What the job cost (for `x-easel-cost-usd`).
+    public func cost(of job: JobRecord) -> Int64 { billing.cost(of: job) }
+
+    /// The job's output images in order, with bytes (from memory when given, else from the blob store).
+    public func outputs(of job: JobRecord, inMemory: [JobOutput] = []) async throws -> [JobOutput] {
+        if !inMemory.isEmpty, inMemory.allSatisfy({ $0.data != nil }) { return inMemory }
+        var outputs: [JobOutput] = []
+        for asset in try await assets.records(ids: job.result?.assetIDs ?? []) {
+            outputs.append(JobOutput(asset: asset, data: try await assets.data(of: asset)))
+        }
+        return outputs
+    }
+
+    static func hash(_ value: JSONValue) -> String {
+        hexString(SHA256.hash(data: value.serialized()))
+    }
+}

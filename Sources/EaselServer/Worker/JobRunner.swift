@@ -1,0 +1,224 @@
+import EaselCore
+import EaselImaging
+import EaselProviders
+import EaselStore
+import Foundation
+import Logging
+
+/// Runs one claimed job: calls the provider, stores the images as assets, records the outcome, and tells
+/// watchers. Every store call names the worker, so work whose lease was lost is quietly dropped.
+struct JobRunner: Sendable {
+    let workerID: String
+    let jobs: any JobStore
+    let assets: any AssetStore
+    let blobs: any BlobStore
+    let imaging: ImagingPool
+    let billing: BillingService
+    let router: ProviderRouter
+    let hub: JobEventHub
+    let signal: WorkSignal
+    let running: RunningJobs
+    let thumbnails: ThumbnailService
+    let ids: IDGenerator
+    let clock: any EaselClock
+    let metrics: EaselMetrics
+    let retry: RetryPolicy
+    let logger: Logger
+
+    /// Not inlined (nor its helpers): a running job's task holds these frames for the whole provider call.
+    @inline(never) func run(_ job: JobRecord) async {
+        var logger = self.logger
+        logger[metadataKey: "job.id"] = "\(job.id)"
+        logger[metadataKey: "job.attempt"] = "\(job.attempts)"
+        let started = ContinuousClock.now
+        metrics.jobStarted(model: job.model, queueWaitSeconds: Double(max(0, (job.startedAt ?? job.runAt) - job.runAt)) / 1000)
+        hub.publish(.running(job))
+
+        do {
+            let hub = self.hub
+            let jobID = job.id
+            let providerStart = ContinuousClock.now
+            let result: ProviderResult
+            do {
+                if job.kind == .upscale {
+                    result = try await upscale(job)
+                } else {
+                    let (inputs, mask) = try await loadInputs(job)
+                    result = try await router.run(ProviderJob(
+                        id: job.id, kind: job.kind, request: job.payload.request, inputs: inputs, mask: mask, attempt: job.attempts)) { partial in
+                        hub.publish(.partial(jobID: jobID, partial))
+                    }
+                }
+                metrics.providerCall(provider: result.provider, model: job.model, outcome: "ok", seconds: (ContinuousClock.now - providerStart).seconds)
+            } catch let error as ProviderError {
+                metrics.providerCall(provider: error.error.provider ?? "unknown", model: job.model, outcome: "error",
+                                     seconds: (ContinuousClock.now - providerStart).seconds)
+                throw error
+            }
+            try Task.checkCancellation()
+            if !result.fallbackErrors.isEmpty {
+                try await jobs.recordErrors(jobID: job.id, attempt: job.attempts, errors: result.fallbackErrors)
+            }
+            let outputs = try await store(result, for: job)
+            let jobResult = JobResult(
+                assetIDs: outputs.map(\.asset.id), usage: result.usage, provider: result.provider, isDraft: result.isDraft,
+                upstreamRequestID: result.upstreamRequestID)
+            guard let finishedAt = try await jobs.complete(jobID: job.id, worker: workerID, result: jobResult, assets: outputs.map(\.asset)) else {
+                logger.info("job finished after this worker lost it; result dropped")
+                return
+            }
+            var done = job
+            done.status = .succeeded
+            done.result = jobResult
+            done.finishedAt = finishedAt
+            done.updatedAt = finishedAt
+            done.leaseUntil = nil
+            // Settled from a fresh task: this one may be cancelled (a shutdown, a lease check) after the job
+            // is already complete, and the money must follow the job regardless.
+            let billing = self.billing
+            let settled = done
+            await Task { @Sendable () async -> Void in _ = await billing.finish(settled) }.value
+            hub.publish(.succeeded(done, outputs))
+            metrics.jobFinished(model: job.model, outcome: "succeeded", seconds: (ContinuousClock.now - started).seconds)
+            // Thumbnails now only where the pixels are already decoded (drafts); others are made on first
+            // request, so a proxied image never costs a second decode on the hot path.
+            for (output, image) in zip(outputs, result.images) {
+                if let raster = image.raster { thumbnails.enqueue(output.asset, raster: raster) }
+            }
+        } catch {
+            await handleFailure(error, job: job, logger: logger, started: started)
+        }
+    }
+
+    /// An edit's input images and mask, read from the asset store. A missing input cannot come back, so it
+    /// fails the job without retries.
+    @inline(never) private func loadInputs(_ job: JobRecord) async throws -> ([ProviderInputImage], ProviderInputImage?) {
+        let ids = job.payload.inputAssetIDs + (job.payload.maskAssetID.map { [$0] } ?? [])
+        guard !ids.isEmpty else { return ([], nil) }
+        let records = try await assets.assets(ids: ids)
+        var loaded: [String: ProviderInputImage] = [:]
+        // An input an admin hid since the job was queued is gone for the job too.
+        for asset in records where asset.hiddenAt == nil {
+            guard let data = try await blobs.get(key: asset.blobKey) else { continue }
+            loaded[asset.id] = ProviderInputImage(data: data, format: asset.format, width: asset.width, height: asset.height)
+        }
+        for id in ids where loaded[id] == nil {
+            throw EaselError(status: 400, type: "invalid_request_error", code: "input_missing", param: "image",
+                             message: "The input image \(id) of this job is no longer stored.")
+        }
+        return (job.payload.inputAssetIDs.compactMap { loaded[$0] }, job.payload.maskAssetID.flatMap { loaded[$0] })
+    }
+
+    /// A post-process job: enlarge the parent image (no provider, no model).
+    @inline(never) private func upscale(_ job: JobRecord) async throws -> ProviderResult {
+        guard let sourceID = job.payload.inputAssetIDs.first, let source = try await assets.asset(id: sourceID), source.hiddenAt == nil,
+              let data = try await blobs.get(key: source.blobKey) else {
+            throw EaselError(status: 400, type: "invalid_request_error", code: "input_missing", param: "id",
+                             message: "The image to upscale is no longer stored.")
+        }
+        let output = try await imaging.upscale(data, factor: job.payload.upscaleFactor ?? 2, format: source.format)
+        // An upscaled draft is still a draft.
+        return ProviderResult(images: [ProviderImage(data: output.data, format: output.format, size: output.size, raster: output.raster)],
+                              usage: .zero, provider: "easel-upscale", isDraft: source.isDraft)
+    }
+
+    /// Writes each image to the blob store and describes it as an asset (inserted with the completion).
+    @inline(never) private func store(_ result: ProviderResult, for job: JobRecord) async throws -> [JobOutput] {
+        var outputs: [JobOutput] = []
+        let now = clock.nowMillis()
+        for (index, image) in result.images.enumerated() {
+            var size = image.size
+            var format = image.format
+            if image.raster == nil {
+                // Bytes from elsewhere: trust the file's header, not the label.
+                guard let header = ImageHeader.read(image.data) else {
+                    throw EaselError.server("Provider '\(result.provider)' returned a file that is not a PNG, JPEG or WebP image.", code: "bad_provider_output")
+                }
+                size = PixelSize(width: header.width, height: header.height)
+                format = header.format
+            }
+            let ref = try await blobs.put(image.data, fileExtension: format.fileExtension)
+            let asset = AssetRecord(
+                id: ids.make(prefix: "img", millis: now), jobID: job.id, userID: job.userID,
+                parentAssetID: job.payload.parentAssetID, index: index, blobKey: ref.key, thumbKey: nil, format: format,
+                width: size.width, height: size.height, bytes: ref.bytes, sha256: ref.sha256, model: job.model,
+                provider: result.provider, isDraft: result.isDraft, role: .generated, prompt: job.payload.request.prompt,
+                createdAt: now)
+            outputs.append(JobOutput(asset: asset, data: image.data))
+        }
+        return outputs
+    }
+
+    @inline(never) private func handleFailure(_ error: any Error, job: JobRecord, logger: Logger, started: ContinuousClock.Instant) async {
+        if Task.isCancelled || error is CancellationError {
+            switch running.reason(job.id) {
+            case .shutdown?:
+                // A write transaction runs to its end even from a cancelled task (`EaselDatabase.write`). If the
+                // hand-back fails, the worker hands back whatever it still holds once every job has ended.
+                do {
+                    if try await jobs.release(jobID: job.id, worker: workerID) {
+                        logger.info("job handed back to the queue at shutdown")
+                    } else {
+                        logger.notice("job not handed back at shutdown: this worker no longer holds it")
+                    }
+                } catch {
+                    logger.error("handing the job back at shutdown failed", metadata: ["error": "\(error)"])
+                }
+            case .cancelledByUser?:
+                metrics.jobFinished(model: job.model, outcome: "cancelled", seconds: (ContinuousClock.now - started).seconds)
+                logger.info("job cancelled while running")
+            case .leaseLost?, nil:
+                logger.warning("job stopped: this worker no longer holds its lease")
+            }
+            return
+        }
+        let failure: JobError
+        var retryAfterMs: Int64?
+        var earlier: [JobError] = []
+        if let providerError = error as? ProviderError {
+            failure = providerError.error
+            retryAfterMs = providerError.retryAfterMs
+            earlier = providerError.fallbackErrors
+        } else if let easelError = error as? EaselError {
+            failure = JobError(easelError, retryable: easelError.status >= 500)
+        } else {
+            // Our own failure (a full disk, say): worth another attempt.
+            failure = JobError(status: 500, type: "server_error", code: "internal_error",
+                               message: "Easel failed to finish the job: \(error)", retryable: true)
+        }
+        var rng = SystemRandomNumberGenerator()
+        do {
+            if failure.retryable && retry.shouldRetry(attempt: job.attempts) {
+                let delay = retry.delayMs(afterAttempt: job.attempts, retryAfterMs: retryAfterMs, using: &rng)
+                guard try await jobs.retry(jobID: job.id, worker: workerID, errors: earlier + [failure], delayMs: delay) else { return }
+                var waiting = job
+                waiting.status = .retryWait
+                waiting.lastError = failure
+                waiting.runAt = clock.nowMillis() + delay
+                waiting.updatedAt = clock.nowMillis()
+                hub.publish(.retrying(waiting))
+                logger.notice("attempt failed; retrying", metadata: ["error": "\(failure.message)", "delay_ms": "\(delay)"])
+                let signal = self.signal
+                Task {
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    signal.wake()
+                }
+            } else {
+                guard try await jobs.fail(jobID: job.id, worker: workerID, errors: earlier + [failure]) else { return }
+                var failed = job
+                failed.status = .failed
+                failed.lastError = failure
+                failed.finishedAt = clock.nowMillis()
+                failed.updatedAt = failed.finishedAt ?? failed.updatedAt
+                let billing = self.billing
+                let refunded = failed
+                await Task { @Sendable () async -> Void in _ = await billing.finish(refunded) }.value
+                hub.publish(.failed(failed))
+                metrics.jobFinished(model: job.model, outcome: "failed", seconds: (ContinuousClock.now - started).seconds)
+                logger.notice("job failed", metadata: ["error": "\(failure.message)"])
+            }
+        } catch {
+            logger.error("could not record job failure", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import EaselCore
+import EaselStore
+import Logging
+
+/// Settles or refunds reservations left open a while after they were made: their job ended (or was never
+/// stored) while the process that should have settled it stopped.
+struct Reconciler: Sendable {
+    let ledger: any LedgerStore
+    let jobs: any JobStore
+    let billing: BillingService
+    let clock: any EaselClock
+    /// How old an open reservation must be before it is looked at.
+    let afterMs: Int64
+    let logger: Logger
+
+    func reconcile() async {
+        do {
+            let open = try await ledger.openReservations(before: clock.nowMillis() - afterMs, limit: 200)
+            for (jobID, _) in open {
+                guard let job = try await jobs.job(id: jobID) else {
+                    await billing.refund(jobID: jobID)
+                    continue
+                }
+                if job.status.isTerminal { await billing.finish(job) }
+            }
+        } catch {
+            logger.error("reconciling reservations failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
