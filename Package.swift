@@ -2,14 +2,14 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "easel",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "easel", targets: ["easel"]),
+        .executable(name: "easel", targets: ["easel"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -17,7 +17,6 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
-        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -50,7 +49,6 @@ let package = Package(
         .target(
             name: "EaselMultipart",
             dependencies: [
-                "EaselCore",
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -91,7 +89,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -113,18 +112,21 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "easel",
             dependencies: [
-                "EaselServer", "EaselFakeOpenAI", "CEaselSystem",
+                "EaselServer", "EaselFakeOpenAI", "EaselCore", "EaselImaging", "EaselProviders", "CEaselSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -138,6 +140,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/EaselTesting",
             swiftSettings: swiftSettings
@@ -149,28 +153,25 @@ let package = Package(
         ),
         .testTarget(
             name: "EaselImagingTests",
-            dependencies: ["EaselImaging"],
+            dependencies: ["EaselImaging", "EaselCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EaselStoreTests",
-            dependencies: ["EaselStore", "EaselTesting", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["EaselStore", "EaselTesting", "EaselCore", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EaselProvidersTests",
             dependencies: [
-                "EaselProviders", "EaselTesting", "EaselFakeOpenAI", "EaselCore", "EaselImaging", "EaselMultipart",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                "EaselProviders", "EaselTesting", "EaselFakeOpenAI", "EaselCore", "EaselImaging",
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EaselServerTests",
             dependencies: [
-                "EaselServer", "EaselTesting", "EaselStore", "EaselProviders", "EaselImaging", "EaselCore",
+                "EaselServer", "EaselTesting", "EaselStore", "EaselProviders", "EaselImaging", "EaselCore", "EaselFakeOpenAI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

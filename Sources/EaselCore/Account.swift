@@ -16,8 +16,17 @@ public struct EaselUser: Sendable, Hashable {
     public var createdAt: Int64
     public var disabled: Bool
 
-    public init(id: String, name: String, role: Role, plan: String, passwordHash: String? = nil, balanceMicros: Int64 = 0,
-                activeJobs: Int = 0, createdAt: Int64, disabled: Bool = false) {
+    public init(
+        id: String,
+        name: String,
+        role: Role,
+        plan: String,
+        passwordHash: String? = nil,
+        balanceMicros: Int64 = 0,
+        activeJobs: Int = 0,
+        createdAt: Int64,
+        disabled: Bool = false
+    ) {
         self.id = id
         self.name = name
         self.role = role
@@ -41,8 +50,16 @@ public struct APIKeyRecord: Sendable, Hashable {
     public var lastUsedAt: Int64?
     public var revokedAt: Int64?
 
-    public init(id: String, userID: String, prefix: String, hash: String, name: String?, createdAt: Int64,
-                lastUsedAt: Int64? = nil, revokedAt: Int64? = nil) {
+    public init(
+        id: String,
+        userID: String,
+        prefix: String,
+        hash: String,
+        name: String?,
+        createdAt: Int64,
+        lastUsedAt: Int64? = nil,
+        revokedAt: Int64? = nil
+    ) {
         self.id = id
         self.userID = userID
         self.prefix = prefix

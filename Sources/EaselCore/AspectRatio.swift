@@ -18,7 +18,8 @@ public struct AspectRatio: Sendable, Hashable, CustomStringConvertible {
     public static func parse(_ text: String) -> AspectRatio? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              let w = Int(parts[0]), let h = Int(parts[1]), (1...100).contains(w), (1...100).contains(h) else { return nil }
+            let w = Int(parts[0]), let h = Int(parts[1]), (1...100).contains(w), (1...100).contains(h)
+        else { return nil }
         return AspectRatio(width: w, height: h)
     }
 }

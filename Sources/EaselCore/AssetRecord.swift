@@ -37,9 +37,26 @@ public struct AssetRecord: Sendable, Hashable {
     /// admin hid it (a deleted asset has no row at all). Anything else answers 404, never 403.
     public func isVisible(to userID: String) -> Bool { self.userID == userID && hiddenAt == nil }
 
-    public init(id: String, jobID: String?, userID: String, parentAssetID: String?, index: Int, blobKey: String,
-                thumbKey: String?, format: ImageFormat, width: Int, height: Int, bytes: Int, sha256: String,
-                model: String, provider: String, isDraft: Bool, role: AssetRole, prompt: String, createdAt: Int64) {
+    public init(
+        id: String,
+        jobID: String?,
+        userID: String,
+        parentAssetID: String?,
+        index: Int,
+        blobKey: String,
+        thumbKey: String?,
+        format: ImageFormat,
+        width: Int,
+        height: Int,
+        bytes: Int,
+        sha256: String,
+        model: String,
+        provider: String,
+        isDraft: Bool,
+        role: AssetRole,
+        prompt: String,
+        createdAt: Int64
+    ) {
         self.id = id
         self.jobID = jobID
         self.userID = userID

@@ -107,21 +107,31 @@ extension DraftScene {
         var shapes: [DraftShape] = []
         let horizon = rng.range(0.58, 0.72)
         // Draw back to front: sky objects, land and water, then subjects.
-        let order: [DraftMotif] = [.stars, .sun, .moon, .clouds, .mountains, .city, .water, .trees, .flowers, .tower,
-                                   .product, .figure, .abstract]
+        let order: [DraftMotif] = [
+            .stars, .sun, .moon, .clouds, .mountains, .city, .water, .trees, .flowers, .tower,
+            .product, .figure, .abstract,
+        ]
         for motif in order where motifs.contains(motif) {
             shapes += draw(motif, palette: palette, horizon: horizon, aspect: aspect, rng: &rng)
         }
 
         let captionBase = skyBottom.luminance > 0.55 ? RGB(hex: 0x141416) : RGB(hex: 0xF7F7F5)
         return DraftScene(
-            skyTop: skyTop, skyBottom: skyBottom, palette: palette, shapes: shapes,
-            caption: caption(from: prompt), captionColor: captionBase, toneWords: tones, motifs: motifs)
+            skyTop: skyTop,
+            skyBottom: skyBottom,
+            palette: palette,
+            shapes: shapes,
+            caption: caption(from: prompt),
+            captionColor: captionBase,
+            toneWords: tones,
+            motifs: motifs
+        )
     }
 
     /// The subject: the prompt up to its first comma or full stop, trimmed to a caption's length.
     public static func caption(from prompt: String) -> String {
-        let head = prompt.split(whereSeparator: { $0 == "," || $0 == "." || $0 == "\n" || $0 == ";" }).first
+        let head =
+            prompt.split(whereSeparator: { $0 == "," || $0 == "." || $0 == "\n" || $0 == ";" }).first
             .map(String.init) ?? prompt
         let trimmed = head.trimmingWhitespace
         let limited = trimmed.count > 48 ? String(trimmed.prefix(47)) + "…" : trimmed
@@ -153,7 +163,11 @@ extension DraftScene {
     }
 
     static func draw(
-        _ motif: DraftMotif, palette: [RGB], horizon: Double, aspect: Double, rng: inout SeededRandom
+        _ motif: DraftMotif,
+        palette: [RGB],
+        horizon: Double,
+        aspect: Double,
+        rng: inout SeededRandom
     ) -> [DraftShape] {
         let accent = palette[1]
         let light = palette[2]
@@ -162,43 +176,81 @@ extension DraftScene {
         switch motif {
         case .stars:
             for _ in 0..<60 {
-                shapes.append(.circle(cx: rng.unit(), cy: rng.range(0, horizon * 0.9), r: rng.range(0.0015, 0.004),
-                                      color: RGB(1, 1, 0.95), alpha: rng.range(0.5, 1)))
+                shapes.append(
+                    .circle(
+                        cx: rng.unit(),
+                        cy: rng.range(0, horizon * 0.9),
+                        r: rng.range(0.0015, 0.004),
+                        color: RGB(1, 1, 0.95),
+                        alpha: rng.range(0.5, 1)
+                    )
+                )
             }
         case .sun:
-            let cx = rng.range(0.2, 0.8), cy = horizon - rng.range(0.08, 0.22)
+            let cx = rng.range(0.2, 0.8)
+            let cy = horizon - rng.range(0.08, 0.22)
             let r = rng.range(0.07, 0.12)
             shapes.append(.glow(cx: cx, cy: cy, r: r * 3.2, color: accent.lightness(1.3), alpha: 0.55))
             shapes.append(.circle(cx: cx, cy: cy, r: r, color: accent.lightness(1.25), alpha: 1))
         case .moon:
-            let cx = rng.range(0.15, 0.85), cy = rng.range(0.12, 0.3)
+            let cx = rng.range(0.15, 0.85)
+            let cy = rng.range(0.12, 0.3)
             let r = rng.range(0.05, 0.09)
             shapes.append(.glow(cx: cx, cy: cy, r: r * 2.5, color: light, alpha: 0.35))
             shapes.append(.circle(cx: cx, cy: cy, r: r, color: light.lightness(1.2), alpha: 1))
         case .clouds:
             for _ in 0..<Int(rng.range(2, 5)) {
-                let cx = rng.unit(), cy = rng.range(0.08, horizon * 0.6)
+                let cx = rng.unit()
+                let cy = rng.range(0.08, horizon * 0.6)
                 for puff in 0..<4 {
-                    shapes.append(.circle(cx: cx + Double(puff) * 0.045 - 0.07, cy: cy + rng.range(-0.015, 0.015),
-                                          r: rng.range(0.035, 0.06), color: light.lightness(1.15), alpha: 0.75))
+                    shapes.append(
+                        .circle(
+                            cx: cx + Double(puff) * 0.045 - 0.07,
+                            cy: cy + rng.range(-0.015, 0.015),
+                            r: rng.range(0.035, 0.06),
+                            color: light.lightness(1.15),
+                            alpha: 0.75
+                        )
+                    )
                 }
             }
         case .mountains:
             var x = -0.1
             while x < 1.1 {
-                let width = rng.range(0.25, 0.5), peak = horizon - rng.range(0.15, 0.35)
-                shapes.append(.triangle(x0: x, y0: horizon + 0.01, x1: x + width / 2, y1: peak, x2: x + width,
-                                        y2: horizon + 0.01, color: palette[0].lightness(rng.range(0.5, 0.8)), alpha: 1))
-                shapes.append(.triangle(x0: x + width * 0.38, y0: peak + (horizon - peak) * 0.25, x1: x + width / 2,
-                                        y1: peak, x2: x + width * 0.62, y2: peak + (horizon - peak) * 0.25,
-                                        color: light.lightness(1.2), alpha: 0.9))
+                let width = rng.range(0.25, 0.5)
+                let peak = horizon - rng.range(0.15, 0.35)
+                shapes.append(
+                    .triangle(
+                        x0: x,
+                        y0: horizon + 0.01,
+                        x1: x + width / 2,
+                        y1: peak,
+                        x2: x + width,
+                        y2: horizon + 0.01,
+                        color: palette[0].lightness(rng.range(0.5, 0.8)),
+                        alpha: 1
+                    )
+                )
+                shapes.append(
+                    .triangle(
+                        x0: x + width * 0.38,
+                        y0: peak + (horizon - peak) * 0.25,
+                        x1: x + width / 2,
+                        y1: peak,
+                        x2: x + width * 0.62,
+                        y2: peak + (horizon - peak) * 0.25,
+                        color: light.lightness(1.2),
+                        alpha: 0.9
+                    )
+                )
                 x += width * rng.range(0.5, 0.8)
             }
             shapes.append(.band(y0: horizon, y1: 1, color: ground, alpha: 1))
         case .city:
             var x = 0.0
             while x < 1 {
-                let w = rng.range(0.04, 0.09), h = rng.range(0.12, 0.4)
+                let w = rng.range(0.04, 0.09)
+                let h = rng.range(0.12, 0.4)
                 shapes.append(.rect(x: x, y: horizon - h, w: w, h: h + 0.01, color: palette[0].lightness(rng.range(0.3, 0.55)), alpha: 1))
                 for row in stride(from: horizon - h + 0.02, to: horizon - 0.02, by: 0.035) where rng.unit() < 0.5 {
                     shapes.append(.rect(x: x + w * 0.25, y: row, w: w * 0.5, h: 0.012, color: accent.lightness(1.3), alpha: 0.85))
@@ -211,31 +263,74 @@ extension DraftScene {
             shapes.append(.band(y0: horizon, y1: 1, color: water, alpha: 1))
             var y = horizon + 0.02
             while y < 1 {
-                shapes.append(.rect(x: rng.range(-0.1, 0.6), y: y, w: rng.range(0.2, 0.6), h: 0.006,
-                                    color: light, alpha: rng.range(0.15, 0.4)))
+                shapes.append(
+                    .rect(
+                        x: rng.range(-0.1, 0.6),
+                        y: y,
+                        w: rng.range(0.2, 0.6),
+                        h: 0.006,
+                        color: light,
+                        alpha: rng.range(0.15, 0.4)
+                    )
+                )
                 y += rng.range(0.025, 0.05)
             }
         case .trees:
             for _ in 0..<Int(rng.range(5, 11)) {
-                let x = rng.unit(), base = horizon + rng.range(0.02, 0.2), h = rng.range(0.12, 0.26)
+                let x = rng.unit()
+                let base = horizon + rng.range(0.02, 0.2)
+                let h = rng.range(0.12, 0.26)
                 let w = h * 0.45 / max(aspect, 0.3)
                 let green = RGB(hex: 0x2E6B3A).mixed(with: palette[0], 0.25).lightness(rng.range(0.6, 1.0))
                 shapes.append(.rect(x: x - 0.006, y: base - 0.02, w: 0.012, h: 0.04, color: RGB(hex: 0x4A3426), alpha: 1))
-                shapes.append(.triangle(x0: x - w / 2, y0: base - 0.015, x1: x, y1: base - h, x2: x + w / 2,
-                                        y2: base - 0.015, color: green, alpha: 1))
+                shapes.append(
+                    .triangle(
+                        x0: x - w / 2,
+                        y0: base - 0.015,
+                        x1: x,
+                        y1: base - h,
+                        x2: x + w / 2,
+                        y2: base - 0.015,
+                        color: green,
+                        alpha: 1
+                    )
+                )
             }
         case .flowers:
             for _ in 0..<24 {
-                let cx = rng.unit(), cy = rng.range(horizon + 0.05, 0.97)
+                let cx = rng.unit()
+                let cy = rng.range(horizon + 0.05, 0.97)
                 shapes.append(.circle(cx: cx, cy: cy, r: rng.range(0.008, 0.02), color: palette[Int(rng.next() % 3)].lightness(1.2), alpha: 0.95))
             }
         case .tower:
-            let cx = rng.range(0.3, 0.7), width = 0.07 / max(aspect, 0.4), top = horizon - rng.range(0.35, 0.5)
+            let cx = rng.range(0.3, 0.7)
+            let width = 0.07 / max(aspect, 0.4)
+            let top = horizon - rng.range(0.35, 0.5)
             // A tower stands on something: a rocky headland under it.
-            shapes.append(.triangle(x0: cx - width * 3, y0: horizon + 0.06, x1: cx, y1: horizon - 0.015,
-                                    x2: cx + width * 3, y2: horizon + 0.06, color: ground.lightness(0.8), alpha: 1))
-            shapes.append(.triangle(x0: cx, y0: top + 0.03, x1: cx + 0.8, y1: top - 0.12, x2: cx + 0.8, y2: top + 0.18,
-                                    color: RGB(hex: 0xFFF2B0), alpha: 0.22))
+            shapes.append(
+                .triangle(
+                    x0: cx - width * 3,
+                    y0: horizon + 0.06,
+                    x1: cx,
+                    y1: horizon - 0.015,
+                    x2: cx + width * 3,
+                    y2: horizon + 0.06,
+                    color: ground.lightness(0.8),
+                    alpha: 1
+                )
+            )
+            shapes.append(
+                .triangle(
+                    x0: cx,
+                    y0: top + 0.03,
+                    x1: cx + 0.8,
+                    y1: top - 0.12,
+                    x2: cx + 0.8,
+                    y2: top + 0.18,
+                    color: RGB(hex: 0xFFF2B0),
+                    alpha: 0.22
+                )
+            )
             shapes.append(.rect(x: cx - width / 2, y: top, w: width, h: horizon - top + 0.02, color: light.lightness(1.15), alpha: 1))
             var stripe = top + 0.06
             while stripe < horizon {
@@ -247,10 +342,19 @@ extension DraftScene {
         case .product:
             shapes.append(.glow(cx: 0.5, cy: 0.5, r: 0.45, color: light.lightness(1.3), alpha: 0.45))
             shapes.append(.rect(x: 0.2, y: 0.74, w: 0.6, h: 0.06, color: palette[0].lightness(0.55), alpha: 1))
-            let w = rng.range(0.18, 0.28), h = rng.range(0.3, 0.45)
+            let w = rng.range(0.18, 0.28)
+            let h = rng.range(0.3, 0.45)
             shapes.append(.rect(x: 0.5 - w / 2, y: 0.74 - h, w: w, h: h, color: accent, alpha: 1))
-            shapes.append(.rect(x: 0.5 - w / 2 + w * 0.1, y: 0.74 - h + h * 0.1, w: w * 0.12, h: h * 0.7,
-                                color: RGB(1, 1, 1), alpha: 0.35))
+            shapes.append(
+                .rect(
+                    x: 0.5 - w / 2 + w * 0.1,
+                    y: 0.74 - h + h * 0.1,
+                    w: w * 0.12,
+                    h: h * 0.7,
+                    color: RGB(1, 1, 1),
+                    alpha: 0.35
+                )
+            )
         case .figure:
             let cx = rng.range(0.35, 0.65)
             shapes.append(.circle(cx: cx, cy: 0.78, r: 0.26, color: palette[0].lightness(0.5), alpha: 1))
@@ -261,8 +365,16 @@ extension DraftScene {
                 if rng.unit() < 0.55 {
                     shapes.append(.circle(cx: rng.unit(), cy: rng.unit(), r: rng.range(0.05, 0.22), color: color, alpha: rng.range(0.55, 0.95)))
                 } else {
-                    shapes.append(.rect(x: rng.range(-0.1, 0.9), y: rng.range(-0.1, 0.9), w: rng.range(0.1, 0.4),
-                                        h: rng.range(0.05, 0.35), color: color, alpha: rng.range(0.5, 0.9)))
+                    shapes.append(
+                        .rect(
+                            x: rng.range(-0.1, 0.9),
+                            y: rng.range(-0.1, 0.9),
+                            w: rng.range(0.1, 0.4),
+                            h: rng.range(0.05, 0.35),
+                            color: color,
+                            alpha: rng.range(0.5, 0.9)
+                        )
+                    )
                 }
             }
         }

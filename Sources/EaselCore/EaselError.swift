@@ -12,8 +12,13 @@ public struct EaselError: Error, Sendable, Equatable, CustomStringConvertible {
     public var retryAfterSeconds: Int?
 
     public init(
-        status: Int, type: String, code: String?, param: String?, message: String,
-        extra: [String: JSONValue] = [:], retryAfterSeconds: Int? = nil
+        status: Int,
+        type: String,
+        code: String?,
+        param: String?,
+        message: String,
+        extra: [String: JSONValue] = [:],
+        retryAfterSeconds: Int? = nil
     ) {
         self.status = status
         self.type = type
@@ -54,19 +59,29 @@ extension EaselError {
     public static func invalidType(_ param: String, expected: String, got value: JSONValue) -> EaselError {
         invalidRequest(
             "Invalid type for '\(param)': expected \(expected), but got \(value.typeName) instead.",
-            param: param, code: "invalid_type")
+            param: param,
+            code: "invalid_type"
+        )
     }
 
     public static func notFound(_ what: String, id: String, param: String? = nil) -> EaselError {
         EaselError(
-            status: 404, type: "invalid_request_error", code: "not_found", param: param,
-            message: "No \(what) with id '\(id)' exists.")
+            status: 404,
+            type: "invalid_request_error",
+            code: "not_found",
+            param: param,
+            message: "No \(what) with id '\(id)' exists."
+        )
     }
 
     public static func modelNotFound(_ model: String, param: String = "model") -> EaselError {
         EaselError(
-            status: 404, type: "invalid_request_error", code: "model_not_found", param: param,
-            message: "The model '\(model)' does not exist or is not routed by this Easel server. See GET /v1/models.")
+            status: 404,
+            type: "invalid_request_error",
+            code: "model_not_found",
+            param: param,
+            message: "The model '\(model)' does not exist or is not routed by this Easel server. See GET /v1/models."
+        )
     }
 
     public static func unauthorized(_ message: String) -> EaselError {
@@ -83,6 +98,12 @@ extension EaselError {
 
     public static func unavailable(_ message: String, code: String? = "unavailable", retryAfter: Int? = nil) -> EaselError {
         EaselError(
-            status: 503, type: "server_error", code: code, param: nil, message: message, retryAfterSeconds: retryAfter)
+            status: 503,
+            type: "server_error",
+            code: code,
+            param: nil,
+            message: message,
+            retryAfterSeconds: retryAfter
+        )
     }
 }

@@ -39,22 +39,31 @@ public struct EditInputRules: Sendable {
         if bytes.count > maxFileBytes {
             throw .invalidRequest(
                 "The file in '\(param)' is \(bytes.count) bytes; each image must be at most \(maxFileBytes / (1024 * 1024)) MB.",
-                param: param, code: "file_too_large")
+                param: param,
+                code: "file_too_large"
+            )
         }
         guard let format = ImageFormat.sniff(bytes) else {
             throw .invalidRequest(
                 "The file in '\(param)' is not a supported image. Supported types are PNG, JPEG and WebP (detected from the file's contents).",
-                param: param, code: "unsupported_file_type")
+                param: param,
+                code: "unsupported_file_type"
+            )
         }
         guard let header = ImageHeader.read(bytes) else {
-            throw .invalidRequest("The \(format.rawValue) file in '\(param)' is damaged: its header could not be read.",
-                                  param: param, code: "invalid_image")
+            throw .invalidRequest(
+                "The \(format.rawValue) file in '\(param)' is damaged: its header could not be read.",
+                param: param,
+                code: "invalid_image"
+            )
         }
         if header.width * header.height > maxInputPixels {
             throw .invalidRequest(
                 "The image in '\(param)' is \(header.width)x\(header.height) (\(header.width * header.height) pixels); "
                     + "inputs may have at most \(maxInputPixels) pixels.",
-                param: param, code: "image_too_large")
+                param: param,
+                code: "image_too_large"
+            )
         }
         return EditInputInfo(header, bytes: bytes.count)
     }
@@ -62,31 +71,50 @@ public struct EditInputRules: Sendable {
     /// Checks the set: how many images the model takes, whether it takes a mask, and the mask's shape.
     public func check(images: [EditInputInfo], mask: EditInputInfo?, caps: ModelCapabilities, imageParam: String = "image") throws(EaselError) {
         guard caps.supportsEdits else {
-            throw .invalidRequest("The model '\(caps.id)' cannot edit images on this Easel server. See GET /v1/models for models with \"edits\": true.",
-                                  param: "model", code: "unsupported_model")
+            throw .invalidRequest(
+                "The model '\(caps.id)' cannot edit images on this Easel server. See GET /v1/models for models with \"edits\": true.",
+                param: "model",
+                code: "unsupported_model"
+            )
         }
         guard let first = images.first else {
-            throw .invalidRequest("An edit needs at least one image in 'image' (or 'image[]').", param: imageParam, code: "missing_required_parameter")
+            throw .invalidRequest(
+                "An edit needs at least one image in 'image' (or 'image[]').",
+                param: imageParam,
+                code: "missing_required_parameter"
+            )
         }
         if images.count > caps.maxInputImages {
-            throw .invalidRequest("Too many images: \(images.count). \(caps.id) takes at most \(caps.maxInputImages).",
-                                  param: imageParam, code: "array_above_max_length")
+            throw .invalidRequest(
+                "Too many images: \(images.count). \(caps.id) takes at most \(caps.maxInputImages).",
+                param: imageParam,
+                code: "array_above_max_length"
+            )
         }
         guard let mask else { return }
         guard caps.supportsMask else {
-            throw .invalidRequest("The model '\(caps.id)' does not take a mask on this Easel server; send the edit without 'mask' or pick a model that does.",
-                                  param: "mask", code: "unsupported_parameter")
+            throw .invalidRequest(
+                "The model '\(caps.id)' does not take a mask on this Easel server; send the edit without 'mask' or pick a model that does.",
+                param: "mask",
+                code: "unsupported_parameter"
+            )
         }
         guard mask.format == .png else {
             throw .invalidRequest("The mask must be a PNG with an alpha channel, not \(mask.format.rawValue).", param: "mask", code: "invalid_mask")
         }
         guard mask.hasAlpha else {
-            throw .invalidRequest("The mask must have an alpha channel: fully transparent pixels (alpha 0) mark where to edit.",
-                                  param: "mask", code: "invalid_mask")
+            throw .invalidRequest(
+                "The mask must have an alpha channel: fully transparent pixels (alpha 0) mark where to edit.",
+                param: "mask",
+                code: "invalid_mask"
+            )
         }
         guard mask.size == first.size else {
-            throw .invalidRequest("The mask is \(mask.size) but the first image is \(first.size); they must be the same size.",
-                                  param: "mask", code: "invalid_mask")
+            throw .invalidRequest(
+                "The mask is \(mask.size) but the first image is \(first.size); they must be the same size.",
+                param: "mask",
+                code: "invalid_mask"
+            )
         }
     }
 }
@@ -104,8 +132,11 @@ extension GenerationRequestParser {
         if case .auto = request.size { request.resolvedSize = caps.sizes.size(matching: firstImage) }
         if let fidelity = try reader.string("input_fidelity") {
             guard caps.supportsInputFidelity else {
-                throw .invalidRequest("\(caps.id) does not take 'input_fidelity'; leave it out.", param: "input_fidelity",
-                                      code: "unsupported_parameter")
+                throw .invalidRequest(
+                    "\(caps.id) does not take 'input_fidelity'; leave it out.",
+                    param: "input_fidelity",
+                    code: "unsupported_parameter"
+                )
             }
             guard fidelity == "high" || fidelity == "low" else {
                 throw .invalidRequest("Invalid input_fidelity '\(fidelity)'. Supported values are: 'high' and 'low'.", param: "input_fidelity")

@@ -27,25 +27,34 @@ public struct GenerationRequestParser: Sendable {
         if prompt.count > caps.maxPromptLength {
             throw .invalidRequest(
                 "'prompt' is too long: \(prompt.count) characters, the maximum for \(caps.id) is \(caps.maxPromptLength).",
-                param: "prompt", code: "string_above_max_length")
+                param: "prompt",
+                code: "string_above_max_length"
+            )
         }
     }
 
     /// The fields shared by generations and edits: count, size, quality, format, background, streaming.
     public static func parseOutputOptions(
-        _ reader: inout FieldReader, caps: ModelCapabilities, prompt: String, defaultSeed: UInt64
+        _ reader: inout FieldReader,
+        caps: ModelCapabilities,
+        prompt: String,
+        defaultSeed: UInt64
     ) throws(EaselError) -> ImageRequest {
         let n = try reader.integer("n") ?? 1
         guard (1...caps.maxImages).contains(n) else {
             throw .invalidRequest(
                 "Invalid 'n': \(n). It must be between 1 and \(caps.maxImages) for \(caps.id).",
-                param: "n", code: n < 1 ? "integer_below_min_value" : "integer_above_max_value")
+                param: "n",
+                code: n < 1 ? "integer_below_min_value" : "integer_above_max_value"
+            )
         }
 
         let sizeText = try reader.string("size") ?? "auto"
         guard let size = SizeSpec.parse(sizeText) else {
             throw .invalidRequest(
-                "Invalid size '\(sizeText)'. Expected WIDTHxHEIGHT, for example '1024x1024', or 'auto'.", param: "size")
+                "Invalid size '\(sizeText)'. Expected WIDTHxHEIGHT, for example '1024x1024', or 'auto'.",
+                param: "size"
+            )
         }
         let resolvedSize: PixelSize
         switch size {
@@ -59,7 +68,8 @@ public struct GenerationRequestParser: Sendable {
         guard quality == "auto" || caps.qualities.contains(quality) else {
             throw .invalidRequest(
                 "Invalid quality '\(quality)' for \(caps.id). Supported values are: \(list(caps.qualities + ["auto"])).",
-                param: "quality")
+                param: "quality"
+            )
         }
         let resolvedQuality = quality == "auto" ? caps.defaultQuality : quality
 
@@ -68,7 +78,8 @@ public struct GenerationRequestParser: Sendable {
             let hint = formatText == "jpg" ? " Use 'jpeg'." : ""
             throw .invalidRequest(
                 "Invalid output_format '\(formatText)'. Supported values are: \(list(caps.outputFormats.map(\.rawValue))).\(hint)",
-                param: "output_format")
+                param: "output_format"
+            )
         }
 
         let compression = try reader.integer("output_compression")
@@ -76,12 +87,15 @@ public struct GenerationRequestParser: Sendable {
             guard outputFormat == .jpeg || outputFormat == .webp else {
                 throw .invalidRequest(
                     "'output_compression' is only supported with output_format 'jpeg' or 'webp', not '\(outputFormat.rawValue)'.",
-                    param: "output_compression", code: "unsupported_parameter")
+                    param: "output_compression",
+                    code: "unsupported_parameter"
+                )
             }
             guard (0...100).contains(compression) else {
                 throw .invalidRequest(
                     "Invalid 'output_compression': \(compression). It must be between 0 and 100.",
-                    param: "output_compression")
+                    param: "output_compression"
+                )
             }
         }
 
@@ -89,25 +103,32 @@ public struct GenerationRequestParser: Sendable {
         guard let background = ImageBackground(rawValue: backgroundText) else {
             throw .invalidRequest(
                 "Invalid background '\(backgroundText)'. Supported values are: 'transparent', 'opaque', and 'auto'.",
-                param: "background")
+                param: "background"
+            )
         }
         if background == .transparent {
             guard caps.supportsTransparentBackground else {
                 throw .invalidRequest(
                     "\(caps.id) does not support a transparent background. Use 'opaque' or 'auto'.",
-                    param: "background", code: "unsupported_value")
+                    param: "background",
+                    code: "unsupported_value"
+                )
             }
             guard outputFormat == .png || outputFormat == .webp else {
                 throw .invalidRequest(
                     "A transparent background requires output_format 'png' or 'webp', not '\(outputFormat.rawValue)'.",
-                    param: "background", code: "unsupported_value")
+                    param: "background",
+                    code: "unsupported_value"
+                )
             }
         }
 
         let moderation = try reader.string("moderation") ?? "auto"
         guard moderation == "auto" || moderation == "low" else {
             throw .invalidRequest(
-                "Invalid moderation '\(moderation)'. Supported values are: 'low' and 'auto'.", param: "moderation")
+                "Invalid moderation '\(moderation)'. Supported values are: 'low' and 'auto'.",
+                param: "moderation"
+            )
         }
 
         let stream = try reader.bool("stream") ?? false
@@ -117,19 +138,24 @@ public struct GenerationRequestParser: Sendable {
         let partialImages = try reader.integer("partial_images") ?? 0
         guard (0...3).contains(partialImages) else {
             throw .invalidRequest(
-                "Invalid 'partial_images': \(partialImages). It must be between 0 and 3.", param: "partial_images")
+                "Invalid 'partial_images': \(partialImages). It must be between 0 and 3.",
+                param: "partial_images"
+            )
         }
 
         let responseText = try reader.string("response_format") ?? "b64_json"
         guard let responseFormat = ResponseFormat(rawValue: responseText) else {
             throw .invalidRequest(
                 "Invalid response_format '\(responseText)'. Supported values are: 'b64_json' and 'url'.",
-                param: "response_format")
+                param: "response_format"
+            )
         }
         if stream && responseFormat == .url {
             throw .invalidRequest(
-                "response_format 'url' cannot be combined with stream=true.", param: "response_format",
-                code: "unsupported_value")
+                "response_format 'url' cannot be combined with stream=true.",
+                param: "response_format",
+                code: "unsupported_value"
+            )
         }
 
         // `safety_identifier` supersedes `user` when both are present (SDK ≥ 3.40).
@@ -138,10 +164,23 @@ public struct GenerationRequestParser: Sendable {
         let seed = try reader.seed("seed") ?? defaultSeed
 
         return ImageRequest(
-            prompt: prompt, model: caps.id, n: n, size: size, resolvedSize: resolvedSize, quality: quality,
-            resolvedQuality: resolvedQuality, background: background, outputFormat: outputFormat,
-            outputCompression: compression, moderation: moderation, stream: stream, partialImages: partialImages,
-            responseFormat: responseFormat, user: user, seed: seed)
+            prompt: prompt,
+            model: caps.id,
+            n: n,
+            size: size,
+            resolvedSize: resolvedSize,
+            quality: quality,
+            resolvedQuality: resolvedQuality,
+            background: background,
+            outputFormat: outputFormat,
+            outputCompression: compression,
+            moderation: moderation,
+            stream: stream,
+            partialImages: partialImages,
+            responseFormat: responseFormat,
+            user: user,
+            seed: seed
+        )
     }
 
     private static func list(_ values: [String]) -> String {

@@ -35,7 +35,8 @@ public struct ImageHeader: Sendable, Equatable {
     static func png(_ d: [UInt8]) -> ImageHeader? {
         // Signature (8), IHDR length (4), "IHDR" (4), width (4), height (4), depth (1), colour type (1).
         guard d.count >= 26, d[12...15].elementsEqual(Array("IHDR".utf8)) else { return nil }
-        let width = be32(d, 16), height = be32(d, 20)
+        let width = be32(d, 16)
+        let height = be32(d, 20)
         guard width > 0, height > 0 else { return nil }
         var alpha = d[25] == 4 || d[25] == 6
         if !alpha {
@@ -44,7 +45,10 @@ public struct ImageHeader: Sendable, Equatable {
             while offset + 8 <= d.count {
                 let length = be32(d, offset)
                 let type = String(decoding: d[(offset + 4)..<(offset + 8)], as: UTF8.self)
-                if type == "tRNS" { alpha = true; break }
+                if type == "tRNS" {
+                    alpha = true
+                    break
+                }
                 if type == "IDAT" || length < 0 { break }
                 offset += 12 + length
             }
@@ -57,12 +61,19 @@ public struct ImageHeader: Sendable, Equatable {
         while i + 9 < d.count {
             guard d[i] == 0xFF else { return nil }
             let marker = d[i + 1]
-            if marker == 0xFF { i += 1; continue }
-            if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 { i += 2; continue }
+            if marker == 0xFF {
+                i += 1
+                continue
+            }
+            if marker == 0xD8 || (0xD0...0xD7).contains(marker) || marker == 0x01 {
+                i += 2
+                continue
+            }
             let length = be16(d, i + 2)
             // Start-of-frame markers carry the size (not DHT C4, JPG C8 or DAC CC).
             if (0xC0...0xCF).contains(marker) && marker != 0xC4 && marker != 0xC8 && marker != 0xCC {
-                let height = be16(d, i + 5), width = be16(d, i + 7)
+                let height = be16(d, i + 5)
+                let width = be16(d, i + 7)
                 guard width > 0, height > 0 else { return nil }
                 return ImageHeader(format: .jpeg, width: width, height: height, hasAlpha: false)
             }
@@ -82,8 +93,12 @@ public struct ImageHeader: Sendable, Equatable {
         case "VP8L":
             guard d[20] == 0x2F else { return nil }
             let bits = Int(d[21]) | Int(d[22]) << 8 | Int(d[23]) << 16 | Int(d[24]) << 24
-            return ImageHeader(format: .webp, width: (bits & 0x3FFF) + 1, height: ((bits >> 14) & 0x3FFF) + 1,
-                               hasAlpha: (bits >> 28) & 1 == 1)
+            return ImageHeader(
+                format: .webp,
+                width: (bits & 0x3FFF) + 1,
+                height: ((bits >> 14) & 0x3FFF) + 1,
+                hasAlpha: (bits >> 28) & 1 == 1
+            )
         case "VP8X":
             let flags = d[20]
             return ImageHeader(format: .webp, width: le24(d, 24) + 1, height: le24(d, 27) + 1, hasAlpha: flags & 0x10 != 0)

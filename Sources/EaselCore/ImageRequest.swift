@@ -45,17 +45,45 @@ public struct ImageRequest: Sendable, Hashable {
     }
 
     public init(
-        prompt: String, model: String, n: Int = 1, size: SizeSpec = .auto, resolvedSize: PixelSize,
-        quality: String = "auto", resolvedQuality: String = "medium", background: ImageBackground = .auto,
-        outputFormat: ImageFormat = .png, outputCompression: Int? = nil, moderation: String = "auto",
-        stream: Bool = false, partialImages: Int = 0, responseFormat: ResponseFormat = .b64JSON, user: String? = nil,
-        seed: UInt64 = 0, inputFidelity: String? = nil
+        prompt: String,
+        model: String,
+        n: Int = 1,
+        size: SizeSpec = .auto,
+        resolvedSize: PixelSize,
+        quality: String = "auto",
+        resolvedQuality: String = "medium",
+        background: ImageBackground = .auto,
+        outputFormat: ImageFormat = .png,
+        outputCompression: Int? = nil,
+        moderation: String = "auto",
+        stream: Bool = false,
+        partialImages: Int = 0,
+        responseFormat: ResponseFormat = .b64JSON,
+        user: String? = nil,
+        seed: UInt64 = 0,
+        inputFidelity: String? = nil
     ) {
-        box = Box(Fields(
-            prompt: prompt, model: model, n: n, size: size, resolvedSize: resolvedSize, quality: quality,
-            resolvedQuality: resolvedQuality, background: background, outputFormat: outputFormat,
-            outputCompression: outputCompression, moderation: moderation, stream: stream, partialImages: partialImages,
-            responseFormat: responseFormat, user: user, seed: seed, inputFidelity: inputFidelity))
+        box = Box(
+            Fields(
+                prompt: prompt,
+                model: model,
+                n: n,
+                size: size,
+                resolvedSize: resolvedSize,
+                quality: quality,
+                resolvedQuality: resolvedQuality,
+                background: background,
+                outputFormat: outputFormat,
+                outputCompression: outputCompression,
+                moderation: moderation,
+                stream: stream,
+                partialImages: partialImages,
+                responseFormat: responseFormat,
+                user: user,
+                seed: seed,
+                inputFidelity: inputFidelity
+            )
+        )
     }
 
     public static func == (lhs: ImageRequest, rhs: ImageRequest) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }

@@ -8,8 +8,13 @@ public struct ImageUsage: Sendable, Hashable, Codable {
     public var outputImageTokens: Int?
     public var outputTextTokens: Int?
 
-    public init(inputTextTokens: Int = 0, inputImageTokens: Int = 0, outputTokens: Int = 0,
-                outputImageTokens: Int? = nil, outputTextTokens: Int? = nil) {
+    public init(
+        inputTextTokens: Int = 0,
+        inputImageTokens: Int = 0,
+        outputTokens: Int = 0,
+        outputImageTokens: Int? = nil,
+        outputTextTokens: Int? = nil
+    ) {
         self.inputTextTokens = inputTextTokens
         self.inputImageTokens = inputImageTokens
         self.inputTokens = inputTextTokens + inputImageTokens
@@ -46,8 +51,11 @@ public struct ImageUsage: Sendable, Hashable, Codable {
         guard parts > 1 else { return self }
         func part(_ value: Int) -> Int { value / parts + (index == parts - 1 ? value % parts : 0) }
         return ImageUsage(
-            inputTextTokens: part(inputTextTokens), inputImageTokens: part(inputImageTokens),
-            outputTokens: part(outputTokens), outputImageTokens: outputImageTokens.map(part),
-            outputTextTokens: outputTextTokens.map(part))
+            inputTextTokens: part(inputTextTokens),
+            inputImageTokens: part(inputImageTokens),
+            outputTokens: part(outputTokens),
+            outputImageTokens: outputImageTokens.map(part),
+            outputTextTokens: outputTextTokens.map(part)
+        )
     }
 }

@@ -14,8 +14,13 @@ public struct JobPayload: Sendable, Hashable {
     /// spend), so admission writes nothing and the job's cost is recorded once when it ends.
     public var postpaid = false
 
-    public init(request: ImageRequest, inputAssetIDs: [String] = [], maskAssetID: String? = nil,
-                parentAssetID: String? = nil, upscaleFactor: Int? = nil) {
+    public init(
+        request: ImageRequest,
+        inputAssetIDs: [String] = [],
+        maskAssetID: String? = nil,
+        parentAssetID: String? = nil,
+        upscaleFactor: Int? = nil
+    ) {
         self.request = request
         self.inputAssetIDs = inputAssetIDs
         self.maskAssetID = maskAssetID
@@ -38,8 +43,17 @@ public struct JobError: Sendable, Hashable {
     /// OpenAI's `moderation_details` object, as JSON text, when a moderation block came with one.
     public var moderationDetails: String?
 
-    public init(status: Int, type: String, code: String?, param: String? = nil, message: String, retryable: Bool,
-                upstreamRequestID: String? = nil, provider: String? = nil, moderationDetails: String? = nil) {
+    public init(
+        status: Int,
+        type: String,
+        code: String?,
+        param: String? = nil,
+        message: String,
+        retryable: Bool,
+        upstreamRequestID: String? = nil,
+        provider: String? = nil,
+        moderationDetails: String? = nil
+    ) {
         self.status = status
         self.type = type
         self.code = code
@@ -52,8 +66,14 @@ public struct JobError: Sendable, Hashable {
     }
 
     public init(_ error: EaselError, retryable: Bool = false) {
-        self.init(status: error.status, type: error.type, code: error.code, param: error.param,
-                  message: error.message, retryable: retryable)
+        self.init(
+            status: error.status,
+            type: error.type,
+            code: error.code,
+            param: error.param,
+            message: error.message,
+            retryable: retryable
+        )
     }
 
     public var easelError: EaselError {
@@ -136,15 +156,54 @@ public struct JobRecord: Sendable, Hashable {
         }
     }
 
-    public init(id: String, userID: String, queue: String, kind: JobKind, model: String, payload: JobPayload,
-                status: JobStatus, priority: Int, attempts: Int, maxAttempts: Int, runAt: Int64, leaseUntil: Int64?,
-                workerID: String?, lastError: JobError?, idempotencyKey: String?, groupID: String?, result: JobResult?,
-                createdAt: Int64, startedAt: Int64?, finishedAt: Int64?, updatedAt: Int64) {
-        box = Box(Fields(
-            id: id, userID: userID, queue: queue, kind: kind, model: model, payload: payload, status: status, priority: priority,
-            attempts: attempts, maxAttempts: maxAttempts, runAt: runAt, leaseUntil: leaseUntil, workerID: workerID,
-            lastError: lastError, idempotencyKey: idempotencyKey, groupID: groupID, result: result, createdAt: createdAt,
-            startedAt: startedAt, finishedAt: finishedAt, updatedAt: updatedAt))
+    public init(
+        id: String,
+        userID: String,
+        queue: String,
+        kind: JobKind,
+        model: String,
+        payload: JobPayload,
+        status: JobStatus,
+        priority: Int,
+        attempts: Int,
+        maxAttempts: Int,
+        runAt: Int64,
+        leaseUntil: Int64?,
+        workerID: String?,
+        lastError: JobError?,
+        idempotencyKey: String?,
+        groupID: String?,
+        result: JobResult?,
+        createdAt: Int64,
+        startedAt: Int64?,
+        finishedAt: Int64?,
+        updatedAt: Int64
+    ) {
+        box = Box(
+            Fields(
+                id: id,
+                userID: userID,
+                queue: queue,
+                kind: kind,
+                model: model,
+                payload: payload,
+                status: status,
+                priority: priority,
+                attempts: attempts,
+                maxAttempts: maxAttempts,
+                runAt: runAt,
+                leaseUntil: leaseUntil,
+                workerID: workerID,
+                lastError: lastError,
+                idempotencyKey: idempotencyKey,
+                groupID: groupID,
+                result: result,
+                createdAt: createdAt,
+                startedAt: startedAt,
+                finishedAt: finishedAt,
+                updatedAt: updatedAt
+            )
+        )
     }
 
     public static func == (lhs: JobRecord, rhs: JobRecord) -> Bool { lhs.box === rhs.box || lhs.box.fields == rhs.box.fields }

@@ -29,7 +29,14 @@ public struct LedgerEntry: Sendable, Equatable {
     public var createdAt: Int64
 
     public init(
-        id: String, userID: String, jobID: String?, phase: Phase, kind: Kind, amountMicros: Int64, costMicros: Int64, images: Int,
+        id: String,
+        userID: String,
+        jobID: String?,
+        phase: Phase,
+        kind: Kind,
+        amountMicros: Int64,
+        costMicros: Int64,
+        images: Int,
         createdAt: Int64
     ) {
         self.id = id

@@ -20,11 +20,20 @@ public struct ModelCapabilities: Sendable, Hashable {
     public var ownedBy: String
 
     public init(
-        id: String, sizes: SizeRule, qualities: [String] = ["low", "medium", "high", "auto"],
-        outputFormats: [ImageFormat] = ImageFormat.allCases, supportsTransparentBackground: Bool = true,
-        maxImages: Int = 10, maxPromptLength: Int = 32000, supportsStreaming: Bool = true,
-        supportsEdits: Bool = true, supportsMask: Bool = true, supportsInputFidelity: Bool = true,
-        maxInputImages: Int = 16, isDraft: Bool = false, ownedBy: String = "openai"
+        id: String,
+        sizes: SizeRule,
+        qualities: [String] = ["low", "medium", "high", "auto"],
+        outputFormats: [ImageFormat] = ImageFormat.allCases,
+        supportsTransparentBackground: Bool = true,
+        maxImages: Int = 10,
+        maxPromptLength: Int = 32000,
+        supportsStreaming: Bool = true,
+        supportsEdits: Bool = true,
+        supportsMask: Bool = true,
+        supportsInputFidelity: Bool = true,
+        maxInputImages: Int = 16,
+        isDraft: Bool = false,
+        ownedBy: String = "openai"
     ) {
         self.id = id
         self.sizes = sizes
@@ -56,7 +65,8 @@ extension ModelCapabilities {
     public static let easelDraft = ModelCapabilities(
         id: "easel-draft",
         sizes: .flexible(FlexibleSizeRule(multiple: 16, minEdge: 64, maxEdge: 3840)),
-        isDraft: true, ownedBy: "easel"
+        isDraft: true,
+        ownedBy: "easel"
     )
 
     /// gpt-image-2: flexible sizes (openai-images-api.md §3.3); no `input_fidelity`; transparency unsupported
@@ -65,16 +75,28 @@ extension ModelCapabilities {
         id: "gpt-image-2",
         sizes: .flexible(
             FlexibleSizeRule(
-                multiple: 16, minEdge: 16, maxEdge: 3840, maxAspectRatio: 3,
-                minPixels: 655_360, maxPixels: 8_294_400)),
-        supportsTransparentBackground: false, supportsInputFidelity: false
+                multiple: 16,
+                minEdge: 16,
+                maxEdge: 3840,
+                maxAspectRatio: 3,
+                minPixels: 655_360,
+                maxPixels: 8_294_400
+            )
+        ),
+        supportsTransparentBackground: false,
+        supportsInputFidelity: false
     )
 
     public static let gptImage15 = ModelCapabilities(id: "gpt-image-1.5", sizes: .fixed(standardGPTImageSizes))
     public static let gptImage1Mini = ModelCapabilities(
-        id: "gpt-image-1-mini", sizes: .fixed(standardGPTImageSizes), supportsInputFidelity: false)
+        id: "gpt-image-1-mini",
+        sizes: .fixed(standardGPTImageSizes),
+        supportsInputFidelity: false
+    )
     public static let chatGPTImageLatest = ModelCapabilities(
-        id: "chatgpt-image-latest", sizes: .fixed(standardGPTImageSizes))
+        id: "chatgpt-image-latest",
+        sizes: .fixed(standardGPTImageSizes)
+    )
 
     /// Every model Easel knows the rules of.
     public static let builtIn: [ModelCapabilities] = [easelDraft, gptImage2, gptImage15, gptImage1Mini, chatGPTImageLatest]

@@ -25,8 +25,15 @@ public struct ModerationEvent: Sendable, Equatable {
     public var createdAt: Int64
 
     public init(
-        id: String, userID: String?, kind: Kind, category: String? = nil, assetID: String? = nil, jobID: String? = nil,
-        detail: String? = nil, status: Status, createdAt: Int64
+        id: String,
+        userID: String?,
+        kind: Kind,
+        category: String? = nil,
+        assetID: String? = nil,
+        jobID: String? = nil,
+        detail: String? = nil,
+        status: Status,
+        createdAt: Int64
     ) {
         self.id = id
         self.userID = userID

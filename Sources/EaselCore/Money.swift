@@ -6,7 +6,8 @@ public enum Money {
     public static func usd(_ micros: Int64) -> String {
         let sign = micros < 0 ? "-" : ""
         let magnitude = micros.magnitude
-        let whole = magnitude / 1_000_000, fraction = magnitude % 1_000_000
+        let whole = magnitude / 1_000_000
+        let fraction = magnitude % 1_000_000
         let digits = String(fraction)
         return "\(sign)\(whole).\(String(repeating: "0", count: 6 - digits.count))\(digits)"
     }
@@ -15,10 +16,14 @@ public enum Money {
     public static func parseUSD(_ text: String) -> Int64? {
         var rest = Substring(text.trimmingWhitespace)
         var negative = false
-        if rest.first == "-" { negative = true; rest = rest.dropFirst() }
+        if rest.first == "-" {
+            negative = true
+            rest = rest.dropFirst()
+        }
         let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         guard let wholeText = parts.first, !wholeText.isEmpty || parts.count == 2,
-              wholeText.allSatisfy({ $0.isASCII && $0.isNumber }), wholeText.count <= 12 else { return nil }
+            wholeText.allSatisfy({ $0.isASCII && $0.isNumber }), wholeText.count <= 12
+        else { return nil }
         let whole = Int64(wholeText.isEmpty ? "0" : String(wholeText)) ?? 0
         var fraction: Int64 = 0
         if parts.count == 2 {

@@ -22,9 +22,20 @@ public struct Plan: Sendable, Hashable {
     /// Spending is recorded but never limited (operators' own service keys).
     public var unlimitedSpend: Bool
 
-    public init(name: String, imagesPerDay: Int?, imagesPerMinute: Int? = nil, maxN: Int = 10, maxPixels: Int? = nil,
-                models: [String]? = nil, qualities: [String]? = nil, sizes: [String]? = nil, concurrentJobs: Int? = nil,
-                budgetMicros: Int64? = nil, budgetPeriod: BudgetPeriod = .none, unlimitedSpend: Bool = false) {
+    public init(
+        name: String,
+        imagesPerDay: Int?,
+        imagesPerMinute: Int? = nil,
+        maxN: Int = 10,
+        maxPixels: Int? = nil,
+        models: [String]? = nil,
+        qualities: [String]? = nil,
+        sizes: [String]? = nil,
+        concurrentJobs: Int? = nil,
+        budgetMicros: Int64? = nil,
+        budgetPeriod: BudgetPeriod = .none,
+        unlimitedSpend: Bool = false
+    ) {
         self.name = name
         self.imagesPerDay = imagesPerDay
         self.imagesPerMinute = imagesPerMinute
@@ -41,12 +52,32 @@ public struct Plan: Sendable, Hashable {
 
     /// The product brief's defaults: guests try the free draft renderer; registered and premium users
     /// spend credits an admin grants.
-    public static let guest = Plan(name: "guest", imagesPerDay: 3, imagesPerMinute: 3, maxN: 1, maxPixels: 1_048_576,
-                                   models: ["easel-draft"], qualities: ["low", "medium", "auto"], concurrentJobs: 1)
-    public static let registered = Plan(name: "registered", imagesPerDay: 20, imagesPerMinute: 10, maxN: 4, maxPixels: 4_194_304,
-                                        concurrentJobs: 4)
-    public static let premium = Plan(name: "premium", imagesPerDay: 200, imagesPerMinute: 60, maxN: 10, maxPixels: 8_294_400,
-                                     concurrentJobs: 16)
+    public static let guest = Plan(
+        name: "guest",
+        imagesPerDay: 3,
+        imagesPerMinute: 3,
+        maxN: 1,
+        maxPixels: 1_048_576,
+        models: ["easel-draft"],
+        qualities: ["low", "medium", "auto"],
+        concurrentJobs: 1
+    )
+    public static let registered = Plan(
+        name: "registered",
+        imagesPerDay: 20,
+        imagesPerMinute: 10,
+        maxN: 4,
+        maxPixels: 4_194_304,
+        concurrentJobs: 4
+    )
+    public static let premium = Plan(
+        name: "premium",
+        imagesPerDay: 200,
+        imagesPerMinute: 60,
+        maxN: 10,
+        maxPixels: 8_294_400,
+        concurrentJobs: 16
+    )
     /// For admins and service keys: no image limits; spending recorded, not limited.
     public static let unlimited = Plan(name: "unlimited", imagesPerDay: nil, unlimitedSpend: true)
 
@@ -62,8 +93,13 @@ public struct Plan: Sendable, Hashable {
     /// 403 in OpenAI's envelope when the plan does not allow this request.
     public func check(_ request: ImageRequest) throws(EaselError) {
         func refuse(_ message: String, param: String) -> EaselError {
-            EaselError(status: 403, type: "invalid_request_error", code: "not_allowed_by_plan", param: param,
-                       message: message + " (plan '\(name)')")
+            EaselError(
+                status: 403,
+                type: "invalid_request_error",
+                code: "not_allowed_by_plan",
+                param: param,
+                message: message + " (plan '\(name)')"
+            )
         }
         if let models, !models.contains(request.model) {
             throw refuse("Your plan does not include the model '\(request.model)'. Allowed: \(models.joined(separator: ", ")).", param: "model")
@@ -79,8 +115,10 @@ public struct Plan: Sendable, Hashable {
         }
         if let maxPixels, request.resolvedSize.pixels > maxPixels {
             let megapixels = Double(maxPixels) / 1_000_000
-            throw refuse("Images on your plan may have at most \((megapixels * 100).rounded() / 100) megapixels; \(request.resolvedSize) has more.",
-                         param: "size")
+            throw refuse(
+                "Images on your plan may have at most \((megapixels * 100).rounded() / 100) megapixels; \(request.resolvedSize) has more.",
+                param: "size"
+            )
         }
     }
 }

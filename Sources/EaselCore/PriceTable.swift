@@ -38,7 +38,11 @@ public struct ModelPrice: Sendable, Hashable {
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(tokens)
-        for key in perImage.keys.sorted() { hasher.combine(key); hasher.combine(perImage[key]!.square); hasher.combine(perImage[key]!.wide) }
+        for key in perImage.keys.sorted() {
+            hasher.combine(key)
+            hasher.combine(perImage[key]!.square)
+            hasher.combine(perImage[key]!.wide)
+        }
     }
 
     /// The price of one image of `size` at `quality` (resolved, never `auto`).
@@ -79,19 +83,24 @@ public struct PriceTable: Sendable {
         "easel-draft": .free,
         "gpt-image-2": ModelPrice(
             perImage: ["low": (usd("0.006"), usd("0.005")), "medium": (usd("0.053"), usd("0.041")), "high": (usd("0.211"), usd("0.165"))],
-            tokens: .init(textIn: usd("5"), imageIn: usd("8"), imageOut: usd("30"))),
+            tokens: .init(textIn: usd("5"), imageIn: usd("8"), imageOut: usd("30"))
+        ),
         "gpt-image-1.5": ModelPrice(
             perImage: ["low": (usd("0.009"), usd("0.013")), "medium": (usd("0.034"), usd("0.05")), "high": (usd("0.133"), usd("0.2"))],
-            tokens: .init(textIn: usd("5"), imageIn: usd("8"), imageOut: usd("32"))),
+            tokens: .init(textIn: usd("5"), imageIn: usd("8"), imageOut: usd("32"))
+        ),
         "chatgpt-image-latest": ModelPrice(
             perImage: ["low": (usd("0.009"), usd("0.013")), "medium": (usd("0.034"), usd("0.05")), "high": (usd("0.133"), usd("0.2"))],
-            tokens: .init(textIn: usd("5"), imageIn: usd("8"), imageOut: usd("32"))),
+            tokens: .init(textIn: usd("5"), imageIn: usd("8"), imageOut: usd("32"))
+        ),
         "gpt-image-1-mini": ModelPrice(
             perImage: ["low": (usd("0.005"), usd("0.006")), "medium": (usd("0.011"), usd("0.015")), "high": (usd("0.036"), usd("0.052"))],
-            tokens: .init(textIn: usd("2"), imageIn: usd("2.5"), imageOut: usd("8"))),
+            tokens: .init(textIn: usd("2"), imageIn: usd("2.5"), imageOut: usd("8"))
+        ),
         "gpt-image-1": ModelPrice(
             perImage: ["low": (usd("0.011"), usd("0.016")), "medium": (usd("0.042"), usd("0.063")), "high": (usd("0.167"), usd("0.25"))],
-            tokens: .init(textIn: usd("5"), imageIn: usd("10"), imageOut: usd("40"))),
+            tokens: .init(textIn: usd("5"), imageIn: usd("10"), imageOut: usd("40"))
+        ),
     ])
 
     public func price(for model: String) -> ModelPrice? { models[model] }

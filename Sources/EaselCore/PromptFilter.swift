@@ -34,8 +34,11 @@ public struct PromptFilter: Sendable {
                 do {
                     regexes.append(try Regex(pattern).ignoresCase())
                 } catch {
-                    throw EaselError.invalidRequest("moderation category '\(category.name)': the pattern '\(pattern)' is not a valid regular expression.",
-                                                    param: nil, code: "invalid_config")
+                    throw EaselError.invalidRequest(
+                        "moderation category '\(category.name)': the pattern '\(pattern)' is not a valid regular expression.",
+                        param: nil,
+                        code: "invalid_config"
+                    )
                 }
             }
             compiled.append((category.name, regexes))
@@ -56,8 +59,12 @@ public struct PromptFilter: Sendable {
     /// The error a blocked prompt gets (what OpenAI's safety system answers, with Easel's category).
     public static func blocked(category: String) -> EaselError {
         EaselError(
-            status: 400, type: "image_generation_user_error", code: "moderation_blocked", param: "prompt",
+            status: 400,
+            type: "image_generation_user_error",
+            code: "moderation_blocked",
+            param: "prompt",
             message: "Your request was rejected by this server's content policy (category: \(category)). Nothing was charged.",
-            extra: ["moderation_details": .object(["moderation_stage": "input", "categories": .array([.string(category)])])])
+            extra: ["moderation_details": .object(["moderation_stage": "input", "categories": .array([.string(category)])])]
+        )
     }
 }

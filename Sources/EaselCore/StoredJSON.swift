@@ -62,16 +62,27 @@ extension ImageRequest {
 
     public init(json: JSONValue) throws {
         guard let size = SizeSpec.parse(try json.string("size")),
-              let resolved = PixelSize.parse(try json.string("resolved_size")) else { throw StoredJSONError.missing("size") }
+            let resolved = PixelSize.parse(try json.string("resolved_size"))
+        else { throw StoredJSONError.missing("size") }
         self.init(
-            prompt: try json.string("prompt"), model: try json.string("model"), n: try json.integer("n"), size: size,
-            resolvedSize: resolved, quality: try json.string("quality"), resolvedQuality: try json.string("resolved_quality"),
+            prompt: try json.string("prompt"),
+            model: try json.string("model"),
+            n: try json.integer("n"),
+            size: size,
+            resolvedSize: resolved,
+            quality: try json.string("quality"),
+            resolvedQuality: try json.string("resolved_quality"),
             background: try json.value("background", as: ImageBackground.self),
             outputFormat: try json.value("output_format", as: ImageFormat.self),
-            outputCompression: json.optionalInteger("output_compression"), moderation: try json.string("moderation"),
-            stream: json.bool("stream"), partialImages: try json.integer("partial_images"),
-            responseFormat: try json.value("response_format", as: ResponseFormat.self), user: json.optionalString("user"),
-            seed: UInt64(try json.string("seed")) ?? 0, inputFidelity: json.optionalString("input_fidelity"))
+            outputCompression: json.optionalInteger("output_compression"),
+            moderation: try json.string("moderation"),
+            stream: json.bool("stream"),
+            partialImages: try json.integer("partial_images"),
+            responseFormat: try json.value("response_format", as: ResponseFormat.self),
+            user: json.optionalString("user"),
+            seed: UInt64(try json.string("seed")) ?? 0,
+            inputFidelity: json.optionalString("input_fidelity")
+        )
     }
 }
 
@@ -90,9 +101,13 @@ extension JobPayload {
     public init(json: JSONValue) throws {
         var inputs: [String] = []
         if case .array(let items)? = json["input_asset_ids"] { inputs = items.compactMap(\.stringValue) }
-        self.init(request: try ImageRequest(json: try json.required("request")), inputAssetIDs: inputs,
-                  maskAssetID: json.optionalString("mask_asset_id"), parentAssetID: json.optionalString("parent_asset_id"),
-                  upscaleFactor: json.optionalInteger("upscale_factor"))
+        self.init(
+            request: try ImageRequest(json: try json.required("request")),
+            inputAssetIDs: inputs,
+            maskAssetID: json.optionalString("mask_asset_id"),
+            parentAssetID: json.optionalString("parent_asset_id"),
+            upscaleFactor: json.optionalInteger("upscale_factor")
+        )
         billed = json.bool("billed")
         postpaid = json.bool("postpaid")
     }
@@ -102,11 +117,13 @@ extension ImageUsage {
     public init(json: JSONValue) {
         let details = json["input_tokens_details"]
         let outDetails = json["output_tokens_details"]
-        self.init(inputTextTokens: details?.optionalInteger("text_tokens") ?? 0,
-                  inputImageTokens: details?.optionalInteger("image_tokens") ?? 0,
-                  outputTokens: json.optionalInteger("output_tokens") ?? 0,
-                  outputImageTokens: outDetails?.optionalInteger("image_tokens"),
-                  outputTextTokens: outDetails?.optionalInteger("text_tokens"))
+        self.init(
+            inputTextTokens: details?.optionalInteger("text_tokens") ?? 0,
+            inputImageTokens: details?.optionalInteger("image_tokens") ?? 0,
+            outputTokens: json.optionalInteger("output_tokens") ?? 0,
+            outputImageTokens: outDetails?.optionalInteger("image_tokens"),
+            outputTextTokens: outDetails?.optionalInteger("text_tokens")
+        )
     }
 }
 
@@ -123,8 +140,13 @@ extension JobResult {
     public init(json: JSONValue) throws {
         var ids: [String] = []
         if case .array(let items)? = json["asset_ids"] { ids = items.compactMap(\.stringValue) }
-        self.init(assetIDs: ids, usage: json["usage"].map(ImageUsage.init(json:)), provider: try json.string("provider"),
-                  isDraft: json.bool("draft"), upstreamRequestID: json.optionalString("upstream_request_id"))
+        self.init(
+            assetIDs: ids,
+            usage: json["usage"].map(ImageUsage.init(json:)),
+            provider: try json.string("provider"),
+            isDraft: json.bool("draft"),
+            upstreamRequestID: json.optionalString("upstream_request_id")
+        )
     }
 }
 
@@ -142,9 +164,16 @@ extension JobError {
     }
 
     public init(json: JSONValue) throws {
-        self.init(status: try json.integer("status"), type: try json.string("type"), code: json.optionalString("code"),
-                  param: json.optionalString("param"), message: try json.string("message"), retryable: json.bool("retryable"),
-                  upstreamRequestID: json.optionalString("upstream_request_id"), provider: json.optionalString("provider"),
-                  moderationDetails: json.optionalString("moderation_details"))
+        self.init(
+            status: try json.integer("status"),
+            type: try json.string("type"),
+            code: json.optionalString("code"),
+            param: json.optionalString("param"),
+            message: try json.string("message"),
+            retryable: json.bool("retryable"),
+            upstreamRequestID: json.optionalString("upstream_request_id"),
+            provider: json.optionalString("provider"),
+            moderationDetails: json.optionalString("moderation_details")
+        )
     }
 }

@@ -56,10 +56,15 @@ enum FakeUsage {
         65 + 129 * ((width + 511) / 512) * ((height + 511) / 512)
     }
 
-    static func usage(model: String, prompt: String, quality: String, size: PixelSize, n: Int, partials: Int, inputImages: [PixelSize]) -> ImageUsage {
+    static func usage(model: String, prompt: String, quality: String, size: PixelSize, n: Int, partials: Int, inputImages: [PixelSize]) -> ImageUsage
+    {
         let output = (outputTokens(model: model, quality: quality, size: size) + 100 * partials) * n
-        return ImageUsage(inputTextTokens: max(1, prompt.utf8.count / 4),
-                          inputImageTokens: inputImages.reduce(0) { $0 + inputImageTokens(width: $1.width, height: $1.height) },
-                          outputTokens: output, outputImageTokens: output, outputTextTokens: 0)
+        return ImageUsage(
+            inputTextTokens: max(1, prompt.utf8.count / 4),
+            inputImageTokens: inputImages.reduce(0) { $0 + inputImageTokens(width: $1.width, height: $1.height) },
+            outputTokens: output,
+            outputImageTokens: output,
+            outputTextTokens: 0
+        )
     }
 }

@@ -37,9 +37,16 @@ public struct FakeOpenAIServer: Sendable {
         router.post("/v1/images/generations") { request, context in try await generations(request, context) }
         router.post("/v1/images/edits") { request, context in try await edits(request, context) }
         router.get("/v1/models") { _, _ in
-            Self.json(.object(["object": "list", "data": .array(Self.models.keys.sorted().map {
-                .object(["id": .string($0), "object": "model", "created": 1_776_729_600, "owned_by": "openai"])
-            })]))
+            Self.json(
+                .object([
+                    "object": "list",
+                    "data": .array(
+                        Self.models.keys.sorted().map {
+                            .object(["id": .string($0), "object": "model", "created": 1_776_729_600, "owned_by": "openai"])
+                        }
+                    ),
+                ])
+            )
         }
         router.post("/_fake/faults") { request, _ in
             let body = try JSONParser.parse(try await request.body.collect(upTo: 1 << 20).readableBytesView)
@@ -69,9 +76,18 @@ public struct FakeOpenAIServer: Sendable {
     func generations(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let raw = try await request.body.collect(upTo: 4 << 20)
         let json = try? JSONParser.parse(raw.readableBytesView)
-        let served = state.record(RecordedRequest(
-            path: "/v1/images/generations", contentType: request.headers[.contentType], accept: request.headers[.accept],
-            hadAuthorization: request.headers[.authorization] != nil, headers: Self.headerMap(request), json: json, fields: [], files: []))
+        let served = state.record(
+            RecordedRequest(
+                path: "/v1/images/generations",
+                contentType: request.headers[.contentType],
+                accept: request.headers[.accept],
+                hadAuthorization: request.headers[.authorization] != nil,
+                headers: Self.headerMap(request),
+                json: json,
+                fields: [],
+                files: []
+            )
+        )
         let requestID = "req_fake_\(served)"
         if let refusal = try await preamble(request, requestID: requestID) { return refusal }
         guard request.headers[.contentType]?.hasPrefix("application/json") == true, case .object(let fields)? = json else {
@@ -82,8 +98,14 @@ public struct FakeOpenAIServer: Sendable {
                 return Self.error(400, "invalid_request_error", "unknown_parameter", key, "Unknown parameter: '\(key)'.", requestID)
             }
             if value == .null {
-                return Self.error(400, "invalid_request_error", "invalid_type", key,
-                                  "Invalid type for '\(key)': expected a value, but got null instead.", requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "invalid_type",
+                    key,
+                    "Invalid type for '\(key)': expected a value, but got null instead.",
+                    requestID
+                )
             }
         }
         return try await answer(fields: fields, inputSizes: [], kind: "image_generation", requestID: requestID)
@@ -93,44 +115,91 @@ public struct FakeOpenAIServer: Sendable {
 
     func edits(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let boundary = MultipartReader.boundary(contentType: request.headers[.contentType]) else {
-            _ = state.record(RecordedRequest(path: "/v1/images/edits", contentType: request.headers[.contentType], accept: request.headers[.accept],
-                                             hadAuthorization: request.headers[.authorization] != nil, headers: Self.headerMap(request),
-                                             json: nil, fields: [], files: []))
-            return Self.error(400, "invalid_request_error", "invalid_content_type", nil,
-                              "Edits take multipart/form-data (or JSON with 'images').", "req_fake_x")
+            _ = state.record(
+                RecordedRequest(
+                    path: "/v1/images/edits",
+                    contentType: request.headers[.contentType],
+                    accept: request.headers[.accept],
+                    hadAuthorization: request.headers[.authorization] != nil,
+                    headers: Self.headerMap(request),
+                    json: nil,
+                    fields: [],
+                    files: []
+                )
+            )
+            return Self.error(
+                400,
+                "invalid_request_error",
+                "invalid_content_type",
+                nil,
+                "Edits take multipart/form-data (or JSON with 'images').",
+                "req_fake_x"
+            )
         }
         let parts = try await MultipartReader.read(request.body, boundary: boundary, limits: MultipartLimits())
         let files = parts.filter(\.isFile).map {
-            RecordedRequest.File(field: $0.name, filename: $0.filename, contentType: $0.contentType, bytes: $0.data.count,
-                                 sniffed: ImageFormat.sniff($0.data.prefix(12)))
+            RecordedRequest.File(
+                field: $0.name,
+                filename: $0.filename,
+                contentType: $0.contentType,
+                bytes: $0.data.count,
+                sniffed: ImageFormat.sniff($0.data.prefix(12))
+            )
         }
         let texts = parts.filter { !$0.isFile }.map { ($0.name, $0.text) }
-        let served = state.record(RecordedRequest(
-            path: "/v1/images/edits", contentType: request.headers[.contentType], accept: request.headers[.accept],
-            hadAuthorization: request.headers[.authorization] != nil, headers: Self.headerMap(request), json: nil, fields: texts, files: files))
+        let served = state.record(
+            RecordedRequest(
+                path: "/v1/images/edits",
+                contentType: request.headers[.contentType],
+                accept: request.headers[.accept],
+                hadAuthorization: request.headers[.authorization] != nil,
+                headers: Self.headerMap(request),
+                json: nil,
+                fields: texts,
+                files: files
+            )
+        )
         let requestID = "req_fake_\(served)"
         if let refusal = try await preamble(request, requestID: requestID) { return refusal }
 
         var fields: [String: JSONValue] = [:]
         for (name, value) in texts {
             if name == "image" || name == "image[]" || name == "mask" {
-                return Self.error(400, "invalid_request_error", "invalid_type", name,
-                                  "Invalid type for '\(name)': expected a file, but got a string instead.", requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "invalid_type",
+                    name,
+                    "Invalid type for '\(name)': expected a file, but got a string instead.",
+                    requestID
+                )
             }
             guard Self.editFields.contains(name) else {
                 return Self.error(400, "invalid_request_error", "unknown_parameter", name, "Unknown parameter: '\(name)'.", requestID)
             }
             guard fields[name] == nil else {
-                return Self.error(400, "invalid_request_error", "duplicate_parameter", name,
-                                  "Duplicate parameter: '\(name)'. You provided multiple values for this parameter.", requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "duplicate_parameter",
+                    name,
+                    "Duplicate parameter: '\(name)'. You provided multiple values for this parameter.",
+                    requestID
+                )
             }
             fields[name] = .string(value)
         }
         let scalarImages = parts.filter { $0.isFile && $0.name == "image" }
         let listImages = parts.filter { $0.isFile && $0.name == "image[]" }
         if scalarImages.count > 1 {
-            return Self.error(400, "invalid_request_error", "duplicate_parameter", "image",
-                              "Duplicate parameter: 'image'. You provided multiple values for this parameter; send several images as 'image[]'.", requestID)
+            return Self.error(
+                400,
+                "invalid_request_error",
+                "duplicate_parameter",
+                "image",
+                "Duplicate parameter: 'image'. You provided multiple values for this parameter; send several images as 'image[]'.",
+                requestID
+            )
         }
         if !scalarImages.isEmpty && !listImages.isEmpty {
             return Self.error(400, "invalid_request_error", "invalid_value", "image", "Send either 'image' or 'image[]', not both.", requestID)
@@ -150,35 +219,70 @@ public struct FakeOpenAIServer: Sendable {
             let param = listImages.isEmpty ? "image" : "image[\(index)]"
             let declared = part.contentType ?? "application/octet-stream"
             guard ["image/png", "image/jpeg", "image/webp"].contains(declared) else {
-                return Self.error(400, "invalid_request_error", "unsupported_file_mimetype", param,
-                                  "Invalid file '\(param)': unsupported mimetype ('\(declared)'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.",
-                                  requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "unsupported_file_mimetype",
+                    param,
+                    "Invalid file '\(param)': unsupported mimetype ('\(declared)'). Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'.",
+                    requestID
+                )
             }
             guard let header = ImageHeader.read(part.data), header.format.mimeType == declared else {
-                return Self.error(400, "invalid_request_error", "invalid_image_file", param,
-                                  "Invalid image file or mode for image \(index + 1), please check your image file.", requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "invalid_image_file",
+                    param,
+                    "Invalid image file or mode for image \(index + 1), please check your image file.",
+                    requestID
+                )
             }
             sizes.append(PixelSize(width: header.width, height: header.height))
         }
         if let mask = parts.first(where: { $0.isFile && $0.name == "mask" }) {
             guard let header = ImageHeader.read(mask.data), header.format == .png, header.hasAlpha else {
-                return Self.error(400, "invalid_request_error", "invalid_image_file", "mask",
-                                  "Invalid mask image: it must be a PNG with an alpha channel.", requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "invalid_image_file",
+                    "mask",
+                    "Invalid mask image: it must be a PNG with an alpha channel.",
+                    requestID
+                )
             }
             guard PixelSize(width: header.width, height: header.height) == sizes[0] else {
-                return Self.error(400, "invalid_request_error", "invalid_image_file", "mask",
-                                  "The mask must be the same size as the first image (\(sizes[0])).", requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "invalid_image_file",
+                    "mask",
+                    "The mask must be the same size as the first image (\(sizes[0])).",
+                    requestID
+                )
             }
         }
         let model = fields["model"]?.stringValue ?? "gpt-image-1.5"
         if let fidelity = fields["input_fidelity"]?.stringValue {
             guard model != "gpt-image-2" && !model.hasPrefix("gpt-image-2-") else {
-                return Self.error(400, "invalid_request_error", "unsupported_parameter", "input_fidelity",
-                                  "input_fidelity is not supported for \(model): it always uses high fidelity.", requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "unsupported_parameter",
+                    "input_fidelity",
+                    "input_fidelity is not supported for \(model): it always uses high fidelity.",
+                    requestID
+                )
             }
             guard fidelity == "low" || (fidelity == "high" && model != "gpt-image-1-mini") else {
-                return Self.error(400, "invalid_request_error", "invalid_value", "input_fidelity",
-                                  "Invalid value for input_fidelity: '\(fidelity)'.", requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "invalid_value",
+                    "input_fidelity",
+                    "Invalid value for input_fidelity: '\(fidelity)'.",
+                    requestID
+                )
             }
         }
         if fields["model"] == nil { fields["model"] = .string(model) }
@@ -192,8 +296,14 @@ public struct FakeOpenAIServer: Sendable {
         let latency = state.latencyMs
         if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
-            return Self.error(401, "invalid_request_error", nil, nil,
-                              "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth.", requestID)
+            return Self.error(
+                401,
+                "invalid_request_error",
+                nil,
+                nil,
+                "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth.",
+                requestID
+            )
         }
         let key = String(header.dropFirst(7))
         if !state.keys.isEmpty && !state.keys.contains(key) {
@@ -205,38 +315,81 @@ public struct FakeOpenAIServer: Sendable {
             var headers: HTTPFields = [:]
             if let retryAfter { headers[HTTPField.Name("retry-after")!] = retryAfter }
             if let retryAfterMs { headers[HTTPField.Name("retry-after-ms")!] = retryAfterMs }
-            return Self.error(429, "requests", "rate_limit_exceeded", nil,
-                              "Rate limit reached for gpt-image in organization org-fake on images per minute: Limit 5, Used 5. Please try again later.",
-                              requestID, headers: headers)
+            return Self.error(
+                429,
+                "requests",
+                "rate_limit_exceeded",
+                nil,
+                "Rate limit reached for gpt-image in organization org-fake on images per minute: Limit 5, Used 5. Please try again later.",
+                requestID,
+                headers: headers
+            )
         case .serverError(let status):
             return Self.error(status, "server_error", nil, nil, "The server had an error while processing your request. Sorry about that!", requestID)
         case .slow(let ms):
             try await Task.sleep(for: .milliseconds(ms))
             return nil
         case .truncatedStream:
-            return Response(status: .ok, headers: [.contentType: "text/event-stream", HTTPField.Name("x-request-id")!: requestID],
-                            body: .init(byteBuffer: ByteBuffer(string: "event: image_generation.partial_image\ndata: {\"type\":\"image_generation.partial_image\",\"b64_json\":\"iVBOR")))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", HTTPField.Name("x-request-id")!: requestID],
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: "event: image_generation.partial_image\ndata: {\"type\":\"image_generation.partial_image\",\"b64_json\":\"iVBOR"
+                    )
+                )
+            )
         case .moderationBlocked:
-            return Self.error(400, "image_generation_user_error", "moderation_blocked", nil,
-                              "Your request was rejected by the safety system. If you believe this is an error, contact us at help.openai.com and include the request ID \(requestID).",
-                              requestID, extra: ["moderation_details": .object(["moderation_stage": "input", "categories": .array(["violence"])])])
+            return Self.error(
+                400,
+                "image_generation_user_error",
+                "moderation_blocked",
+                nil,
+                "Your request was rejected by the safety system. If you believe this is an error, contact us at help.openai.com and include the request ID \(requestID).",
+                requestID,
+                extra: ["moderation_details": .object(["moderation_stage": "input", "categories": .array(["violence"])])]
+            )
         case .organizationVerification:
-            return Self.error(403, "invalid_request_error", nil, nil,
-                              "Your organization must be verified to use the model `gpt-image-2`. Please go to: https://platform.openai.com/settings/organization/general and click on Verify Organization. If you just verified, it can take up to 15 minutes for access to propagate.",
-                              requestID)
+            return Self.error(
+                403,
+                "invalid_request_error",
+                nil,
+                nil,
+                "Your organization must be verified to use the model `gpt-image-2`. Please go to: https://platform.openai.com/settings/organization/general and click on Verify Organization. If you just verified, it can take up to 15 minutes for access to propagate.",
+                requestID
+            )
         case .insufficientQuota:
-            return Self.error(429, "insufficient_quota", "insufficient_quota", nil,
-                              "You exceeded your current quota, please check your plan and billing details.", requestID)
+            return Self.error(
+                429,
+                "insufficient_quota",
+                "insufficient_quota",
+                nil,
+                "You exceeded your current quota, please check your plan and billing details.",
+                requestID
+            )
         case .billingHardLimit:
             return Self.error(400, "invalid_request_error", "billing_hard_limit_reached", nil, "Billing hard limit has been reached", requestID)
         case .modelNotFound:
-            return Self.error(404, "invalid_request_error", "model_not_found", "model",
-                              "The model `gpt-image-9` does not exist or you do not have access to it.", requestID)
+            return Self.error(
+                404,
+                "invalid_request_error",
+                "model_not_found",
+                "model",
+                "The model `gpt-image-9` does not exist or you do not have access to it.",
+                requestID
+            )
         case .invalidAPIKey:
             return Self.invalidKey(key, requestID)
         case .withShouldRetry(let status, let shouldRetry):
-            return Self.error(status, status >= 500 ? "server_error" : "invalid_request_error", nil, nil, "Fault with x-should-retry.",
-                              requestID, headers: [HTTPField.Name("x-should-retry")!: shouldRetry ? "true" : "false"])
+            return Self.error(
+                status,
+                status >= 500 ? "server_error" : "invalid_request_error",
+                nil,
+                nil,
+                "Fault with x-should-retry.",
+                requestID,
+                headers: [HTTPField.Name("x-should-retry")!: shouldRetry ? "true" : "false"]
+            )
         }
     }
 
@@ -244,14 +397,27 @@ public struct FakeOpenAIServer: Sendable {
     func answer(fields: [String: JSONValue], inputSizes: [PixelSize], kind: String, requestID: String) async throws -> Response {
         let model = fields["model"]?.stringValue ?? ""
         guard let caps = Self.models[model] else {
-            return Self.error(404, "invalid_request_error", "model_not_found", "model",
-                              "The model `\(model)` does not exist or you do not have access to it.", requestID)
+            return Self.error(
+                404,
+                "invalid_request_error",
+                "model_not_found",
+                "model",
+                "The model `\(model)` does not exist or you do not have access to it.",
+                requestID
+            )
         }
         var reader = FieldReader(fields: fields)
         let request: ImageRequest
         do {
             guard let prompt = try reader.string("prompt"), !prompt.isEmpty else {
-                return Self.error(400, "invalid_request_error", "missing_required_parameter", "prompt", "Missing required parameter: 'prompt'.", requestID)
+                return Self.error(
+                    400,
+                    "invalid_request_error",
+                    "missing_required_parameter",
+                    "prompt",
+                    "Missing required parameter: 'prompt'.",
+                    requestID
+                )
             }
             try GenerationRequestParser.checkPrompt(prompt, caps: caps)
             request = try GenerationRequestParser.parseOutputOptions(&reader, caps: caps, prompt: prompt, defaultSeed: 0)
@@ -262,10 +428,23 @@ public struct FakeOpenAIServer: Sendable {
         if request.size == .auto, let first = inputSizes.first, caps.sizes.violation(for: first) == nil { size = first }
         let format = request.outputFormat
         let tint = UInt8(truncatingIfNeeded: stableHash(request.prompt))
-        let b64 = try images.base64(width: size.width, height: size.height, format: format, compression: request.outputCompression,
-                                    transparent: request.background == .transparent, tint: tint)
-        let usage = FakeUsage.usage(model: model, prompt: request.prompt, quality: request.resolvedQuality, size: size, n: request.n,
-                                    partials: request.stream ? request.partialImages : 0, inputImages: inputSizes)
+        let b64 = try images.base64(
+            width: size.width,
+            height: size.height,
+            format: format,
+            compression: request.outputCompression,
+            transparent: request.background == .transparent,
+            tint: tint
+        )
+        let usage = FakeUsage.usage(
+            model: model,
+            prompt: request.prompt,
+            quality: request.resolvedQuality,
+            size: size,
+            n: request.n,
+            partials: request.stream ? request.partialImages : 0,
+            inputImages: inputSizes
+        )
         let created = Int64(Date().timeIntervalSince1970)
         if request.stream {
             var text = ""
@@ -287,8 +466,11 @@ public struct FakeOpenAIServer: Sendable {
                 ])
                 text += "event: \(kind).completed\ndata: \(completed.serializedString)\n\n"
             }
-            return Response(status: .ok, headers: [.contentType: "text/event-stream", HTTPField.Name("x-request-id")!: requestID],
-                            body: .init(byteBuffer: ByteBuffer(string: text)))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/event-stream", HTTPField.Name("x-request-id")!: requestID],
+                body: .init(byteBuffer: ByteBuffer(string: text))
+            )
         }
         let body: JSONValue = .object([
             "created": .int(created),
@@ -302,14 +484,25 @@ public struct FakeOpenAIServer: Sendable {
     static func invalidKey(_ key: String, _ requestID: String) -> Response {
         // As OpenAI does: echo the key masked, keeping its last four characters.
         let masked = key.count > 8 ? String(key.prefix(3)) + "*********" + String(key.suffix(4)) : "****"
-        return error(401, "invalid_request_error", "invalid_api_key", nil,
-                     "Incorrect API key provided: \(masked). You can find your API key at https://platform.openai.com/account/api-keys.",
-                     requestID)
+        return error(
+            401,
+            "invalid_request_error",
+            "invalid_api_key",
+            nil,
+            "Incorrect API key provided: \(masked). You can find your API key at https://platform.openai.com/account/api-keys.",
+            requestID
+        )
     }
 
     static func error(
-        _ status: Int, _ type: String, _ code: String?, _ param: String?, _ message: String, _ requestID: String,
-        headers: HTTPFields = [:], extra: [String: JSONValue] = [:]
+        _ status: Int,
+        _ type: String,
+        _ code: String?,
+        _ param: String?,
+        _ message: String,
+        _ requestID: String,
+        headers: HTTPFields = [:],
+        extra: [String: JSONValue] = [:]
     ) -> Response {
         var inner: [String: JSONValue] = [
             "message": .string(message), "type": .string(type), "param": param.map(JSONValue.string) ?? .null,
@@ -340,10 +533,14 @@ public struct FakeOpenAIServer: Sendable {
             "path": .string(request.path), "content_type": .optional(request.contentType), "authorized": .bool(request.hadAuthorization),
             "json": request.json ?? .null,
             "fields": .array(request.fields.map { .array([.string($0.0), .string($0.1)]) }),
-            "files": .array(request.files.map {
-                .object(["field": .string($0.field), "filename": .optional($0.filename), "content_type": .optional($0.contentType),
-                         "bytes": .int($0.bytes), "sniffed": .optional($0.sniffed?.rawValue)])
-            }),
+            "files": .array(
+                request.files.map {
+                    .object([
+                        "field": .string($0.field), "filename": .optional($0.filename), "content_type": .optional($0.contentType),
+                        "bytes": .int($0.bytes), "sniffed": .optional($0.sniffed?.rawValue),
+                    ])
+                }
+            ),
         ])
     }
 }
@@ -370,15 +567,22 @@ public final class RunningFakeOpenAI: Sendable {
 
 extension FakeOpenAIServer {
     /// Starts the fake on `host:port` (0 picks a free port) and returns once it listens.
-    public static func start(state: FakeOpenAIState = FakeOpenAIState(), host: String = "127.0.0.1", port: Int = 0,
-                             logger: Logger = Logger(label: "easel.fake-openai")) async throws -> RunningFakeOpenAI {
+    public static func start(
+        state: FakeOpenAIState = FakeOpenAIState(),
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        logger: Logger = Logger(label: "easel.fake-openai")
+    ) async throws -> RunningFakeOpenAI {
         let server = FakeOpenAIServer(state: state)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var quiet = logger
         quiet.logLevel = .critical
         let app = Application(
-            router: server.router(), configuration: .init(address: .hostname(host, port: port), serverName: "fake-openai"),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? port) }, logger: quiet)
+            router: server.router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "fake-openai"),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? port) },
+            logger: quiet
+        )
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else { throw CancellationError() }

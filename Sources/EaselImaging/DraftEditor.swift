@@ -22,12 +22,17 @@ public struct DraftEditor: Sendable {
     public init() {}
 
     public func edit(
-        input: Data, mask: Data?, prompt: String, seed: UInt64, options: Options,
+        input: Data,
+        mask: Data?,
+        prompt: String,
+        seed: UInt64,
+        options: Options,
         onPartial: (Int, Data) throws -> Void = { _, _ in }
     ) throws -> DraftRenderer.Output {
         let size = options.render.size
         let source = try Self.rgba(try RasterImage.decode(input, maxPixels: options.maxInputPixels), size: size, kernel: .lanczos3)
-        let keepAlpha = options.background == .transparent
+        let keepAlpha =
+            options.background == .transparent
             || (options.background == .auto && source.hadAlpha && options.render.format != .jpeg)
 
         let scene = DraftScene.plan(prompt: prompt, seed: seed, aspect: Double(size.width) / Double(size.height))
@@ -62,8 +67,11 @@ public struct DraftEditor: Sendable {
     static func rgba(_ image: RasterImage, size: PixelSize, kernel: ResizeKernel) throws -> (pixels: [UInt8], hadAlpha: Bool) {
         var image = image
         if image.size != size {
-            image = try image.resized(scale: Double(size.width) / Double(image.width), vscale: Double(size.height) / Double(image.height),
-                                      kernel: kernel)
+            image = try image.resized(
+                scale: Double(size.width) / Double(image.width),
+                vscale: Double(size.height) / Double(image.height),
+                kernel: kernel
+            )
             if image.size != size {
                 // Rounding in the resize can leave a pixel over; crop to the exact size.
                 image = try image.cropped(x: 0, y: 0, width: min(size.width, image.width), height: min(size.height, image.height))
@@ -120,7 +128,9 @@ public struct DraftEditor: Sendable {
         let count = pixels.count / 4
         out.withUnsafeMutableBufferPointer { out in
             for i in 0..<count {
-                let r = Int(out[i * 4]), g = Int(out[i * 4 + 1]), b = Int(out[i * 4 + 2])
+                let r = Int(out[i * 4])
+                let g = Int(out[i * 4 + 1])
+                let b = Int(out[i * 4 + 2])
                 let luma = (r * 54 + g * 183 + b * 19) >> 8
                 let (mr, mg, mb) = table[luma]
                 out[i * 4] = UInt8((Int(mr) * 4 + r) / 5)

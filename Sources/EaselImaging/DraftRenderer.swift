@@ -33,7 +33,10 @@ public struct DraftRenderer: Sendable {
     /// Renders `prompt` with `seed`. Partial images, coarse to fine, go to `onPartial` before the final
     /// picture is returned.
     public func render(
-        prompt: String, seed: UInt64, options: Options, onPartial: (Int, Data) throws -> Void = { _, _ in }
+        prompt: String,
+        seed: UInt64,
+        options: Options,
+        onPartial: (Int, Data) throws -> Void = { _, _ in }
     ) throws -> Output {
         let size = options.size
         let scene = DraftScene.plan(prompt: prompt, seed: seed, aspect: Double(size.width) / Double(size.height))
@@ -79,8 +82,15 @@ public struct DraftRenderer: Sendable {
         let bandTop = canvas.height - mask.height - margin * 3
         let shade = scene.captionColor.luminance > 0.5 ? RGB(0, 0, 0) : RGB(1, 1, 1)
         canvas.fillRect(x: 0, y: Double(bandTop), w: Double(canvas.width), h: Double(canvas.height - bandTop), color: shade, alpha: 0.28)
-        canvas.fillMask(mask.coverage, maskWidth: mask.width, maskHeight: mask.height, x: margin * 2,
-                        y: bandTop + margin, color: scene.captionColor, alpha: 1)
+        canvas.fillMask(
+            mask.coverage,
+            maskWidth: mask.width,
+            maskHeight: mask.height,
+            x: margin * 2,
+            y: bandTop + margin,
+            color: scene.captionColor,
+            alpha: 1
+        )
     }
 
     /// A small "DRAFT" label in the top-right corner: light text on a dark pill, legible everywhere.
@@ -89,11 +99,20 @@ public struct DraftRenderer: Sendable {
         let textSize = max(7, unit / 40)
         let mask = try draftMask(pixelSize: textSize)
         let pad = max(3, textSize / 2)
-        let w = mask.width + pad * 2, h = mask.height + pad
-        let x = canvas.width - w - pad, y = pad
+        let w = mask.width + pad * 2
+        let h = mask.height + pad
+        let x = canvas.width - w - pad
+        let y = pad
         canvas.fillRect(x: Double(x), y: Double(y), w: Double(w), h: Double(h), color: RGB(0.08, 0.08, 0.09), alpha: 0.72)
-        canvas.fillMask(mask.coverage, maskWidth: mask.width, maskHeight: mask.height, x: x + pad, y: y + pad / 2,
-                        color: RGB(1, 0.84, 0.2), alpha: 1)
+        canvas.fillMask(
+            mask.coverage,
+            maskWidth: mask.width,
+            maskHeight: mask.height,
+            x: x + pad,
+            y: y + pad / 2,
+            color: RGB(1, 0.84, 0.2),
+            alpha: 1
+        )
     }
 }
 

@@ -7,7 +7,10 @@ public enum ImageEncoder {
     /// - compression: OpenAI's `output_compression` (0–100, higher = smaller file) for JPEG and WebP.
     ///   PNG is always lossless; `pngLevel` trades speed for size (zlib 1–9).
     public static func encode(
-        _ image: RasterImage, format: ImageFormat, compression: Int? = nil, pngLevel: Int = 2
+        _ image: RasterImage,
+        format: ImageFormat,
+        compression: Int? = nil,
+        pngLevel: Int = 2
     ) throws(ImagingError) -> Data {
         var source = image
         if format == .jpeg && image.hasAlpha {

@@ -17,7 +17,8 @@ public struct PixelCanvas: Sendable {
     /// Fills every pixel with a vertical gradient; `alpha` 0 leaves a transparent background.
     public mutating func fillVerticalGradient(top: RGB, bottom: RGB, alpha: Double) {
         let a = UInt8(max(0, min(255, (alpha * 255).rounded())))
-        let w = width, h = height
+        let w = width
+        let h = height
         pixels.withUnsafeMutableBufferPointer { buffer in
             for y in 0..<h {
                 let t = h > 1 ? Double(y) / Double(h - 1) : 0
@@ -49,7 +50,8 @@ public struct PixelCanvas: Sendable {
             return
         }
         // Translucent destination (transparent backgrounds): full straight-alpha compositing.
-        let a = Float(alpha) / 256, d = Float(da) / 255
+        let a = Float(alpha) / 256
+        let d = Float(da) / 255
         let outA = a + d * (1 - a)
         let keep = d * (1 - a)
         buffer[index] = UInt8(min(255, (Float(cr) * a + Float(buffer[index]) * keep) / outA + 0.5))
@@ -60,14 +62,24 @@ public struct PixelCanvas: Sendable {
 
     /// Runs `coverage` over the pixels of a bounding box and blends where it is positive.
     mutating func paint(
-        minX: Double, minY: Double, maxX: Double, maxY: Double, color: RGB, alpha: Double,
+        minX: Double,
+        minY: Double,
+        maxX: Double,
+        maxY: Double,
+        color: RGB,
+        alpha: Double,
         coverage: (Double, Double) -> Double
     ) {
-        let x0 = max(0, Int(minX.rounded(.down))), y0 = max(0, Int(minY.rounded(.down)))
-        let x1 = min(width - 1, Int(maxX.rounded(.up))), y1 = min(height - 1, Int(maxY.rounded(.up)))
+        let x0 = max(0, Int(minX.rounded(.down)))
+        let y0 = max(0, Int(minY.rounded(.down)))
+        let x1 = min(width - 1, Int(maxX.rounded(.up)))
+        let y1 = min(height - 1, Int(maxY.rounded(.up)))
         guard x0 <= x1, y0 <= y1 else { return }
         let (r, g, b) = color.bytes
-        let cr = Int32(r), cg = Int32(g), cb = Int32(b), a = alpha * 256
+        let cr = Int32(r)
+        let cg = Int32(g)
+        let cb = Int32(b)
+        let a = alpha * 256
         let w = width
         pixels.withUnsafeMutableBufferPointer { buffer in
             for y in y0...y1 {
@@ -100,9 +112,12 @@ public struct PixelCanvas: Sendable {
     }
 
     public mutating func fillRect(x: Double, y: Double, w: Double, h: Double, color: RGB, alpha: Double) {
-        let right = x + w, bottom = y + h
-        let x0 = max(0, Int(x.rounded(.down))), y0 = max(0, Int(y.rounded(.down)))
-        let x1 = min(width - 1, Int(right.rounded(.up)) - 1), y1 = min(height - 1, Int(bottom.rounded(.up)) - 1)
+        let right = x + w
+        let bottom = y + h
+        let x0 = max(0, Int(x.rounded(.down)))
+        let y0 = max(0, Int(y.rounded(.down)))
+        let x1 = min(width - 1, Int(right.rounded(.up)) - 1)
+        let y1 = min(height - 1, Int(bottom.rounded(.up)) - 1)
         guard x0 <= x1, y0 <= y1 else { return }
         // Coverage is separable: fractional only on the edge columns and rows, which keeps thin stripes smooth.
         func cover(_ p: Int, _ low: Double, _ high: Double) -> Double {
@@ -110,7 +125,9 @@ public struct PixelCanvas: Sendable {
         }
         let columns = (x0...x1).map { Int32(cover($0, x, right) * alpha * 256) }
         let (r, g, b) = color.bytes
-        let cr = Int32(r), cg = Int32(g), cb = Int32(b)
+        let cr = Int32(r)
+        let cg = Int32(g)
+        let cb = Int32(b)
         let stride = width
         pixels.withUnsafeMutableBufferPointer { buffer in
             for py in y0...y1 {
@@ -130,13 +147,18 @@ public struct PixelCanvas: Sendable {
         let sign = area > 0 ? 1.0 : -1.0
         // Signed distance to each edge, positive inside.
         func edge(_ a: (Double, Double), _ b: (Double, Double)) -> (Double, Double, Double) {
-            let dx = b.0 - a.0, dy = b.1 - a.1
+            let dx = b.0 - a.0
+            let dy = b.1 - a.1
             let length = (dx * dx + dy * dy).squareRoot()
             return (-dy / length * sign, dx / length * sign, (dy * a.0 - dx * a.1) / length * sign)
         }
-        let e0 = edge(p0, p1), e1 = edge(p1, p2), e2 = edge(p2, p0)
-        let minX = min(p0.0, p1.0, p2.0) - 1, maxX = max(p0.0, p1.0, p2.0) + 1
-        let minY = min(p0.1, p1.1, p2.1) - 1, maxY = max(p0.1, p1.1, p2.1) + 1
+        let e0 = edge(p0, p1)
+        let e1 = edge(p1, p2)
+        let e2 = edge(p2, p0)
+        let minX = min(p0.0, p1.0, p2.0) - 1
+        let maxX = max(p0.0, p1.0, p2.0) + 1
+        let minY = min(p0.1, p1.1, p2.1) - 1
+        let maxY = max(p0.1, p1.1, p2.1) + 1
         paint(minX: minX, minY: minY, maxX: maxX, maxY: maxY, color: color, alpha: alpha) { x, y in
             let d0 = e0.0 * x + e0.1 * y + e0.2
             let d1 = e1.0 * x + e1.1 * y + e1.2
@@ -148,8 +170,12 @@ public struct PixelCanvas: Sendable {
     /// Blends a one-band coverage mask (255 = full) in `color` with its top-left corner at (x, y).
     public mutating func fillMask(_ mask: [UInt8], maskWidth: Int, maskHeight: Int, x: Int, y: Int, color: RGB, alpha: Double) {
         let (r, g, b) = color.bytes
-        let cr = Int32(r), cg = Int32(g), cb = Int32(b), a = Int32(alpha * 256)
-        let w = width, h = height
+        let cr = Int32(r)
+        let cg = Int32(g)
+        let cb = Int32(b)
+        let a = Int32(alpha * 256)
+        let w = width
+        let h = height
         pixels.withUnsafeMutableBufferPointer { buffer in
             for my in 0..<maskHeight {
                 let py = y + my
@@ -168,7 +194,9 @@ public struct PixelCanvas: Sendable {
 
     /// Draws a scene shape given in normalised coordinates.
     public mutating func draw(_ shape: DraftShape) {
-        let w = Double(width), h = Double(height), unit = Double(min(width, height))
+        let w = Double(width)
+        let h = Double(height)
+        let unit = Double(min(width, height))
         switch shape {
         case .band(let y0, let y1, let color, let alpha):
             fillRect(x: 0, y: y0 * h, w: w, h: (y1 - y0) * h, color: color, alpha: alpha)
@@ -189,7 +217,8 @@ extension PixelCanvas {
     /// partial image.
     public func pixelated(block: Int) -> PixelCanvas {
         var out = self
-        let w = width, h = height
+        let w = width
+        let h = height
         let source = pixels
         out.pixels.withUnsafeMutableBufferPointer { target in
             source.withUnsafeBufferPointer { src in
@@ -203,8 +232,10 @@ extension PixelCanvas {
                         for y in by..<yEnd {
                             var index = (y * w + bx) * 4
                             for _ in bx..<xEnd {
-                                sums.0 += Int(src[index]); sums.1 += Int(src[index + 1])
-                                sums.2 += Int(src[index + 2]); sums.3 += Int(src[index + 3])
+                                sums.0 += Int(src[index])
+                                sums.1 += Int(src[index + 1])
+                                sums.2 += Int(src[index + 2])
+                                sums.3 += Int(src[index + 3])
                                 index += 4
                             }
                         }
@@ -213,8 +244,10 @@ extension PixelCanvas {
                         for y in by..<yEnd {
                             var index = (y * w + bx) * 4
                             for _ in bx..<xEnd {
-                                target[index] = value.0; target[index + 1] = value.1
-                                target[index + 2] = value.2; target[index + 3] = value.3
+                                target[index] = value.0
+                                target[index + 1] = value.1
+                                target[index + 2] = value.2
+                                target[index + 3] = value.3
                                 index += 4
                             }
                         }

@@ -29,8 +29,12 @@ public struct MultipartLimits: Sendable {
     public var maxParts: Int
     public var maxTotalBytes: Int
 
-    public init(maxFileBytes: Int = 50 * 1024 * 1024, maxFieldBytes: Int = 256 * 1024, maxParts: Int = 64,
-                maxTotalBytes: Int = 16 * 50 * 1024 * 1024 + 1024 * 1024) {
+    public init(
+        maxFileBytes: Int = 50 * 1024 * 1024,
+        maxFieldBytes: Int = 256 * 1024,
+        maxParts: Int = 64,
+        maxTotalBytes: Int = 16 * 50 * 1024 * 1024 + 1024 * 1024
+    ) {
         self.maxFileBytes = maxFileBytes
         self.maxFieldBytes = maxFieldBytes
         self.maxParts = maxParts
@@ -64,7 +68,8 @@ public enum MultipartReader {
         guard let contentType else { return nil }
         let params = HeaderParameters.parse(contentType)
         guard params.value.lowercased() == "multipart/form-data", let boundary = params["boundary"], !boundary.isEmpty,
-              boundary.count <= 200 else { return nil }
+            boundary.count <= 200
+        else { return nil }
         return boundary
     }
 

@@ -29,17 +29,30 @@ public final class DraftProvider: ImageProvider {
         let request = job.request
         let format = request.outputFormat
         if job.kind == .edit && job.inputs.isEmpty {
-            throw ProviderError(JobError(status: 400, type: "invalid_request_error", code: "missing_required_parameter",
-                                         param: "image", message: "An edit needs at least one image.", retryable: false))
+            throw ProviderError(
+                JobError(
+                    status: 400,
+                    type: "invalid_request_error",
+                    code: "missing_required_parameter",
+                    param: "image",
+                    message: "An edit needs at least one image.",
+                    retryable: false
+                )
+            )
         }
         var images: [ProviderImage] = []
         for index in 0..<request.n {
             try Task.checkCancellation()
             let options = DraftRenderer.Options(
-                size: request.resolvedSize, format: format, compression: request.outputCompression,
-                transparent: request.background == .transparent, partialImages: request.stream ? request.partialImages : 0)
+                size: request.resolvedSize,
+                format: format,
+                compression: request.outputCompression,
+                transparent: request.background == .transparent,
+                partialImages: request.stream ? request.partialImages : 0
+            )
             let seed = request.seed &+ UInt64(index)
-            let renderer = self.renderer, editor = self.editor
+            let renderer = self.renderer
+            let editor = self.editor
             let (kind, input, mask, maxPixels) = (job.kind, job.inputs.first?.data, job.mask?.data, maxInputPixels)
             let output = try await pool.runIfActive {
                 let partial: (Int, Data) -> Void = { partialIndex, data in
@@ -48,9 +61,13 @@ public final class DraftProvider: ImageProvider {
                 if kind == .edit, let input {
                     // The first image is the one edited (and the one a mask applies to), as at OpenAI.
                     return try editor.edit(
-                        input: input, mask: mask, prompt: request.prompt, seed: seed,
+                        input: input,
+                        mask: mask,
+                        prompt: request.prompt,
+                        seed: seed,
                         options: DraftEditor.Options(render: options, background: request.background, maxInputPixels: maxPixels),
-                        onPartial: partial)
+                        onPartial: partial
+                    )
                 }
                 return try renderer.render(prompt: request.prompt, seed: seed, options: options, onPartial: partial)
             }

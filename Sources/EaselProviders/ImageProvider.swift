@@ -108,8 +108,16 @@ public struct ProviderJob: Sendable {
     /// The routed model's capabilities, for per-model request shaping.
     public var capabilities: ModelCapabilities?
 
-    public init(id: String, kind: JobKind = .generate, request: ImageRequest, inputs: [ProviderInputImage] = [],
-                mask: ProviderInputImage? = nil, attempt: Int, upstreamModel: String? = nil, capabilities: ModelCapabilities? = nil) {
+    public init(
+        id: String,
+        kind: JobKind = .generate,
+        request: ImageRequest,
+        inputs: [ProviderInputImage] = [],
+        mask: ProviderInputImage? = nil,
+        attempt: Int,
+        upstreamModel: String? = nil,
+        capabilities: ModelCapabilities? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.request = request

@@ -29,36 +29,70 @@ public struct OpenAIErrorMapper: Sendable {
         var error: JobError
         switch (status, code ?? type ?? "") {
         case (401, _):
-            error = JobError(status: 502, type: "server_error", code: "provider_auth_failed",
-                             message: "The provider key for route '\(route)' (provider '\(provider)') was rejected by the provider. "
-                                + "The operator of this Easel server must set a valid key for it (OPENAI_API_KEY or the config file).",
-                             retryable: false)
+            error = JobError(
+                status: 502,
+                type: "server_error",
+                code: "provider_auth_failed",
+                message: "The provider key for route '\(route)' (provider '\(provider)') was rejected by the provider. "
+                    + "The operator of this Easel server must set a valid key for it (OPENAI_API_KEY or the config file).",
+                retryable: false
+            )
         case (403, _) where upstreamMessage.lowercased().contains("verif"):
-            error = JobError(status: 403, type: "invalid_request_error", code: "organization_verification_required",
-                             message: "Provider '\(provider)' requires its organization to be verified before it can use \(upstreamModel) "
-                                + "(route '\(route)'). The account owner must open https://platform.openai.com/settings/organization/general, "
-                                + "click Verify Organization and wait up to 15 minutes for access to propagate.",
-                             retryable: false)
+            error = JobError(
+                status: 403,
+                type: "invalid_request_error",
+                code: "organization_verification_required",
+                message: "Provider '\(provider)' requires its organization to be verified before it can use \(upstreamModel) "
+                    + "(route '\(route)'). The account owner must open https://platform.openai.com/settings/organization/general, "
+                    + "click Verify Organization and wait up to 15 minutes for access to propagate.",
+                retryable: false
+            )
         case (_, "moderation_blocked"):
-            error = JobError(status: 400, type: type ?? "image_generation_user_error", code: "moderation_blocked", param: param,
-                             message: upstreamMessage, retryable: false)
+            error = JobError(
+                status: 400,
+                type: type ?? "image_generation_user_error",
+                code: "moderation_blocked",
+                param: param,
+                message: upstreamMessage,
+                retryable: false
+            )
         case (_, "insufficient_quota"), (_, "billing_hard_limit_reached"):
-            error = JobError(status: 402, type: "insufficient_quota", code: code ?? "insufficient_quota",
-                             message: "The account behind provider '\(provider)' (route '\(route)') has no quota left (\(code ?? "insufficient_quota")). "
-                                + "Add credit or raise the billing limit with the provider; Easel does not retry this.",
-                             retryable: false)
+            error = JobError(
+                status: 402,
+                type: "insufficient_quota",
+                code: code ?? "insufficient_quota",
+                message: "The account behind provider '\(provider)' (route '\(route)') has no quota left (\(code ?? "insufficient_quota")). "
+                    + "Add credit or raise the billing limit with the provider; Easel does not retry this.",
+                retryable: false
+            )
         case (404, _), (_, "model_not_found"):
-            error = JobError(status: 404, type: "invalid_request_error", code: "model_not_found", param: "model",
-                             message: "Route '\(route)' sends model '\(upstreamModel)' to provider '\(provider)', which does not have it: "
-                                + "\(upstreamMessage) Check the route's model mapping in the config.",
-                             retryable: false)
+            error = JobError(
+                status: 404,
+                type: "invalid_request_error",
+                code: "model_not_found",
+                param: "model",
+                message: "Route '\(route)' sends model '\(upstreamModel)' to provider '\(provider)', which does not have it: "
+                    + "\(upstreamMessage) Check the route's model mapping in the config.",
+                retryable: false
+            )
         case (408, _), (409, _), (429, _), (500..., _):
-            error = JobError(status: status, type: type ?? (status == 429 ? "rate_limit_error" : "server_error"), code: code,
-                             param: param, message: "Provider '\(provider)' (route '\(route)') answered \(status): \(upstreamMessage)",
-                             retryable: true)
+            error = JobError(
+                status: status,
+                type: type ?? (status == 429 ? "rate_limit_error" : "server_error"),
+                code: code,
+                param: param,
+                message: "Provider '\(provider)' (route '\(route)') answered \(status): \(upstreamMessage)",
+                retryable: true
+            )
         default:
-            error = JobError(status: status, type: type ?? "invalid_request_error", code: code, param: param,
-                             message: upstreamMessage, retryable: false)
+            error = JobError(
+                status: status,
+                type: type ?? "invalid_request_error",
+                code: code,
+                param: param,
+                message: upstreamMessage,
+                retryable: false
+            )
         }
         // The provider's own word on retrying overrides the status.
         if let shouldRetry = header("x-should-retry") {
@@ -75,9 +109,13 @@ public struct OpenAIErrorMapper: Sendable {
 
     /// A failure to talk to the provider at all (connect, timeout, a stream cut short): worth retrying.
     public func transport(_ description: String) -> ProviderError {
-        var error = JobError(status: 502, type: "server_error", code: "provider_unreachable",
-                             message: "Could not complete the request to provider '\(provider)' (route '\(route)'): \(scrub(description))",
-                             retryable: true)
+        var error = JobError(
+            status: 502,
+            type: "server_error",
+            code: "provider_unreachable",
+            message: "Could not complete the request to provider '\(provider)' (route '\(route)'): \(scrub(description))",
+            retryable: true
+        )
         error.provider = provider
         return ProviderError(error)
     }

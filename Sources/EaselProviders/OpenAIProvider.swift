@@ -4,8 +4,8 @@ import EaselImaging
 import Foundation
 import Logging
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// Where an OpenAI-style provider lives and how to talk to it.
 public struct OpenAIEndpoint: Sendable {
@@ -23,9 +23,17 @@ public struct OpenAIEndpoint: Sendable {
     /// Largest response accepted (a 3840² PNG as base64 is ~40 MB).
     public var maxResponseBytes: Int
 
-    public init(name: String, baseURL: String, apiKey: Secret?, organization: String? = nil, project: String? = nil,
-                headers: [(String, String)] = [], connectTimeout: TimeAmount = .seconds(5), readTimeout: TimeAmount = .seconds(180),
-                maxResponseBytes: Int = 96 * 1024 * 1024) {
+    public init(
+        name: String,
+        baseURL: String,
+        apiKey: Secret?,
+        organization: String? = nil,
+        project: String? = nil,
+        headers: [(String, String)] = [],
+        connectTimeout: TimeAmount = .seconds(5),
+        readTimeout: TimeAmount = .seconds(180),
+        maxResponseBytes: Int = 96 * 1024 * 1024
+    ) {
         self.name = name
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey
@@ -62,8 +70,16 @@ public final class OpenAIProvider: ImageProvider {
         switch job.kind {
         case .edit:
             guard !job.inputs.isEmpty else {
-                throw ProviderError(JobError(status: 400, type: "invalid_request_error", code: "missing_required_parameter",
-                                             param: "image", message: "An edit needs at least one image.", retryable: false))
+                throw ProviderError(
+                    JobError(
+                        status: 400,
+                        type: "invalid_request_error",
+                        code: "missing_required_parameter",
+                        param: "image",
+                        message: "An edit needs at least one image.",
+                        retryable: false
+                    )
+                )
             }
             let writer = OpenAIRequestShaper.editBody(job)
             request = HTTPClientRequest(url: endpoint.baseURL + "/images/edits")
@@ -129,13 +145,22 @@ public final class OpenAIProvider: ImageProvider {
             images.append(try Self.image(data, mapper: mapper))
         }
         guard !images.isEmpty else { throw mapper.transport("the provider returned no images") }
-        return ProviderResult(images: images, usage: json["usage"].map(ImageUsage.init(json:)), provider: name, isDraft: false,
-                              upstreamRequestID: requestID)
+        return ProviderResult(
+            images: images,
+            usage: json["usage"].map(ImageUsage.init(json:)),
+            provider: name,
+            isDraft: false,
+            upstreamRequestID: requestID
+        )
     }
 
     /// SSE: partial images go to the job as they arrive; each `completed` event carries a final image.
     private func readStream(
-        _ response: HTTPClientResponse, job: ProviderJob, kind: String, requestID: String?, mapper: OpenAIErrorMapper,
+        _ response: HTTPClientResponse,
+        job: ProviderJob,
+        kind: String,
+        requestID: String?,
+        mapper: OpenAIErrorMapper,
         onPartial: @escaping @Sendable (PartialImage) -> Void
     ) async throws -> ProviderResult {
         var parser = ServerSentEventParser()
@@ -166,13 +191,16 @@ public final class OpenAIProvider: ImageProvider {
                         images.append(try Self.image(data, mapper: mapper))
                         if let usageJSON = json["usage"] {
                             let part = ImageUsage(json: usageJSON)
-                            usage = usage.map { total in
-                                ImageUsage(inputTextTokens: total.inputTextTokens + part.inputTextTokens,
-                                           inputImageTokens: total.inputImageTokens + part.inputImageTokens,
-                                           outputTokens: total.outputTokens + part.outputTokens,
-                                           outputImageTokens: part.outputImageTokens.map { $0 + (total.outputImageTokens ?? 0) },
-                                           outputTextTokens: part.outputTextTokens.map { $0 + (total.outputTextTokens ?? 0) })
-                            } ?? part
+                            usage =
+                                usage.map { total in
+                                    ImageUsage(
+                                        inputTextTokens: total.inputTextTokens + part.inputTextTokens,
+                                        inputImageTokens: total.inputImageTokens + part.inputImageTokens,
+                                        outputTokens: total.outputTokens + part.outputTokens,
+                                        outputImageTokens: part.outputImageTokens.map { $0 + (total.outputImageTokens ?? 0) },
+                                        outputTextTokens: part.outputTextTokens.map { $0 + (total.outputTextTokens ?? 0) }
+                                    )
+                                } ?? part
                         }
                     }
                 }

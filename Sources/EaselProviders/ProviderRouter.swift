@@ -51,8 +51,16 @@ public struct ProviderRouter: Sendable {
     public func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
         let model = job.request.model
         guard let route = routes[model], !route.targets.isEmpty else {
-            throw ProviderError(JobError(status: 404, type: "invalid_request_error", code: "model_not_found", param: "model",
-                                         message: "No provider is configured for model '\(model)'.", retryable: false))
+            throw ProviderError(
+                JobError(
+                    status: 404,
+                    type: "invalid_request_error",
+                    code: "model_not_found",
+                    param: "model",
+                    message: "No provider is configured for model '\(model)'.",
+                    retryable: false
+                )
+            )
         }
         var errors: [JobError] = []
         var soonestRetryMs: Int64?
@@ -62,15 +70,29 @@ public struct ProviderRouter: Sendable {
             guard target.gate.admit() else {
                 let wait = target.gate.breakerRetryAfterMs()
                 soonestRetryMs = min(soonestRetryMs ?? .max, wait ?? 0)
-                errors.append(JobError(status: 503, type: "server_error", code: "circuit_open",
-                                       message: "Provider '\(name)' of route '\(model)' is cooling down after repeated failures.",
-                                       retryable: true, provider: name))
+                errors.append(
+                    JobError(
+                        status: 503,
+                        type: "server_error",
+                        code: "circuit_open",
+                        message: "Provider '\(name)' of route '\(model)' is cooling down after repeated failures.",
+                        retryable: true,
+                        provider: name
+                    )
+                )
                 continue
             }
             if !isLast && !target.gate.hasBudget(for: job.request.n) {
-                errors.append(JobError(status: 429, type: "rate_limit_error", code: "provider_rate_limited",
-                                       message: "Provider '\(name)' of route '\(model)' is at its images-per-minute limit.",
-                                       retryable: true, provider: name))
+                errors.append(
+                    JobError(
+                        status: 429,
+                        type: "rate_limit_error",
+                        code: "provider_rate_limited",
+                        message: "Provider '\(name)' of route '\(model)' is at its images-per-minute limit.",
+                        retryable: true,
+                        provider: name
+                    )
+                )
                 continue
             }
             var routed = job
@@ -101,10 +123,15 @@ public struct ProviderRouter: Sendable {
         }
         // The chain ended on a skipped provider: every provider failed over or was skipped.
         var unavailable = ProviderError(
-            JobError(status: 503, type: "server_error", code: "providers_unavailable",
-                     message: "Every provider of route '\(model)' is unavailable right now (cooling down or at its limit). Try again shortly.",
-                     retryable: true),
-            retryAfterMs: soonestRetryMs)
+            JobError(
+                status: 503,
+                type: "server_error",
+                code: "providers_unavailable",
+                message: "Every provider of route '\(model)' is unavailable right now (cooling down or at its limit). Try again shortly.",
+                retryable: true
+            ),
+            retryAfterMs: soonestRetryMs
+        )
         unavailable.fallbackErrors = errors
         throw unavailable
     }

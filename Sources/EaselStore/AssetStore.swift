@@ -57,13 +57,16 @@ public struct SQLAssetStore: AssetStore {
     public func assets(ids: [String]) async throws -> [AssetRecord] {
         guard !ids.isEmpty else { return [] }
         let rows = try await database.reader.rows(
-            "SELECT \(unsafeRaw: Self.selectColumns) FROM assets WHERE id IN (\(binds: ids))", Self.decode)
+            "SELECT \(unsafeRaw: Self.selectColumns) FROM assets WHERE id IN (\(binds: ids))",
+            Self.decode
+        )
         let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return ids.compactMap { byID[$0] }
     }
 
     public func assets(userID: String?, before: String?, limit: Int) async throws -> Page<AssetRecord> {
-        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.selectColumns) FROM assets WHERE role = \(literal: AssetRole.generated.rawValue) AND hidden_at IS NULL"
+        var query: SQLQueryString =
+            "SELECT \(unsafeRaw: Self.selectColumns) FROM assets WHERE role = \(literal: AssetRole.generated.rawValue) AND hidden_at IS NULL"
         if let userID { query += " AND user_id = \(bind: userID)" }
         if let before { query += " AND id < \(bind: before)" }
         query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
@@ -149,7 +152,8 @@ public struct SQLAssetStore: AssetStore {
             isDraft: try row.bool("is_draft"),
             role: try row.value("role", as: AssetRole.self),
             prompt: try row.string("prompt"),
-            createdAt: try row.int64("created_at"))
+            createdAt: try row.int64("created_at")
+        )
         record.hiddenAt = try row.optionalInt64("hidden_at")
         return record
     }

@@ -1,6 +1,7 @@
 import Crypto
 import EaselCore
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -27,9 +27,19 @@ public struct NewJob: Sendable {
     /// Set when the job starts on a local worker at once: it is inserted running, attempt 1, leased.
     public var claim: JobClaim?
 
-    public init(id: String, userID: String, queue: String = "default", kind: JobKind, payload: JobPayload,
-                requestHash: String, priority: Int = 0, maxAttempts: Int = 3, idempotencyKey: String? = nil,
-                groupID: String? = nil, claim: JobClaim? = nil) {
+    public init(
+        id: String,
+        userID: String,
+        queue: String = "default",
+        kind: JobKind,
+        payload: JobPayload,
+        requestHash: String,
+        priority: Int = 0,
+        maxAttempts: Int = 3,
+        idempotencyKey: String? = nil,
+        groupID: String? = nil,
+        claim: JobClaim? = nil
+    ) {
         self.claim = claim
         self.id = id
         self.userID = userID

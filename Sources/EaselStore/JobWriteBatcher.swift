@@ -35,7 +35,8 @@ final class JobWriteBatcher: Sendable {
             case .complete(let id, let worker, let result, let assets, let now): completions.append((id, worker, result, assets, now))
             }
         }
-        let pushRows = pushes, completionRows = completions
+        let pushRows = pushes
+        let completionRows = completions
         let (inserted, completed) = try await database.write { db -> (Set<String>, Set<String>) in
             var inserted = Set<String>()
             for part in pushRows.chunked(chunk) {
@@ -44,14 +45,17 @@ final class JobWriteBatcher: Sendable {
                     let status = job.claim == nil ? "queued" : "running"
                     let lease = job.claim.map { now + $0.leaseMs }
                     let started: Int64? = job.claim == nil ? nil : now
-                    return "(\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue), \(bind: job.payload.request.model), \(bind: payload), \(bind: job.requestHash), \(bind: status), \(bind: job.priority), \(bind: job.claim == nil ? 0 : 1), \(bind: job.maxAttempts), \(bind: now), \(bind: job.claim?.worker), \(bind: lease), \(bind: started), \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: now), \(bind: now))"
+                    return
+                        "(\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue), \(bind: job.payload.request.model), \(bind: payload), \(bind: job.requestHash), \(bind: status), \(bind: job.priority), \(bind: job.claim == nil ? 0 : 1), \(bind: job.maxAttempts), \(bind: now), \(bind: job.claim?.worker), \(bind: lease), \(bind: started), \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: now), \(bind: now))"
                 }
-                let ids = try await db.rows("""
+                let ids = try await db.rows(
+                    """
                     INSERT INTO jobs (id, user_id, queue, kind, model, payload, request_hash, status, priority, attempts,
                         max_attempts, run_at, worker_id, lease_until, started_at, idempotency_key, group_id, created_at, updated_at)
                     VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT DO NOTHING RETURNING id
-                    """) { try $0.string("id") }
+                    """
+                ) { try $0.string("id") }
                 inserted.formUnion(ids)
             }
             var completed = Set<String>()
@@ -59,14 +63,16 @@ final class JobWriteBatcher: Sendable {
                 let rows = part.map { id, worker, result, _, now -> SQLQueryString in
                     "(\(bind: id), \(bind: worker), \(bind: result), \(bind: now))"
                 }
-                let ids = try await db.rows("""
+                let ids = try await db.rows(
+                    """
                     WITH done (id, worker, result, finished) AS (VALUES \(rows.joined(separator: ", ")))
                     UPDATE jobs SET status = 'succeeded', result = done.result, finished_at = done.finished,
                         lease_until = NULL, updated_at = done.finished
                     FROM done
                     WHERE jobs.id = done.id AND jobs.worker_id = done.worker AND jobs.status = 'running'
                     RETURNING jobs.id
-                    """) { try $0.string("id") }
+                    """
+                ) { try $0.string("id") }
                 completed.formUnion(ids)
             }
             // Outputs are stored only for completions that took effect.

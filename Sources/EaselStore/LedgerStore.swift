@@ -69,9 +69,12 @@ public struct SQLLedgerStore: LedgerStore {
         let day = UTCDay.string(millis: admission.now)
         let plan = admission.plan
         return try await database.write { db in
-            guard let user = try await db.rows(
-                "SELECT \(unsafeRaw: SQLUserStore.userColumns), budget_period FROM users WHERE id = \(bind: admission.userID)",
-                { (try SQLUserStore.decodeUser($0), try $0.optionalString("budget_period")) }).first else {
+            guard
+                let user = try await db.rows(
+                    "SELECT \(unsafeRaw: SQLUserStore.userColumns), budget_period FROM users WHERE id = \(bind: admission.userID)",
+                    { (try SQLUserStore.decodeUser($0), try $0.optionalString("budget_period")) }
+                ).first
+            else {
                 throw AdmissionRefusal.unknownUser
             }
             // A budget that resets tops the balance up at the start of each period (credits above it are kept).
@@ -79,40 +82,51 @@ public struct SQLLedgerStore: LedgerStore {
                 let period = plan.budgetPeriod == .daily ? day : UTCDay.month(millis: admission.now)
                 if user.1 != period {
                     let topUp = max(0, budget - user.0.balanceMicros)
-                    try await db.raw("""
+                    try await db.raw(
+                        """
                         UPDATE users SET balance_micros = balance_micros + \(bind: topUp), budget_period = \(bind: period)
                         WHERE id = \(bind: user.0.id)
-                        """).run()
-                    try await db.raw("""
+                        """
+                    ).run()
+                    try await db.raw(
+                        """
                         INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, day, note, created_at)
                         VALUES (\(bind: "budget:\(user.0.id):\(period)"), \(bind: user.0.id), NULL, \(literal: Phase.budget.rawValue), \(literal: Kind.budgetReset.rawValue), \
                         \(bind: topUp), \(bind: day), \(bind: "\(plan.budgetPeriod.rawValue) budget of \(Money.usd(budget)) USD"), \(bind: admission.now))
                         ON CONFLICT DO NOTHING
-                        """).run()
+                        """
+                    ).run()
                 }
             }
             // Daily images: counted up only while under the limit, in the same statement.
             var imagesToday = admission.images
             let limit = plan.imagesPerDay ?? Int.max / 2
-            let counted = try await db.raw("""
+            let counted = try await db.raw(
+                """
                 INSERT INTO daily_images (user_id, day, images) VALUES (\(bind: admission.userID), \(bind: day), \(bind: admission.images))
                 ON CONFLICT (user_id, day) DO UPDATE SET images = daily_images.images + excluded.images
                 WHERE daily_images.images + excluded.images <= \(bind: limit)
                 RETURNING images
-                """).all()
+                """
+            ).all()
             if let row = counted.first {
                 imagesToday = try row.int("images")
                 if imagesToday > limit { throw AdmissionRefusal.dailyQuota(limit: limit, used: imagesToday - admission.images) }
             } else {
-                let used = try await db.rows(
-                    "SELECT images FROM daily_images WHERE user_id = \(bind: admission.userID) AND day = \(bind: day)", { try $0.int("images") }).first ?? 0
+                let used =
+                    try await db.rows(
+                        "SELECT images FROM daily_images WHERE user_id = \(bind: admission.userID) AND day = \(bind: day)",
+                        { try $0.int("images") }
+                    ).first ?? 0
                 throw AdmissionRefusal.dailyQuota(limit: limit, used: used)
             }
             if let concurrent = plan.concurrentJobs {
-                let ok = try await db.raw("""
+                let ok = try await db.raw(
+                    """
                     UPDATE users SET active_jobs = active_jobs + 1 WHERE id = \(bind: admission.userID) AND active_jobs < \(bind: concurrent)
                     RETURNING id
-                    """).all()
+                    """
+                ).all()
                 if ok.isEmpty { throw AdmissionRefusal.concurrentJobs(limit: concurrent) }
             } else {
                 try await db.raw("UPDATE users SET active_jobs = active_jobs + 1 WHERE id = \(bind: admission.userID)").run()
@@ -125,46 +139,65 @@ public struct SQLLedgerStore: LedgerStore {
             if !plan.unlimitedSpend && estimate > 0 { balanceQuery += " AND balance_micros >= \(bind: estimate)" }
             balanceQuery += " RETURNING balance_micros"
             guard let balanceRow = try await db.raw(balanceQuery).all().first else {
-                let balance = try await db.rows("SELECT balance_micros FROM users WHERE id = \(bind: admission.userID)", { try $0.int64("balance_micros") }).first ?? 0
+                let balance =
+                    try await db.rows("SELECT balance_micros FROM users WHERE id = \(bind: admission.userID)", { try $0.int64("balance_micros") })
+                    .first ?? 0
                 throw AdmissionRefusal.insufficientFunds(balance: balance, needed: estimate)
             }
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, images, model, day, created_at)
                 VALUES (\(bind: admission.jobID + ":reserve"), \(bind: admission.userID), \(bind: admission.jobID), \(literal: Phase.reserve.rawValue), \(literal: Kind.reserve.rawValue), \
                 \(bind: -estimate), \(bind: admission.images), \(bind: admission.model), \(bind: day), \(bind: admission.now))
-                """).run()
+                """
+            ).run()
             return AdmissionReceipt(imagesToday: imagesToday, balanceMicros: try balanceRow.int64("balance_micros"))
         }
     }
 
     public func finish(jobID: String, cost: Int64?, images: Int, now: Int64) async throws -> Bool {
         try await database.write { db in
-            guard let reserve = try await db.rows("""
-                SELECT user_id, amount_micros, images, model, day FROM ledger WHERE job_id = \(bind: jobID) AND phase = \(literal: Phase.reserve.rawValue)
-                """, { (try $0.string("user_id"), try $0.int64("amount_micros"), try $0.int("images"), try $0.optionalString("model"), try $0.string("day")) }
-            ).first else { return false }
+            guard
+                let reserve = try await db.rows(
+                    """
+                    SELECT user_id, amount_micros, images, model, day FROM ledger WHERE job_id = \(bind: jobID) AND phase = \(literal: Phase.reserve.rawValue)
+                    """,
+                    {
+                        (
+                            try $0.string("user_id"), try $0.int64("amount_micros"), try $0.int("images"), try $0.optionalString("model"),
+                            try $0.string("day")
+                        )
+                    }
+                ).first
+            else { return false }
             let (userID, reservedNegative, reservedImages, model, reserveDay) = reserve
             let reserved = -reservedNegative
             let change = cost.map { reserved - $0 } ?? reserved
-            let inserted = try await db.raw("""
+            let inserted = try await db.raw(
+                """
                 INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, cost_micros, images, model, day, created_at)
                 VALUES (\(bind: jobID + ":final"), \(bind: userID), \(bind: jobID), \(literal: Phase.final.rawValue), \(bind: (cost == nil ? Kind.refund : Kind.settle).rawValue), \
                 \(bind: change), \(bind: cost ?? 0), \(bind: cost == nil ? 0 : images), \(bind: model), \(bind: UTCDay.string(millis: now)), \(bind: now))
                 ON CONFLICT DO NOTHING RETURNING id
-                """).all()
+                """
+            ).all()
             guard !inserted.isEmpty else { return false }
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE users SET balance_micros = balance_micros + \(bind: change),
                 active_jobs = CASE WHEN active_jobs > 0 THEN active_jobs - 1 ELSE 0 END WHERE id = \(bind: userID)
-                """).run()
+                """
+            ).run()
             // Failed, blocked and cancelled work gives its images back to the day's quota; so do images a
             // job was reserved for but did not deliver.
             let returned = cost == nil ? reservedImages : max(0, reservedImages - images)
             if returned > 0 {
-                try await db.raw("""
+                try await db.raw(
+                    """
                     UPDATE daily_images SET images = CASE WHEN images >= \(bind: returned) THEN images - \(bind: returned) ELSE 0 END
                     WHERE user_id = \(bind: userID) AND day = \(bind: reserveDay)
-                    """).run()
+                    """
+                ).run()
             }
             return true
         }
@@ -187,10 +220,12 @@ public struct SQLLedgerStore: LedgerStore {
                 let rows = part.map { c -> SQLQueryString in
                     "(\(bind: c.jobID + ":final"), \(bind: c.userID), \(bind: c.jobID), \(literal: Phase.final.rawValue), \(literal: Kind.settle.rawValue), \(bind: -c.cost), \(bind: c.cost), \(bind: c.images), \(bind: c.model), \(bind: UTCDay.string(millis: c.now)), \(bind: c.now))"
                 }
-                let ids = try await db.rows("""
+                let ids = try await db.rows(
+                    """
                     INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, cost_micros, images, model, day, created_at)
                     VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING job_id
-                    """) { try $0.string("job_id") }
+                    """
+                ) { try $0.string("job_id") }
                 inserted.formUnion(ids)
             }
             var perUser: [String: Int64] = [:]
@@ -205,20 +240,28 @@ public struct SQLLedgerStore: LedgerStore {
 
     public func grant(userID: String, micros: Int64, note: String?, id: String, now: Int64) async throws -> Int64 {
         try await database.write { db in
-            guard let row = try await db.raw("""
-                UPDATE users SET balance_micros = balance_micros + \(bind: micros) WHERE id = \(bind: userID) RETURNING balance_micros
-                """).all().first else { throw AdmissionRefusal.unknownUser }
-            try await db.raw("""
+            guard
+                let row = try await db.raw(
+                    """
+                    UPDATE users SET balance_micros = balance_micros + \(bind: micros) WHERE id = \(bind: userID) RETURNING balance_micros
+                    """
+                ).all().first
+            else { throw AdmissionRefusal.unknownUser }
+            try await db.raw(
+                """
                 INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, day, note, created_at)
                 VALUES (\(bind: id), \(bind: userID), NULL, \(literal: Phase.grant.rawValue), \(literal: Kind.grant.rawValue), \(bind: micros), \(bind: UTCDay.string(millis: now)), \(bind: note), \(bind: now))
-                """).run()
+                """
+            ).run()
             return try row.int64("balance_micros")
         }
     }
 
     public func imagesUsed(userID: String, day: String) async throws -> Int {
         try await database.reader.rows(
-            "SELECT images FROM daily_images WHERE user_id = \(bind: userID) AND day = \(bind: day)", { try $0.int("images") }).first ?? 0
+            "SELECT images FROM daily_images WHERE user_id = \(bind: userID) AND day = \(bind: day)",
+            { try $0.int("images") }
+        ).first ?? 0
     }
 
     public func usage(userID: String?, fromDay: String) async throws -> [UsageRow] {
@@ -229,28 +272,46 @@ public struct SQLLedgerStore: LedgerStore {
         if let userID { query += " AND user_id = \(bind: userID)" }
         query += " GROUP BY user_id, day, model ORDER BY day DESC, user_id, model"
         return try await database.reader.rows(query) { row in
-            UsageRow(userID: try row.string("user_id"), day: try row.string("day"), model: try row.string("model"),
-                     images: try row.int("images"), jobs: try row.int("jobs"), costMicros: try row.int64("cost"))
+            UsageRow(
+                userID: try row.string("user_id"),
+                day: try row.string("day"),
+                model: try row.string("model"),
+                images: try row.int("images"),
+                jobs: try row.int("jobs"),
+                costMicros: try row.int64("cost")
+            )
         }
     }
 
     public func ledger(userID: String, limit: Int) async throws -> [LedgerEntry] {
-        try await database.reader.rows("""
+        try await database.reader.rows(
+            """
             SELECT id, user_id, job_id, phase, kind, amount_micros, cost_micros, images, created_at FROM ledger
             WHERE user_id = \(bind: userID) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
-            """) { row in
-            LedgerEntry(id: try row.string("id"), userID: try row.string("user_id"), jobID: try row.optionalString("job_id"),
-                        phase: try row.value("phase", as: LedgerEntry.Phase.self), kind: try row.value("kind", as: LedgerEntry.Kind.self), amountMicros: try row.int64("amount_micros"),
-                        costMicros: try row.int64("cost_micros"), images: try row.int("images"), createdAt: try row.int64("created_at"))
+            """
+        ) { row in
+            LedgerEntry(
+                id: try row.string("id"),
+                userID: try row.string("user_id"),
+                jobID: try row.optionalString("job_id"),
+                phase: try row.value("phase", as: LedgerEntry.Phase.self),
+                kind: try row.value("kind", as: LedgerEntry.Kind.self),
+                amountMicros: try row.int64("amount_micros"),
+                costMicros: try row.int64("cost_micros"),
+                images: try row.int("images"),
+                createdAt: try row.int64("created_at")
+            )
         }
     }
 
     public func openReservations(before: Int64, limit: Int) async throws -> [(jobID: String, userID: String)] {
-        try await database.reader.rows("""
+        try await database.reader.rows(
+            """
             SELECT r.job_id, r.user_id FROM ledger r
             WHERE r.phase = \(literal: Phase.reserve.rawValue) AND r.created_at < \(bind: before)
             AND NOT EXISTS (SELECT 1 FROM ledger f WHERE f.job_id = r.job_id AND f.phase = \(literal: Phase.final.rawValue))
             ORDER BY r.created_at LIMIT \(bind: limit)
-            """) { (jobID: try $0.string("job_id"), userID: try $0.string("user_id")) }
+            """
+        ) { (jobID: try $0.string("job_id"), userID: try $0.string("user_id")) }
     }
 }

@@ -25,25 +25,46 @@ public struct SQLJobStore: JobStore {
         let payload = JSONText.encode(job.payload.json)
         let inserted = try await batcher.submit(.push(job, payload: payload, now: now))
         if inserted {
-            return .created(JobRecord(
-                id: job.id, userID: job.userID, queue: job.queue, kind: job.kind, model: job.payload.request.model,
-                payload: job.payload, status: job.claim == nil ? .queued : .running, priority: job.priority,
-                attempts: job.claim == nil ? 0 : 1, maxAttempts: job.maxAttempts, runAt: now,
-                leaseUntil: job.claim.map { now + $0.leaseMs }, workerID: job.claim?.worker, lastError: nil,
-                idempotencyKey: job.idempotencyKey, groupID: job.groupID, result: nil, createdAt: now,
-                startedAt: job.claim == nil ? nil : now, finishedAt: nil, updatedAt: now))
+            return .created(
+                JobRecord(
+                    id: job.id,
+                    userID: job.userID,
+                    queue: job.queue,
+                    kind: job.kind,
+                    model: job.payload.request.model,
+                    payload: job.payload,
+                    status: job.claim == nil ? .queued : .running,
+                    priority: job.priority,
+                    attempts: job.claim == nil ? 0 : 1,
+                    maxAttempts: job.maxAttempts,
+                    runAt: now,
+                    leaseUntil: job.claim.map { now + $0.leaseMs },
+                    workerID: job.claim?.worker,
+                    lastError: nil,
+                    idempotencyKey: job.idempotencyKey,
+                    groupID: job.groupID,
+                    result: nil,
+                    createdAt: now,
+                    startedAt: job.claim == nil ? nil : now,
+                    finishedAt: nil,
+                    updatedAt: now
+                )
+            )
         }
         // The only unique key a fresh id can collide on is (user, idempotency key).
         guard let key = job.idempotencyKey else { throw EaselError.server("job id collision") }
-        let rows = try await database.reader.raw("""
+        let rows = try await database.reader.raw(
+            """
             SELECT \(unsafeRaw: Self.columns), request_hash FROM jobs
             WHERE user_id = \(bind: job.userID) AND idempotency_key = \(bind: key)
-            """).all()
+            """
+        ).all()
         guard let row = rows.first else { throw EaselError.server("idempotent job vanished") }
         guard try row.string("request_hash") == job.requestHash else {
             throw EaselError.conflict(
                 "The Idempotency-Key '\(key)' was already used for a different request. Use a new key for a new request.",
-                code: "idempotency_key_reused")
+                code: "idempotency_key_reused"
+            )
         }
         return .existing(try Self.decodeJob(row))
     }
@@ -52,7 +73,8 @@ public struct SQLJobStore: JobStore {
         let now = clock.nowMillis()
         let lock: SQLQueryString = database.engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await database.write { db in
-            try await db.rows("""
+            try await db.rows(
+                """
                 UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = \(bind: worker),
                     lease_until = \(bind: now + leaseMs), started_at = COALESCE(started_at, \(bind: now)),
                     updated_at = \(bind: now)
@@ -61,7 +83,9 @@ public struct SQLJobStore: JobStore {
                     WHERE queue = \(bind: queue) AND status IN ('queued', 'retry_wait') AND run_at <= \(bind: now)
                     ORDER BY priority DESC, run_at, id LIMIT \(bind: limit)\(lock))
                 RETURNING \(unsafeRaw: Self.columns)
-                """, Self.decodeJob)
+                """,
+                Self.decodeJob
+            )
         }.sorted { a, b in
             a.priority != b.priority ? a.priority > b.priority : a.runAt != b.runAt ? a.runAt < b.runAt : a.id < b.id
         }
@@ -71,11 +95,13 @@ public struct SQLJobStore: JobStore {
         guard !jobIDs.isEmpty else { return [] }
         let now = clock.nowMillis()
         let held = try await database.write { db in
-            try await db.rows("""
+            try await db.rows(
+                """
                 UPDATE jobs SET lease_until = \(bind: now + leaseMs), updated_at = \(bind: now)
                 WHERE worker_id = \(bind: worker) AND status = 'running' AND id IN (\(binds: jobIDs))
                 RETURNING id
-                """) { try $0.string("id") }
+                """
+            ) { try $0.string("id") }
         }
         return Set(held)
     }
@@ -102,13 +128,15 @@ public struct SQLJobStore: JobStore {
         let texts = errors.map { JSONText.encode($0.json) }
         let finishedAt: Int64? = status == .failed ? now : nil
         return try await database.write { db in
-            let rows = try await db.rows("""
+            let rows = try await db.rows(
+                """
                 UPDATE jobs SET status = \(bind: status.rawValue), run_at = \(bind: now + delayMs),
                     last_error = \(bind: errorText), lease_until = NULL, worker_id = NULL,
                     finished_at = \(bind: finishedAt), updated_at = \(bind: now)
                 WHERE id = \(bind: jobID) AND status = 'running' AND worker_id = \(bind: worker)
                 RETURNING attempts
-                """) { try $0.int("attempts") }
+                """
+            ) { try $0.int("attempts") }
             guard let attempt = rows.first else { return false }
             try await Self.recordAttempt(jobID: jobID, attempt: attempt, errorTexts: texts, at: now, on: db)
             return true
@@ -129,33 +157,39 @@ public struct SQLJobStore: JobStore {
         let rows = errorTexts.enumerated().map { seq, text -> SQLQueryString in
             "(\(bind: jobID), \(bind: attempt), \(bind: seq), \(bind: text), \(bind: now))"
         }
-        try await db.raw("""
+        try await db.raw(
+            """
             INSERT INTO job_attempts (job_id, attempt, seq, error, at) VALUES \(rows.joined(separator: ", "))
             ON CONFLICT DO NOTHING
-            """).run()
+            """
+        ).run()
     }
 
     public func release(jobID: String, worker: String) async throws -> Bool {
         let now = clock.nowMillis()
         return try await database.write { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, worker_id = NULL,
                     updated_at = \(bind: now)
                 WHERE id = \(bind: jobID) AND status = 'running' AND worker_id = \(bind: worker)
                 RETURNING id
-                """).all().count == 1
+                """
+            ).all().count == 1
         }
     }
 
     public func releaseAll(worker: String) async throws -> [String] {
         let now = clock.nowMillis()
         return try await database.write { db in
-            try await db.rows("""
+            try await db.rows(
+                """
                 UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, worker_id = NULL,
                     updated_at = \(bind: now)
                 WHERE status = 'running' AND worker_id = \(bind: worker)
                 RETURNING id
-                """) { try $0.string("id") }
+                """
+            ) { try $0.string("id") }
         }
     }
 
@@ -166,10 +200,12 @@ public struct SQLJobStore: JobStore {
             guard var job = rows.first, userID == nil || job.userID == userID else { return .notFound }
             if job.status.isTerminal { return .alreadyFinished(job) }
             let wasRunning = job.status == .running
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE jobs SET status = 'cancelled', lease_until = NULL, finished_at = \(bind: now), updated_at = \(bind: now)
                 WHERE id = \(bind: jobID)
-                """).run()
+                """
+            ).run()
             job.status = .cancelled
             job.leaseUntil = nil
             job.finishedAt = now
@@ -180,18 +216,25 @@ public struct SQLJobStore: JobStore {
 
     public func requeueExpiredLeases() async throws -> [String] {
         let now = clock.nowMillis()
-        let lost = JobError(status: 500, type: "server_error", code: "worker_lost",
-                            message: "The worker running this attempt stopped answering (its lease expired).", retryable: true)
+        let lost = JobError(
+            status: 500,
+            type: "server_error",
+            code: "worker_lost",
+            message: "The worker running this attempt stopped answering (its lease expired).",
+            retryable: true
+        )
         let errorText = JSONText.encode(lost.json)
         return try await database.write { db in
-            let rows = try await db.rows("""
+            let rows = try await db.rows(
+                """
                 UPDATE jobs SET
                     status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
                     finished_at = CASE WHEN attempts >= max_attempts THEN \(bind: now) ELSE NULL END,
                     last_error = \(bind: errorText), worker_id = NULL, lease_until = NULL, updated_at = \(bind: now)
                 WHERE status = 'running' AND lease_until < \(bind: now)
                 RETURNING id, attempts
-                """) { (try $0.string("id"), try $0.int("attempts")) }
+                """
+            ) { (try $0.string("id"), try $0.int("attempts")) }
             for (id, attempt) in rows {
                 try await Self.recordAttempt(jobID: id, attempt: attempt, errorTexts: [errorText], at: now, on: db)
             }
@@ -205,10 +248,13 @@ public struct SQLJobStore: JobStore {
 
     public func terminalJobs(ids: [String]) async throws -> [JobRecord] {
         guard !ids.isEmpty else { return [] }
-        return try await database.reader.rows("""
+        return try await database.reader.rows(
+            """
             SELECT \(unsafeRaw: Self.columns) FROM jobs
             WHERE id IN (\(binds: ids)) AND status IN ('succeeded', 'failed', 'cancelled')
-            """, Self.decodeJob)
+            """,
+            Self.decodeJob
+        )
     }
 
     public func jobs(userID: String?, status: JobStatus?, groupID: String?, before: String?, limit: Int) async throws -> Page<JobRecord> {
@@ -224,22 +270,32 @@ public struct SQLJobStore: JobStore {
 
     public func queuePosition(of job: JobRecord) async throws -> Int? {
         guard job.status.isReady else { return nil }
-        let ahead = try await database.reader.rows("""
-            SELECT COUNT(*) AS ahead FROM jobs
-            WHERE queue = \(bind: job.queue) AND status IN ('queued', 'retry_wait') AND (
-                priority > \(bind: job.priority)
-                OR (priority = \(bind: job.priority) AND (run_at < \(bind: job.runAt)
-                    OR (run_at = \(bind: job.runAt) AND id < \(bind: job.id)))))
-            """) { try $0.int("ahead") }.first ?? 0
+        let ahead =
+            try await database.reader.rows(
+                """
+                SELECT COUNT(*) AS ahead FROM jobs
+                WHERE queue = \(bind: job.queue) AND status IN ('queued', 'retry_wait') AND (
+                    priority > \(bind: job.priority)
+                    OR (priority = \(bind: job.priority) AND (run_at < \(bind: job.runAt)
+                        OR (run_at = \(bind: job.runAt) AND id < \(bind: job.id)))))
+                """
+            ) { try $0.int("ahead") }.first ?? 0
         return ahead + 1
     }
 
     public func attempts(jobID: String) async throws -> [JobAttempt] {
-        try await database.reader.rows("""
+        try await database.reader.rows(
+            """
             SELECT job_id, attempt, seq, error, at FROM job_attempts WHERE job_id = \(bind: jobID) ORDER BY attempt, seq
-            """) { row in
-            JobAttempt(jobID: try row.string("job_id"), attempt: try row.int("attempt"), seq: try row.int("seq"),
-                       error: try JobError(json: try JSONText.parse(try row.string("error"))), at: try row.int64("at"))
+            """
+        ) { row in
+            JobAttempt(
+                jobID: try row.string("job_id"),
+                attempt: try row.int("attempt"),
+                seq: try row.int("seq"),
+                error: try JobError(json: try JSONText.parse(try row.string("error"))),
+                at: try row.int64("at")
+            )
         }
     }
 
@@ -274,6 +330,7 @@ public struct SQLJobStore: JobStore {
             createdAt: try row.int64("created_at"),
             startedAt: try row.optionalInt64("started_at"),
             finishedAt: try row.optionalInt64("finished_at"),
-            updatedAt: try row.int64("updated_at"))
+            updatedAt: try row.int64("updated_at")
+        )
     }
 }

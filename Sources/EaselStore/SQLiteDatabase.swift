@@ -28,8 +28,10 @@ public final class SQLiteEaselDatabase: EaselDatabase {
         let sqlWriter = writer.sql(queryLogLevel: .trace)
         // WAL: readers do not block the writer nor the writer the readers. NORMAL sync is durable
         // across process crashes (not across power loss of the last transaction), the usual WAL choice.
-        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 10000",
-                       "PRAGMA foreign_keys = ON", "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -32000"] {
+        for pragma in [
+            "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA busy_timeout = 10000",
+            "PRAGMA foreign_keys = ON", "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -32000",
+        ] {
             try await sqlWriter.raw(SQLQueryString(pragma)).run()
         }
         var readers: [SQLiteConnection] = []
@@ -65,7 +67,8 @@ public final class SQLiteEaselDatabase: EaselDatabase {
         // COMMIT would then fail its ROLLBACK too and leave the one writer connection inside a transaction,
         // so every later write would fail. The transaction runs in a task of its own, which no caller's
         // cancellation reaches: it always ends in COMMIT or ROLLBACK.
-        let writer = self.writer, writeLock = self.writeLock
+        let writer = self.writer
+        let writeLock = self.writeLock
         return try await Task {
             await writeLock.lock()
             defer { writeLock.unlock() }

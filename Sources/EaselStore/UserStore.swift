@@ -29,20 +29,28 @@ public struct SQLUserStore: UserStore {
 
     static func decodeUser(_ row: any SQLRow) throws -> EaselUser {
         EaselUser(
-            id: try row.string("id"), name: try row.string("name"), role: EaselUser.Role(rawValue: try row.string("role")) ?? .user,
-            plan: try row.string("plan"), passwordHash: try row.optionalString("password_hash"),
-            balanceMicros: try row.int64("balance_micros"), activeJobs: try row.int("active_jobs"), createdAt: try row.int64("created_at"),
-            disabled: try row.bool("disabled"))
+            id: try row.string("id"),
+            name: try row.string("name"),
+            role: EaselUser.Role(rawValue: try row.string("role")) ?? .user,
+            plan: try row.string("plan"),
+            passwordHash: try row.optionalString("password_hash"),
+            balanceMicros: try row.int64("balance_micros"),
+            activeJobs: try row.int("active_jobs"),
+            createdAt: try row.int64("created_at"),
+            disabled: try row.bool("disabled")
+        )
     }
 
     public func createUser(_ user: EaselUser) async throws -> Bool {
         try await database.write { db in
-            let rows = try await db.raw("""
+            let rows = try await db.raw(
+                """
                 INSERT INTO users (id, name, role, plan, password_hash, balance_micros, active_jobs, disabled, created_at)
                 VALUES (\(bind: user.id), \(bind: user.name), \(bind: user.role.rawValue), \(bind: user.plan), \(bind: user.passwordHash), \
                 \(bind: user.balanceMicros), 0, \(bind: user.disabled ? 1 : 0), \(bind: user.createdAt))
                 ON CONFLICT DO NOTHING RETURNING id
-                """).all()
+                """
+            ).all()
             return !rows.isEmpty
         }
     }
@@ -75,39 +83,58 @@ public struct SQLUserStore: UserStore {
 
     static func decodeKey(_ row: any SQLRow) throws -> APIKeyRecord {
         APIKeyRecord(
-            id: try row.string("id"), userID: try row.string("user_id"), prefix: try row.string("prefix"), hash: try row.string("hash"),
-            name: try row.optionalString("name"), createdAt: try row.int64("created_at"), lastUsedAt: try row.optionalInt64("last_used_at"),
-            revokedAt: try row.optionalInt64("revoked_at"))
+            id: try row.string("id"),
+            userID: try row.string("user_id"),
+            prefix: try row.string("prefix"),
+            hash: try row.string("hash"),
+            name: try row.optionalString("name"),
+            createdAt: try row.int64("created_at"),
+            lastUsedAt: try row.optionalInt64("last_used_at"),
+            revokedAt: try row.optionalInt64("revoked_at")
+        )
     }
 
     public func createKey(_ key: APIKeyRecord) async throws {
         try await database.write { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO api_keys (id, user_id, prefix, hash, name, created_at)
                 VALUES (\(bind: key.id), \(bind: key.userID), \(bind: key.prefix), \(bind: key.hash), \(bind: key.name), \(bind: key.createdAt))
-                """).run()
+                """
+            ).run()
         }
     }
 
     public func keyOwner(hash: String) async throws -> (EaselUser, APIKeyRecord)? {
         let qualified = Self.userColumns.split(separator: ",").map { "u.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
-        let keyColumns = Self.keyColumns.split(separator: ",").map { "k.\($0.trimmingCharacters(in: .whitespaces)) AS k_\($0.trimmingCharacters(in: .whitespaces))" }
-            .joined(separator: ", ")
-        return try await database.reader.rows("""
+        let keyColumns = Self.keyColumns.split(separator: ",").map {
+            "k.\($0.trimmingCharacters(in: .whitespaces)) AS k_\($0.trimmingCharacters(in: .whitespaces))"
+        }
+        .joined(separator: ", ")
+        return try await database.reader.rows(
+            """
             SELECT \(unsafeRaw: qualified), \(unsafeRaw: keyColumns) FROM api_keys k JOIN users u ON u.id = k.user_id
             WHERE k.hash = \(bind: hash) AND k.revoked_at IS NULL AND u.disabled = 0
-            """) { row in
+            """
+        ) { row in
             let user = try Self.decodeUser(row)
             let key = APIKeyRecord(
-                id: try row.string("k_id"), userID: try row.string("k_user_id"), prefix: try row.string("k_prefix"),
-                hash: try row.string("k_hash"), name: try row.optionalString("k_name"), createdAt: try row.int64("k_created_at"))
+                id: try row.string("k_id"),
+                userID: try row.string("k_user_id"),
+                prefix: try row.string("k_prefix"),
+                hash: try row.string("k_hash"),
+                name: try row.optionalString("k_name"),
+                createdAt: try row.int64("k_created_at")
+            )
             return (user, key)
         }.first
     }
 
     public func keys(userID: String) async throws -> [APIKeyRecord] {
         try await database.reader.rows(
-            "SELECT \(unsafeRaw: Self.keyColumns) FROM api_keys WHERE user_id = \(bind: userID) ORDER BY id", Self.decodeKey)
+            "SELECT \(unsafeRaw: Self.keyColumns) FROM api_keys WHERE user_id = \(bind: userID) ORDER BY id",
+            Self.decodeKey
+        )
     }
 
     public func revokeKey(id: String, userID: String?, at: Int64) async throws -> Bool {

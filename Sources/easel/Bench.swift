@@ -55,14 +55,25 @@ struct Bench: AsyncParsableCommand {
             var bytes = 0
             for iteration in 0..<25 {
                 let start = ContinuousClock.now
-                let output = try renderer.render(prompt: "a lighthouse at dusk, dark cinematic palette", seed: UInt64(iteration),
-                                                 options: .init(size: size, format: format))
+                let output = try renderer.render(
+                    prompt: "a lighthouse at dusk, dark cinematic palette",
+                    seed: UInt64(iteration),
+                    options: .init(size: size, format: format)
+                )
                 times.append((ContinuousClock.now - start).milliseconds)
                 bytes = output.data.count
             }
             let stats = Stats(times.dropFirst(3).map { $0 })
-            print(String(format: "render 1024x1024 %@: median %.1f ms, p90 %.1f ms (target ≤ 50 ms: %@), %d KB",
-                         format.rawValue, stats.median, stats.p90, stats.median <= 50 ? "met" : "missed", bytes / 1024))
+            print(
+                String(
+                    format: "render 1024x1024 %@: median %.1f ms, p90 %.1f ms (target ≤ 50 ms: %@), %d KB",
+                    format.rawValue,
+                    stats.median,
+                    stats.p90,
+                    stats.median <= 50 ? "met" : "missed",
+                    bytes / 1024
+                )
+            )
         }
     }
 
@@ -107,9 +118,16 @@ struct Bench: AsyncParsableCommand {
         await runner.value
         try await runtime.close()
         let seconds = (done - start).seconds
-        print(String(format: "queue on SQLite: %d jobs enqueued→claimed→completed in %.2f s = %.0f jobs/s (target ≥ 5,000: %@); enqueue alone %.0f jobs/s",
-                     total, seconds, Double(total) / seconds, Double(total) / seconds >= 5000 ? "met" : "missed",
-                     Double(total) / (enqueued - start).seconds))
+        print(
+            String(
+                format: "queue on SQLite: %d jobs enqueued→claimed→completed in %.2f s = %.0f jobs/s (target ≥ 5,000: %@); enqueue alone %.0f jobs/s",
+                total,
+                seconds,
+                Double(total) / seconds,
+                Double(total) / seconds >= 5000 ? "met" : "missed",
+                Double(total) / (enqueued - start).seconds
+            )
+        )
     }
 
     // MARK: door
@@ -133,8 +151,12 @@ struct Bench: AsyncParsableCommand {
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CLIError("server did not start") }
 
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
-            connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)))
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(
+                connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
+            )
+        )
         let body = #"{"model":"easel-draft","prompt":"a lighthouse at dusk","size":"256x256"}"#
         let url = "http://127.0.0.1:\(port)/v1/images/generations"
         func call() async throws -> Double {
@@ -151,7 +173,8 @@ struct Bench: AsyncParsableCommand {
         }
         for _ in 0..<min(100, requests) { _ = try await call() }  // warm-up
 
-        let total = requests, workers = concurrency
+        let total = requests
+        let workers = concurrency
         let start = ContinuousClock.now
         let latencies = try await withThrowingTaskGroup(of: [Double].self) { tasks in
             for worker in 0..<workers {
@@ -167,8 +190,17 @@ struct Bench: AsyncParsableCommand {
         }
         let seconds = (ContinuousClock.now - start).seconds
         let stats = Stats(latencies)
-        print(String(format: "door, easel-draft 256x256, concurrency %d: %.0f req/s, latency p50 %.1f ms, p99 %.1f ms (%d requests, every job persisted and image stored)",
-                     workers, Double(total) / seconds, stats.median, stats.p99, total))
+        print(
+            String(
+                format:
+                    "door, easel-draft 256x256, concurrency %d: %.0f req/s, latency p50 %.1f ms, p99 %.1f ms (%d requests, every job persisted and image stored)",
+                workers,
+                Double(total) / seconds,
+                stats.median,
+                stats.p99,
+                total
+            )
+        )
         try await client.shutdown()
         server.cancel()
         _ = try? await server.value

@@ -21,32 +21,41 @@ struct GatewayBench {
 
     func run() async throws {
         let key = "sk-bench-\(UInt64.random(in: 0...UInt64.max))"
-        let fakePort = Self.freePort(), easelPort = Self.freePort()
+        let fakePort = Self.freePort()
+        let easelPort = Self.freePort()
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("easel-bench-gw-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let configPath = work.appendingPathComponent("easel.yaml").path
         try """
-            providers:
-              openai:
-                type: openai
-                base_url: http://127.0.0.1:\(fakePort)/v1
-                api_key_env: BENCH_KEY
-                concurrency: 4096
-            routes:
-              bench:
-                base: easel-draft
-                providers: [openai]
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        providers:
+          openai:
+            type: openai
+            base_url: http://127.0.0.1:\(fakePort)/v1
+            api_key_env: BENCH_KEY
+            concurrency: 4096
+        routes:
+          bench:
+            base: easel-draft
+            providers: [openai]
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
         // The route's model is known upstream as the fake's any-size model.
-        try String(contentsOfFile: configPath, encoding: .utf8).replacingOccurrences(of: "concurrency: 4096", with: "concurrency: 4096\n    models: { bench: fake-any }")
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: configPath, encoding: .utf8).replacingOccurrences(
+            of: "concurrency: 4096",
+            with: "concurrency: 4096\n    models: { bench: fake-any }"
+        )
+        .write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let fake = try Self.spawn(binary, ["fake-openai", "--port", String(fakePort), "--key", key], environment: [:])
         defer { fake.terminate() }
-        let easel = try Self.spawn(binary, ["serve", "--port", String(easelPort), "--data", work.appendingPathComponent("data").path,
-                                            "--workers", String(workers), "--config", configPath, "--log-level", "error"],
-                                   environment: ["BENCH_KEY": key, "EASEL_ADMIN_KEY": Self.easelKey])
+        let easel = try Self.spawn(
+            binary,
+            [
+                "serve", "--port", String(easelPort), "--data", work.appendingPathComponent("data").path,
+                "--workers", String(workers), "--config", configPath, "--log-level", "error",
+            ],
+            environment: ["BENCH_KEY": key, "EASEL_ADMIN_KEY": Self.easelKey]
+        )
         defer { easel.terminate() }
 
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(120)))
@@ -68,13 +77,41 @@ struct GatewayBench {
         print("gateway: Easel (separate process, route → fake OpenAI) vs the fake directly; \(requests) requests per row")
         print("  size       conc  direct req/s  p50 ms  p99 ms | easel req/s  p50 ms  p99 ms | added p50  p99  | failures")
         for (edge, concurrency) in [(64, 32), (64, 256), (1024, 32), (1024, 256)] {
-            let direct = try await load(client, url: "http://127.0.0.1:\(fakePort)/v1/images/generations", model: "fake-any", key: key,
-                                        edge: edge, concurrency: concurrency, total: requests)
-            let through = try await load(client, url: "http://127.0.0.1:\(easelPort)/v1/images/generations", model: "bench", key: Self.easelKey,
-                                         edge: edge, concurrency: concurrency, total: requests)
-            print(String(format: "  %4dx%-4d  %4d  %12.0f  %6.1f  %6.1f | %11.0f  %6.1f  %6.1f | %8.1f  %5.1f | %d",
-                         edge, edge, concurrency, direct.rps, direct.p50, direct.p99, through.rps, through.p50, through.p99,
-                         through.p50 - direct.p50, through.p99 - direct.p99, direct.failures + through.failures))
+            let direct = try await load(
+                client,
+                url: "http://127.0.0.1:\(fakePort)/v1/images/generations",
+                model: "fake-any",
+                key: key,
+                edge: edge,
+                concurrency: concurrency,
+                total: requests
+            )
+            let through = try await load(
+                client,
+                url: "http://127.0.0.1:\(easelPort)/v1/images/generations",
+                model: "bench",
+                key: Self.easelKey,
+                edge: edge,
+                concurrency: concurrency,
+                total: requests
+            )
+            print(
+                String(
+                    format: "  %4dx%-4d  %4d  %12.0f  %6.1f  %6.1f | %11.0f  %6.1f  %6.1f | %8.1f  %5.1f | %d",
+                    edge,
+                    edge,
+                    concurrency,
+                    direct.rps,
+                    direct.p50,
+                    direct.p99,
+                    through.rps,
+                    through.p50,
+                    through.p99,
+                    through.p50 - direct.p50,
+                    through.p99 - direct.p99,
+                    direct.failures + through.failures
+                )
+            )
         }
 
         // Slow upstream: 2,000 requests at once against a provider that takes 2 s each.
@@ -89,11 +126,28 @@ struct GatewayBench {
                 try? await Task.sleep(for: .milliseconds(50))
             }
         }
-        let slow = try await load(client, url: "http://127.0.0.1:\(easelPort)/v1/images/generations", model: "bench", key: Self.easelKey,
-                                  edge: 64, concurrency: 2000, total: 2000)
+        let slow = try await load(
+            client,
+            url: "http://127.0.0.1:\(easelPort)/v1/images/generations",
+            model: "bench",
+            key: Self.easelKey,
+            edge: 64,
+            concurrency: 2000,
+            total: 2000
+        )
         sampler.cancel()
-        print(String(format: "  2,000 concurrent requests, upstream 2 s each, Easel --workers %d: %.0f req/s, p50 %.0f ms, p99 %.0f ms, %d failed, Easel peak RSS %.0f MB (target: 0 failed, < 250 MB)",
-                     workers, slow.rps, slow.p50, slow.p99, slow.failures, Double(peak.current) / 1024))
+        print(
+            String(
+                format:
+                    "  2,000 concurrent requests, upstream 2 s each, Easel --workers %d: %.0f req/s, p50 %.0f ms, p99 %.0f ms, %d failed, Easel peak RSS %.0f MB (target: 0 failed, < 250 MB)",
+                workers,
+                slow.rps,
+                slow.p50,
+                slow.p99,
+                slow.failures,
+                Double(peak.current) / 1024
+            )
+        )
     }
 
     func load(_ client: HTTPClient, url: String, model: String, key: String?, edge: Int, concurrency: Int, total: Int) async throws -> Result {

@@ -11,7 +11,8 @@ struct Easel: AsyncParsableCommand {
         commandName: "easel",
         abstract: "A self-hosted image-generation platform and OpenAI-compatible gateway.",
         subcommands: [Serve.self, Worker.self, Generate.self, Migrate.self, Keys.self, Credits.self, Bench.self, FakeOpenAI.self],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 
     static func main() async {
         // glibc gives each thread that allocates its own heap arena (up to 8 per core); with NIO's event

@@ -11,7 +11,8 @@ struct FakeOpenAI: AsyncParsableCommand {
         discussion: """
             Point Easel at it with OPENAI_BASE_URL=http://127.0.0.1:9100/v1 OPENAI_API_KEY=sk-fake-… easel serve.
             Queue faults with: curl -X POST localhost:9100/_fake/faults -d '{"faults":[{"kind":"rate_limit","retry_after":"1"}]}'
-            """)
+            """
+    )
 
     @Option(help: "Address to bind.")
     var host: String = "127.0.0.1"

@@ -75,7 +75,9 @@ struct Generate: AsyncParsableCommand {
                 streaming.stream = true
                 streaming.partialImages = 2
                 let submitted = try await runtime.jobService.submit(
-                    .init(payload: JobPayload(request: streaming), userID: "local", rawRequest: .object(body)), delivery: .stream)
+                    .init(payload: JobPayload(request: streaming), userID: "local", rawRequest: .object(body)),
+                    delivery: .stream
+                )
                 guard let watch = submitted.watch else { return .failure(CLIError("the job could not be followed")) }
                 progress.update("queued", detail: submitted.job.id)
                 var partials = 0
@@ -99,7 +101,9 @@ struct Generate: AsyncParsableCommand {
                         for (index, output) in outputs.enumerated() {
                             let path = Self.path(output: self.output, index: index, count: outputs.count)
                             try output.data?.write(to: URL(fileURLWithPath: path))
-                            written.append("\(path) (\(output.asset.width)x\(output.asset.height) \(output.asset.format.rawValue)\(output.asset.isDraft ? ", draft — not AI" : ""))")
+                            written.append(
+                                "\(path) (\(output.asset.width)x\(output.asset.height) \(output.asset.format.rawValue)\(output.asset.isDraft ? ", draft — not AI" : ""))"
+                            )
                         }
                         progress.finish("done")
                         return .success(written)

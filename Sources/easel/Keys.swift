@@ -6,7 +6,10 @@ import Foundation
 /// `easel keys create --user NAME`: creates the user if needed and prints a new API key, once.
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Create API keys (and their users).", subcommands: [Create.self])
+        commandName: "keys",
+        abstract: "Create API keys (and their users).",
+        subcommands: [Create.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key for a user (made if missing); the key is shown once.")

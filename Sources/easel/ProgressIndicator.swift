@@ -47,7 +47,8 @@ final class ProgressIndicator: @unchecked Sendable {
         guard interactive else { return }
         lock.lock()
         frame += 1
-        let line = "\(Self.frames[frame % Self.frames.count]) \(state)\(detail.map { " · \($0)" } ?? "") · \(String(format: "%.1fs", Date().timeIntervalSince(start)))"
+        let line =
+            "\(Self.frames[frame % Self.frames.count]) \(state)\(detail.map { " · \($0)" } ?? "") · \(String(format: "%.1fs", Date().timeIntervalSince(start)))"
         lock.unlock()
         FileHandle.standardOutput.write(Data("\r\u{1B}[2K\(line)".utf8))
     }

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the API and the studio, and run workers in the same process.")
+        abstract: "Serve the API and the studio, and run workers in the same process."
+    )
 
     @OptionGroup var common: CommonOptions
 
@@ -33,19 +34,26 @@ struct Serve: AsyncParsableCommand {
         }
         let app = buildApplication(runtime: runtime, withWorkers: config.workerConcurrency > 0)
         let display = config.host.contains(":") ? "[\(config.host)]" : config.host
-        logger.info("Easel is listening", metadata: [
-            "url": "http://\(display):\(config.port)/", "data": "\(config.dataDirectory)",
-            "models": "\(runtime.router.models.map(\.id).joined(separator: ","))",
-        ])
+        logger.info(
+            "Easel is listening",
+            metadata: [
+                "url": "http://\(display):\(config.port)/", "data": "\(config.dataDirectory)",
+                "models": "\(runtime.router.models.map(\.id).joined(separator: ","))",
+            ]
+        )
         if try await !runtime.accounts.hasUsers() && config.adminKey == nil {
             // First run: nobody can use the API yet. Say once how to fix that.
-            FileHandle.standardError.write(Data("""
+            FileHandle.standardError.write(
+                Data(
+                    """
 
-                  No users yet. Create the first admin (prints an API key, shown once):
-                    easel keys create --user admin --role admin --data \(config.dataDirectory)
-                  Then open http://\(display):\(config.port)/ and paste the key, or continue as a guest.
+                    No users yet. Create the first admin (prints an API key, shown once):
+                      easel keys create --user admin --role admin --data \(config.dataDirectory)
+                    Then open http://\(display):\(config.port)/ and paste the key, or continue as a guest.
 
-                  """.utf8))
+                    """.utf8
+                )
+            )
         }
         try await app.runService()
         try await runtime.close()
@@ -67,8 +75,13 @@ struct Worker: AsyncParsableCommand {
         let logger = try common.bootstrapLogging(config)
         let runtime = try await EaselRuntime.open(config: config, logger: logger)
         logger.info("Easel worker started", metadata: ["data": "\(config.dataDirectory)", "concurrency": "\(config.workerConcurrency)"])
-        let group = ServiceGroup(configuration: .init(
-            services: runtime.workerServices(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: runtime.workerServices(),
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
         try await runtime.close()
     }

@@ -21,7 +21,9 @@ struct CoreRulesTests {
         #expect(ids.allSatisfy { EaselID.isValid($0, prefix: "job") })
         let later = generator.make(prefix: "job", millis: 1_767_225_600_001)
         #expect(later > ids.last!)
-        for bad in ["job_../../etc/passwd", "img_01M7ZJWJ091HH3DTWQYKQGDCVX", "job_01M7ZJWJ091HH3DTWQYKQGDCV", "job_01M7ZJWJ091HH3DTWQYKQGDCVU", "../x"] {
+        for bad in [
+            "job_../../etc/passwd", "img_01M7ZJWJ091HH3DTWQYKQGDCVX", "job_01M7ZJWJ091HH3DTWQYKQGDCV", "job_01M7ZJWJ091HH3DTWQYKQGDCVU", "../x",
+        ] {
             #expect(!EaselID.isValid(bad, prefix: "job"), "\(bad)")
         }
     }
@@ -63,7 +65,9 @@ struct CoreRulesTests {
     }
 
     @Test func jsonWriterEscapesAndRoundTrips() throws {
-        let value: JSONValue = .object(["a": "quote \" backslash \\ newline \n tab \t bell \u{07} é 🎨", "n": 12, "x": 1.5, "list": .array([.null, true])])
+        let value: JSONValue = .object([
+            "a": "quote \" backslash \\ newline \n tab \t bell \u{07} é 🎨", "n": 12, "x": 1.5, "list": .array([.null, true]),
+        ])
         let text = value.serializedString
         #expect(try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) == value)
         #expect(text.hasPrefix("{\"a\":"))
@@ -95,8 +99,10 @@ struct JSONParserTests {
         #expect(ours["s"]?.stringValue == "q\"\\/\u{08}\u{0C}\n\r\té🎨")
     }
 
-    @Test(arguments: ["", "{", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "01", "1.", "-", "\"abc", "tru", "{} x", "\"\u{01}\"",
-                      "\"\\x\"", "\"\\ud800\"", "[" + String(repeating: "[", count: 300)])
+    @Test(arguments: [
+        "", "{", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "01", "1.", "-", "\"abc", "tru", "{} x", "\"\u{01}\"",
+        "\"\\x\"", "\"\\ud800\"", "[" + String(repeating: "[", count: 300),
+    ])
     func rejectsInvalidJSON(text: String) {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(text.utf8)) }
     }
@@ -105,10 +111,24 @@ struct JSONParserTests {
 @Suite("Stored JSON")
 struct StoredJSONTests {
     @Test func payloadRoundTrips() throws {
-        var request = ImageRequest(prompt: "quote \" and é", model: "gpt-image-2", n: 3, size: .auto,
-                                   resolvedSize: PixelSize(width: 1024, height: 1024), quality: "high", resolvedQuality: "high",
-                                   background: .opaque, outputFormat: .webp, outputCompression: 55, moderation: "low",
-                                   stream: true, partialImages: 2, responseFormat: .url, user: "u-1", seed: UInt64.max - 7)
+        var request = ImageRequest(
+            prompt: "quote \" and é",
+            model: "gpt-image-2",
+            n: 3,
+            size: .auto,
+            resolvedSize: PixelSize(width: 1024, height: 1024),
+            quality: "high",
+            resolvedQuality: "high",
+            background: .opaque,
+            outputFormat: .webp,
+            outputCompression: 55,
+            moderation: "low",
+            stream: true,
+            partialImages: 2,
+            responseFormat: .url,
+            user: "u-1",
+            seed: UInt64.max - 7
+        )
         let payload = JobPayload(request: request, inputAssetIDs: ["img_a", "img_b"], maskAssetID: "img_m", parentAssetID: "img_p", upscaleFactor: 2)
         let text = payload.json.serializedString
         #expect(try JobPayload(json: try JSONParser.parse(Array(text.utf8))) == payload)
@@ -118,11 +138,24 @@ struct StoredJSONTests {
     }
 
     @Test func resultAndErrorRoundTrip() throws {
-        let result = JobResult(assetIDs: ["img_1"], usage: ImageUsage(inputTextTokens: 3, inputImageTokens: 4, outputTokens: 5, outputImageTokens: 5, outputTextTokens: 0),
-                               provider: "openai", isDraft: false, upstreamRequestID: "req_x")
+        let result = JobResult(
+            assetIDs: ["img_1"],
+            usage: ImageUsage(inputTextTokens: 3, inputImageTokens: 4, outputTokens: 5, outputImageTokens: 5, outputTextTokens: 0),
+            provider: "openai",
+            isDraft: false,
+            upstreamRequestID: "req_x"
+        )
         #expect(try JobResult(json: result.json) == result)
-        let error = JobError(status: 429, type: "rate_limit", code: "rate_limit_exceeded", param: nil, message: "m", retryable: true,
-                             upstreamRequestID: "r", provider: "p")
+        let error = JobError(
+            status: 429,
+            type: "rate_limit",
+            code: "rate_limit_exceeded",
+            param: nil,
+            message: "m",
+            retryable: true,
+            upstreamRequestID: "r",
+            provider: "p"
+        )
         #expect(try JobError(json: error.json) == error)
         #expect(throws: StoredJSONError.self) { try JobError(json: .object([:])) }
         #expect(StoredJSONError.missing("x").description == "stored JSON lacks 'x'")
@@ -208,8 +241,15 @@ struct PriceTests {
     }
 
     @Test func estimatesAndSettlementsAreIntegerMicroDollars() {
-        var request = ImageRequest(prompt: String(repeating: "a", count: 400), model: "gpt-image-1.5", n: 2, size: .fixed(PixelSize(width: 1536, height: 1024)),
-                                   resolvedSize: PixelSize(width: 1536, height: 1024), quality: "high", resolvedQuality: "high")
+        var request = ImageRequest(
+            prompt: String(repeating: "a", count: 400),
+            model: "gpt-image-1.5",
+            n: 2,
+            size: .fixed(PixelSize(width: 1536, height: 1024)),
+            resolvedSize: PixelSize(width: 1536, height: 1024),
+            quality: "high",
+            resolvedQuality: "high"
+        )
         // 2 × $0.20 + 101 text tokens at $5/M.
         #expect(PriceTable.builtIn.estimate(request) == 400_000 + 505)
         request.stream = true

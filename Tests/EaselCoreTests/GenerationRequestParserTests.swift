@@ -34,39 +34,44 @@ struct GenerationRequestParserTests {
 
     @Test func acceptsTheSDKWireForm() throws {
         // What openai-python 3.54 sends (openai-images-api.md §3.4), plus fields Easel tolerates.
-        let request = try parser.parse(body([
-            "model": "gpt-image-2", "prompt": "p", "moderation": "low", "n": 2, "quality": "low", "size": "1536x864",
-            "style": "vivid", "unknown_future_field": .object(["x": 1]),
-        ]), seed: 0)
+        let request = try parser.parse(
+            body([
+                "model": "gpt-image-2", "prompt": "p", "moderation": "low", "n": 2, "quality": "low", "size": "1536x864",
+                "style": "vivid", "unknown_future_field": .object(["x": 1]),
+            ]),
+            seed: 0
+        )
         #expect(request.resolvedSize == PixelSize(width: 1536, height: 864))
         #expect(request.n == 2 && request.resolvedQuality == "low" && request.moderation == "low")
     }
 
-    @Test(arguments: [
-        (["size": "banana"], "size"),
-        (["size": "1920x1080"], "size"),
-        (["size": "4096x4096"], "size"),
-        (["size": "3856x1024"], "size"),
-        (["size": "48x48"], "size"),
-        (["size": "-16x64"], "size"),
-        (["n": 0], "n"),
-        (["n": 11], "n"),
-        (["n": 1.5], "n"),
-        (["n": "two"], "n"),
-        (["output_compression": 50], "output_compression"),
-        (["output_format": "jpeg", "output_compression": 101], "output_compression"),
-        (["output_format": "jpeg", "background": "transparent"], "background"),
-        (["output_format": "gif"], "output_format"),
-        (["output_format": "jpg"], "output_format"),
-        (["quality": "hd"], "quality"),
-        (["background": "green"], "background"),
-        (["moderation": "off"], "moderation"),
-        (["partial_images": 4], "partial_images"),
-        (["stream": "yes"], "stream"),
-        (["response_format": "png"], "response_format"),
-        (["stream": true, "response_format": "url"], "response_format"),
-        (["seed": -1], "seed"),
-    ] as [([String: JSONValue], String)])
+    @Test(
+        arguments: [
+            (["size": "banana"], "size"),
+            (["size": "1920x1080"], "size"),
+            (["size": "4096x4096"], "size"),
+            (["size": "3856x1024"], "size"),
+            (["size": "48x48"], "size"),
+            (["size": "-16x64"], "size"),
+            (["n": 0], "n"),
+            (["n": 11], "n"),
+            (["n": 1.5], "n"),
+            (["n": "two"], "n"),
+            (["output_compression": 50], "output_compression"),
+            (["output_format": "jpeg", "output_compression": 101], "output_compression"),
+            (["output_format": "jpeg", "background": "transparent"], "background"),
+            (["output_format": "gif"], "output_format"),
+            (["output_format": "jpg"], "output_format"),
+            (["quality": "hd"], "quality"),
+            (["background": "green"], "background"),
+            (["moderation": "off"], "moderation"),
+            (["partial_images": 4], "partial_images"),
+            (["stream": "yes"], "stream"),
+            (["response_format": "png"], "response_format"),
+            (["stream": true, "response_format": "url"], "response_format"),
+            (["seed": -1], "seed"),
+        ] as [([String: JSONValue], String)]
+    )
     func rejectsBadFieldsNamingTheParam(fields: [String: JSONValue], param: String) throws {
         var all = fields
         all["prompt"] = "a valid prompt"

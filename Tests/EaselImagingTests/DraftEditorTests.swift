@@ -33,11 +33,17 @@ struct DraftEditorTests {
     @Test func maskedEditChangesOnlyTransparentPixels() throws {
         let source = try input()
         let output = try DraftEditor().edit(
-            input: source, mask: try mask(), prompt: "a red lighthouse", seed: 9,
-            options: .init(render: .init(size: size, format: .png)))
+            input: source,
+            mask: try mask(),
+            prompt: "a red lighthouse",
+            seed: 9,
+            options: .init(render: .init(size: size, format: .png))
+        )
         #expect(output.size == size)
-        let before = try rgb(source), after = try rgb(output.data)
-        var changedInside = 0, changedOutside = 0
+        let before = try rgb(source)
+        let after = try rgb(output.data)
+        var changedInside = 0
+        var changedOutside = 0
         for y in 0..<size.height {
             for x in 0..<size.width {
                 let i = (y * size.width + x) * 3
@@ -56,18 +62,27 @@ struct DraftEditorTests {
     @Test func unmaskedEditRestylesButKeepsTheLayout() throws {
         let source = try input()
         let other = try DraftRenderer().render(prompt: "green forest at night", seed: 77, options: .init(size: size, format: .png)).data
-        let output = try DraftEditor().edit(input: source, mask: nil, prompt: "warm orange sunset palette", seed: 1,
-                                            options: .init(render: .init(size: size, format: .png)))
-        let before = try rgb(source), after = try rgb(output.data), unrelated = try rgb(other)
+        let output = try DraftEditor().edit(
+            input: source,
+            mask: nil,
+            prompt: "warm orange sunset palette",
+            seed: 1,
+            options: .init(render: .init(size: size, format: .png))
+        )
+        let before = try rgb(source)
+        let after = try rgb(output.data)
+        let unrelated = try rgb(other)
         #expect(before != after)
         // Luminance structure follows the input far more than it follows an unrelated picture.
-        let kept = Self.lumaCorrelation(before, after), baseline = Self.lumaCorrelation(unrelated, after)
+        let kept = Self.lumaCorrelation(before, after)
+        let baseline = Self.lumaCorrelation(unrelated, after)
         #expect(kept > 0.6)
         #expect(kept > baseline + 0.3)
     }
 
     @Test func editOutputIsDeterministic() throws {
-        let source = try input(), mask = try mask()
+        let source = try input()
+        let mask = try mask()
         let options = DraftEditor.Options(render: .init(size: size, format: .png))
         let a = try DraftEditor().edit(input: source, mask: mask, prompt: "a red lighthouse", seed: 9, options: options)
         let b = try DraftEditor().edit(input: source, mask: mask, prompt: "a red lighthouse", seed: 9, options: options)
@@ -87,13 +102,19 @@ struct DraftEditorTests {
     static func lumaCorrelation(_ a: [UInt8], _ b: [UInt8]) -> Double {
         func luma(_ p: [UInt8]) -> [Double] {
             stride(from: 0, to: p.count, by: 3).map { (i: Int) -> Double in
-                let r = 0.2126 * Double(p[i]), g = 0.7152 * Double(p[i + 1]), b = 0.0722 * Double(p[i + 2])
+                let r = 0.2126 * Double(p[i])
+                let g = 0.7152 * Double(p[i + 1])
+                let b = 0.0722 * Double(p[i + 2])
                 return r + g + b
             }
         }
-        let x = luma(a), y = luma(b)
-        let mx = x.reduce(0, +) / Double(x.count), my = y.reduce(0, +) / Double(y.count)
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        let x = luma(a)
+        let y = luma(b)
+        let mx = x.reduce(0, +) / Double(x.count)
+        let my = y.reduce(0, +) / Double(y.count)
+        var sxy = 0.0
+        var sxx = 0.0
+        var syy = 0.0
         for i in x.indices {
             sxy += (x[i] - mx) * (y[i] - my)
             sxx += (x[i] - mx) * (x[i] - mx)

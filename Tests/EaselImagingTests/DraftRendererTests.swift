@@ -9,13 +9,18 @@ struct DraftRendererTests {
 
     @Test func rendersPNGOfTheRequestedSize() throws {
         let output = try renderer.render(
-            prompt: "a lighthouse at dusk, dark cinematic palette", seed: 7,
-            options: .init(size: PixelSize(width: 320, height: 192), format: .png))
+            prompt: "a lighthouse at dusk, dark cinematic palette",
+            seed: 7,
+            options: .init(size: PixelSize(width: 320, height: 192), format: .png)
+        )
         let info = try ImageHeader.decoding(output.data)
         #expect(info == ImageHeader(format: .png, width: 320, height: 192, hasAlpha: false))
         if let path = ProcessInfo.processInfo.environment["EASEL_DRAFT_SAMPLE"] {
-            let big = try renderer.render(prompt: "a lighthouse at dusk, dark cinematic palette", seed: 7,
-                                          options: .init(size: PixelSize(width: 1024, height: 1536), format: .png))
+            let big = try renderer.render(
+                prompt: "a lighthouse at dusk, dark cinematic palette",
+                seed: 7,
+                options: .init(size: PixelSize(width: 1024, height: 1536), format: .png)
+            )
             try big.data.write(to: URL(fileURLWithPath: path))
         }
     }
@@ -31,16 +36,22 @@ struct DraftRendererTests {
 
     @Test(arguments: [ImageFormat.png, .jpeg, .webp])
     func encodesEveryOutputFormat(format: ImageFormat) throws {
-        let output = try renderer.render(prompt: "teal product bottle", seed: 1,
-                                         options: .init(size: PixelSize(width: 64, height: 96), format: format, compression: format == .png ? nil : 60))
+        let output = try renderer.render(
+            prompt: "teal product bottle",
+            seed: 1,
+            options: .init(size: PixelSize(width: 64, height: 96), format: format, compression: format == .png ? nil : 60)
+        )
         #expect(ImageFormat.sniff(output.data) == format)
         let info = try ImageHeader.decoding(output.data)
         #expect(info.width == 64 && info.height == 96)
     }
 
     @Test func transparentBackgroundKeepsAlpha() throws {
-        let output = try renderer.render(prompt: "a blue circle", seed: 3,
-                                         options: .init(size: PixelSize(width: 96, height: 96), format: .png, transparent: true))
+        let output = try renderer.render(
+            prompt: "a blue circle",
+            seed: 3,
+            options: .init(size: PixelSize(width: 96, height: 96), format: .png, transparent: true)
+        )
         let raster = try RasterImage.decode(output.data)
         #expect(raster.hasAlpha)
         let pixels = try raster.pixels()
@@ -60,7 +71,8 @@ struct DraftRendererTests {
     @Test func partialImagesGoFromCoarseToFine() throws {
         let recorder = Locked<[(Int, Data)]>([])
         let output = try renderer.render(
-            prompt: "green forest by a lake", seed: 9,
+            prompt: "green forest by a lake",
+            seed: 9,
             options: .init(size: PixelSize(width: 128, height: 128), format: .png, partialImages: 3)
         ) { index, data in recorder.withLock { $0.append((index, data)) } }
         let partials = recorder.current

@@ -7,8 +7,16 @@ import Testing
 struct ImageHeaderTests {
     @Test(arguments: [(ImageFormat.png, false), (.png, true), (.jpeg, false), (.webp, false), (.webp, true)])
     func agreesWithLibvips(format: ImageFormat, transparent: Bool) throws {
-        let output = try DraftRenderer().render(prompt: "blue circle", seed: 1, options: .init(
-            size: PixelSize(width: 200, height: 120), format: format, compression: format == .png ? nil : 80, transparent: transparent))
+        let output = try DraftRenderer().render(
+            prompt: "blue circle",
+            seed: 1,
+            options: .init(
+                size: PixelSize(width: 200, height: 120),
+                format: format,
+                compression: format == .png ? nil : 80,
+                transparent: transparent
+            )
+        )
         let header = try #require(ImageHeader.read(output.data))
         let info = try ImageHeader.decoding(output.data)
         #expect(header.format == format)

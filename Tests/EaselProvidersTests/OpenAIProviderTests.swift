@@ -1,7 +1,7 @@
 import EaselCore
+import EaselFakeOpenAI
 import EaselImaging
 import EaselProviders
-import EaselFakeOpenAI
 import EaselTesting
 import Foundation
 import Testing
@@ -9,17 +9,28 @@ import Testing
 /// The OpenAI provider against the fake server: wire format, streaming, and every error mapping.
 @Suite("OpenAI provider")
 struct OpenAIProviderTests {
-    func job(_ model: String = "gpt-image-2", kind: JobKind = .generate, configure: (inout ImageRequest) -> Void = { _ in },
-             inputs: [ProviderInputImage] = [], mask: ProviderInputImage? = nil) -> ProviderJob {
+    func job(
+        _ model: String = "gpt-image-2",
+        kind: JobKind = .generate,
+        configure: (inout ImageRequest) -> Void = { _ in },
+        inputs: [ProviderInputImage] = [],
+        mask: ProviderInputImage? = nil
+    ) -> ProviderJob {
         let caps = ModelCapabilities.builtIn.first { $0.id == model }
-        var request = ImageRequest(prompt: "a lighthouse", model: model, resolvedSize: caps?.sizes.defaultSize ?? .init(width: 1024, height: 1024),
-                                   quality: "auto", resolvedQuality: "medium")
+        var request = ImageRequest(
+            prompt: "a lighthouse",
+            model: model,
+            resolvedSize: caps?.sizes.defaultSize ?? .init(width: 1024, height: 1024),
+            quality: "auto",
+            resolvedQuality: "medium"
+        )
         configure(&request)
         return ProviderJob(id: "job_x", kind: kind, request: request, inputs: inputs, mask: mask, attempt: 1, capabilities: caps)
     }
 
     static func input(_ width: Int, _ height: Int, _ format: ImageFormat = .png) throws -> ProviderInputImage {
-        let data = try DraftRenderer().render(prompt: "input", seed: 1, options: .init(size: .init(width: width, height: height), format: format)).data
+        let data = try DraftRenderer().render(prompt: "input", seed: 1, options: .init(size: .init(width: width, height: height), format: format))
+            .data
         return ProviderInputImage(data: data, format: format, width: width, height: height)
     }
 
@@ -44,15 +55,25 @@ struct OpenAIProviderTests {
             #expect(sent.contentType == "application/json")
             #expect(sent.hadAuthorization)
 
-            _ = try await harness.provider().run(job("gpt-image-1.5") {
-                $0.n = 2; $0.size = .fixed(.init(width: 1536, height: 1024)); $0.quality = "high"; $0.outputFormat = .webp
-                $0.outputCompression = 60; $0.background = .opaque; $0.moderation = "low"; $0.user = "end-user-7"
-                $0.responseFormat = .url
-            }) { _ in }
-            #expect(harness.state.requests.last?.json == [
-                "model": "gpt-image-1.5", "prompt": "a lighthouse", "n": 2, "size": "1536x1024", "quality": "high",
-                "output_format": "webp", "output_compression": 60, "background": "opaque", "moderation": "low", "user": "end-user-7",
-            ])
+            _ = try await harness.provider().run(
+                job("gpt-image-1.5") {
+                    $0.n = 2
+                    $0.size = .fixed(.init(width: 1536, height: 1024))
+                    $0.quality = "high"
+                    $0.outputFormat = .webp
+                    $0.outputCompression = 60
+                    $0.background = .opaque
+                    $0.moderation = "low"
+                    $0.user = "end-user-7"
+                    $0.responseFormat = .url
+                }
+            ) { _ in }
+            #expect(
+                harness.state.requests.last?.json == [
+                    "model": "gpt-image-1.5", "prompt": "a lighthouse", "n": 2, "size": "1536x1024", "quality": "high",
+                    "output_format": "webp", "output_compression": 60, "background": "opaque", "moderation": "low", "user": "end-user-7",
+                ]
+            )
         }
     }
 
@@ -68,7 +89,13 @@ struct OpenAIProviderTests {
     @Test func streamingHandsOverPartialsThenFinalImages() async throws {
         try await FakeHarness.with { harness in
             let partials = Locked<[(Int, Int)]>([])
-            let result = try await harness.provider().run(job { $0.stream = true; $0.partialImages = 2; $0.n = 2 }) { partial in
+            let result = try await harness.provider().run(
+                job {
+                    $0.stream = true
+                    $0.partialImages = 2
+                    $0.n = 2
+                }
+            ) { partial in
                 partials.withLock { $0.append((partial.imageIndex, partial.partialIndex)) }
             }
             #expect(partials.current.map(\.0) == [0, 0, 1, 1])
@@ -84,7 +111,8 @@ struct OpenAIProviderTests {
     @Test func oneImageEditUsesTheScalarField() async throws {
         try await FakeHarness.with { harness in
             let image = try Self.input(64, 48)
-            _ = try await harness.provider().run(job("gpt-image-1.5", kind: .edit, configure: { $0.inputFidelity = "high" }, inputs: [image])) { _ in }
+            _ = try await harness.provider().run(job("gpt-image-1.5", kind: .edit, configure: { $0.inputFidelity = "high" }, inputs: [image])) { _ in
+            }
             let sent = try #require(harness.state.requests.last)
             #expect(sent.path == "/v1/images/edits")
             #expect(sent.files.map(\.field) == ["image"])
@@ -99,11 +127,19 @@ struct OpenAIProviderTests {
     @Test func severalImagesAndAMaskUseArrayFields() async throws {
         try await FakeHarness.with { harness in
             let images = [try Self.input(64, 64), try Self.input(32, 32, .jpeg), try Self.input(48, 48, .webp)]
-            let result = try await harness.provider().run(job("gpt-image-2", kind: .edit, configure: {
-                $0.inputFidelity = "high"  // gpt-image-2 must never get it
-                $0.stream = true
-                $0.partialImages = 1
-            }, inputs: images, mask: try Self.mask(64, 64))) { _ in }
+            let result = try await harness.provider().run(
+                job(
+                    "gpt-image-2",
+                    kind: .edit,
+                    configure: {
+                        $0.inputFidelity = "high"  // gpt-image-2 must never get it
+                        $0.stream = true
+                        $0.partialImages = 1
+                    },
+                    inputs: images,
+                    mask: try Self.mask(64, 64)
+                )
+            ) { _ in }
             #expect(result.images.count == 1)
             let sent = try #require(harness.state.requests.last)
             #expect(sent.files.map(\.field) == ["image[]", "image[]", "image[]", "mask"])
@@ -115,28 +151,35 @@ struct OpenAIProviderTests {
         }
     }
 
-    @Test(arguments: [
-        (FakeFault.rateLimit(retryAfter: "7"), 429, "rate_limit_exceeded", true, Int64(7000)),
-        (.rateLimit(retryAfterMs: "250"), 429, "rate_limit_exceeded", true, 250),
-        (.rateLimit(retryAfter: "600"), 429, "rate_limit_exceeded", true, nil),
-        (.serverError(status: 500), 500, nil, true, nil),
-        (.serverError(status: 503), 503, nil, true, nil),
-        (.moderationBlocked, 400, "moderation_blocked", false, nil),
-        (.organizationVerification, 403, "organization_verification_required", false, nil),
-        (.insufficientQuota, 402, "insufficient_quota", false, nil),
-        (.billingHardLimit, 402, "billing_hard_limit_reached", false, nil),
-        (.modelNotFound, 404, "model_not_found", false, nil),
-        (.invalidAPIKey, 502, "provider_auth_failed", false, nil),
-        (.withShouldRetry(status: 400, shouldRetry: true), 400, nil, true, nil),
-        (.withShouldRetry(status: 503, shouldRetry: false), 503, nil, false, nil),
-        (.truncatedStream, 502, "provider_unreachable", true, nil),
-    ] as [(FakeFault, Int, String?, Bool, Int64?)])
+    @Test(
+        arguments: [
+            (FakeFault.rateLimit(retryAfter: "7"), 429, "rate_limit_exceeded", true, Int64(7000)),
+            (.rateLimit(retryAfterMs: "250"), 429, "rate_limit_exceeded", true, 250),
+            (.rateLimit(retryAfter: "600"), 429, "rate_limit_exceeded", true, nil),
+            (.serverError(status: 500), 500, nil, true, nil),
+            (.serverError(status: 503), 503, nil, true, nil),
+            (.moderationBlocked, 400, "moderation_blocked", false, nil),
+            (.organizationVerification, 403, "organization_verification_required", false, nil),
+            (.insufficientQuota, 402, "insufficient_quota", false, nil),
+            (.billingHardLimit, 402, "billing_hard_limit_reached", false, nil),
+            (.modelNotFound, 404, "model_not_found", false, nil),
+            (.invalidAPIKey, 502, "provider_auth_failed", false, nil),
+            (.withShouldRetry(status: 400, shouldRetry: true), 400, nil, true, nil),
+            (.withShouldRetry(status: 503, shouldRetry: false), 503, nil, false, nil),
+            (.truncatedStream, 502, "provider_unreachable", true, nil),
+        ] as [(FakeFault, Int, String?, Bool, Int64?)]
+    )
     func upstreamErrorsAreMapped(fault: FakeFault, status: Int, code: String?, retryable: Bool, retryAfterMs: Int64?) async throws {
         try await FakeHarness.with { harness in
             harness.state.inject([fault])
             let streaming = fault == .truncatedStream
             do {
-                _ = try await harness.provider().run(job { $0.stream = streaming; $0.partialImages = streaming ? 1 : 0 }) { _ in }
+                _ = try await harness.provider().run(
+                    job {
+                        $0.stream = streaming
+                        $0.partialImages = streaming ? 1 : 0
+                    }
+                ) { _ in }
                 Issue.record("expected a failure")
             } catch let failure as ProviderError {
                 #expect(failure.error.status == status)
@@ -161,18 +204,21 @@ struct OpenAIProviderTests {
 
     @Test func unreachableAndSlowProvidersAreRetryable() async throws {
         try await FakeHarness.with { harness in
-        let nowhere = OpenAIProvider(endpoint: OpenAIEndpoint(name: "gone", baseURL: "http://127.0.0.1:9/v1", apiKey: Secret("k")),
-                                     client: harness.client, logger: TestSupport.logger)
-        let start = ContinuousClock.now
-        do {
-            _ = try await nowhere.run(job()) { _ in }
-            Issue.record("expected a failure")
-        } catch let failure as ProviderError {
-            #expect(failure.error.code == "provider_unreachable")
-            #expect(failure.retryable)
-        }
-        // Refused connections fail at once rather than being retried until the deadline.
-        #expect(ContinuousClock.now - start < .seconds(3))
+            let nowhere = OpenAIProvider(
+                endpoint: OpenAIEndpoint(name: "gone", baseURL: "http://127.0.0.1:9/v1", apiKey: Secret("k")),
+                client: harness.client,
+                logger: TestSupport.logger
+            )
+            let start = ContinuousClock.now
+            do {
+                _ = try await nowhere.run(job()) { _ in }
+                Issue.record("expected a failure")
+            } catch let failure as ProviderError {
+                #expect(failure.error.code == "provider_unreachable")
+                #expect(failure.retryable)
+            }
+            // Refused connections fail at once rather than being retried until the deadline.
+            #expect(ContinuousClock.now - start < .seconds(3))
             harness.state.inject([.slow(milliseconds: 3000)])
             do {
                 _ = try await harness.provider(connectTimeout: .milliseconds(200), readTimeout: .milliseconds(300)).run(job()) { _ in }

@@ -17,8 +17,10 @@ struct ProviderRouterTests {
     @Test func fallsBackToTheNextProviderOnProviderTrouble() async throws {
         let first = ScriptedProvider([.fail(ScriptedProvider.retryable("first is down", status: 503))])
         let second = ScriptedProvider([])
-        let result = try await router([.init(provider: first, upstreamModel: "gpt-image-1.5"),
-                                       .init(provider: second, upstreamModel: "vendor/gpt-image-1.5")]).run(job()) { _ in }
+        let result = try await router([
+            .init(provider: first, upstreamModel: "gpt-image-1.5"),
+            .init(provider: second, upstreamModel: "vendor/gpt-image-1.5"),
+        ]).run(job()) { _ in }
         #expect(result.provider == "scripted")
         #expect(result.fallbackErrors.map(\.message) == ["first is down"])
         #expect(first.callCount == 1 && second.callCount == 1)

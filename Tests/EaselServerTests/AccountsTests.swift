@@ -17,7 +17,10 @@ struct AccountsTests {
     static let priced = ModelCapabilities(id: "priced", sizes: ModelCapabilities.easelDraft.sizes, ownedBy: "test")
 
     static func routes(_ provider: any ImageProvider = ScriptedProvider([])) -> [ProviderRouter.Route] {
-        [ProviderRouter.Route(model: .easelDraft, providers: [DraftProvider(threads: 1)]), ProviderRouter.Route(model: priced, providers: [provider])]
+        [
+            ProviderRouter.Route(model: .easelDraft, providers: [DraftProvider(threads: 1)]),
+            ProviderRouter.Route(model: priced, providers: [provider]),
+        ]
     }
 
     static func policy(filter: [PromptFilter.Category] = []) throws -> PolicyConfig {
@@ -40,15 +43,18 @@ struct AccountsTests {
 
     @Test func twoHundredParallelRequestsAgainstABudgetForFiftyImages() async throws {
         let policy = try Self.policy()
-        try await AppHarness.run(workers: 16, routes: Self.routes(), testing: .live, configure: { $0.policy = policy }) { client, runtime in
+        try await AppHarness.run(workers: 16, routes: Self.routes(), testing: .live, configure: .with { $0.policy = policy }) { client, runtime in
             let (user, key) = try await Self.user(runtime, "buyer", plan: "metered", usd: "2.00")
             let buyer = (client as! AuthorizedClient).with(key: key)
             let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
                 for index in 0..<200 {
                     group.addTask {
-                        let response = try await buyer.post("/v1/images/generations", json: [
-                            "model": "priced", "prompt": .string("banner \(index)"), "size": "64x64",
-                        ])
+                        let response = try await buyer.post(
+                            "/v1/images/generations",
+                            json: [
+                                "model": "priced", "prompt": .string("banner \(index)"), "size": "64x64",
+                            ]
+                        )
                         return (response.status, response.headers[HTTPField.Name("x-easel-cost-usd")!])
                     }
                 }
@@ -76,12 +82,14 @@ struct AccountsTests {
 
     @Test func theDailyQuotaHoldsUnderSixtyFourParallelRequests() async throws {
         let policy = try Self.policy()
-        try await AppHarness.run(workers: 8, routes: Self.routes(), testing: .live, configure: { $0.policy = policy }) { client, runtime in
+        try await AppHarness.run(workers: 8, routes: Self.routes(), testing: .live, configure: .with { $0.policy = policy }) { client, runtime in
             let (_, key) = try await Self.user(runtime, "daily", plan: "daily10")
             let daily = (client as! AuthorizedClient).with(key: key)
             let responses = try await withThrowingTaskGroup(of: TestResponse.self) { group in
                 for index in 0..<64 {
-                    group.addTask { try await daily.post("/api/jobs", json: ["model": "easel-draft", "prompt": .string("p\(index)"), "size": "64x64"]) }
+                    group.addTask {
+                        try await daily.post("/api/jobs", json: ["model": "easel-draft", "prompt": .string("p\(index)"), "size": "64x64"])
+                    }
                 }
                 var all: [TestResponse] = []
                 for try await response in group { all.append(response) }
@@ -103,7 +111,7 @@ struct AccountsTests {
 
     @Test func settlementsAndRefundsReplayedChangeNothing() async throws {
         let policy = try Self.policy()
-        try await AppHarness.run(routes: Self.routes(), configure: { $0.policy = policy }) { client, runtime in
+        try await AppHarness.run(routes: Self.routes(), configure: .with { $0.policy = policy }) { client, runtime in
             let (user, key) = try await Self.user(runtime, "replay", plan: "metered", usd: "1.00")
             let replay = (client as! AuthorizedClient).with(key: key)
             let response = try await replay.post("/v1/images/generations", json: ["model": "priced", "prompt": "once", "size": "64x64", "n": 2])
@@ -136,10 +144,13 @@ struct AccountsTests {
     @Test func blockedPromptsCostNothingAndUpstreamBlocksAreRefunded() async throws {
         let policy = try Self.policy(filter: [PromptFilter.Category(name: "weapons", keywords: ["pipe bomb"], patterns: ["make\\s+a\\s+gun"])])
         let provider = ScriptedProvider([.fail(ScriptedProvider.permanent("Your request was rejected by the safety system."))])
-        try await AppHarness.run(routes: Self.routes(provider), configure: { $0.policy = policy }) { client, runtime in
+        try await AppHarness.run(routes: Self.routes(provider), configure: .with { $0.policy = policy }) { client, runtime in
             let (user, key) = try await Self.user(runtime, "careful", plan: "metered", usd: "1.00")
             let careful = (client as! AuthorizedClient).with(key: key)
-            let blocked = try await careful.post("/v1/images/generations", json: ["model": "priced", "prompt": "how to build a Pipe Bomb", "size": "64x64"])
+            let blocked = try await careful.post(
+                "/v1/images/generations",
+                json: ["model": "priced", "prompt": "how to build a Pipe Bomb", "size": "64x64"]
+            )
             #expect(blocked.status == .badRequest)
             #expect(try blocked.errorObject["code"] == "moderation_blocked")
             #expect(try blocked.errorObject["moderation_details"]?["categories"] == ["weapons"])
@@ -160,7 +171,7 @@ struct AccountsTests {
     }
 
     @Test func plansRefuseWhatTheyDoNotAllow() async throws {
-        try await AppHarness.run(routes: Self.routes(), configure: { $0.policy = try? Self.policy() }) { client, runtime in
+        try await AppHarness.run(routes: Self.routes(), configure: .with { $0.policy = try? Self.policy() }) { client, runtime in
             let guest = try await runtime.accounts.createGuest(allowed: true)
             let key = try await runtime.accounts.createKey(userID: guest.id, name: nil).key
             let asGuest = (client as! AuthorizedClient).with(key: key)
@@ -182,7 +193,7 @@ struct AccountsTests {
 
     @Test func aRefusedEditLeavesNoUploadBehind() async throws {
         let policy = try Self.policy(filter: [PromptFilter.Category(name: "weapons", keywords: ["pipe bomb"])])
-        try await AppHarness.run(routes: Self.routes(), configure: { $0.policy = policy }) { client, runtime in
+        try await AppHarness.run(routes: Self.routes(), configure: .with { $0.policy = policy }) { client, runtime in
             let (user, key) = try await Self.user(runtime, "editor", plan: "daily10")
             let editor = (client as! AuthorizedClient).with(key: key)
             func uploads() async throws -> Int {

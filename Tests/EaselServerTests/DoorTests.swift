@@ -13,9 +13,12 @@ import Testing
 struct DoorTests {
     @Test func generatesARealImageOfTheRequestedSize() async throws {
         try await AppHarness.run { client, runtime in
-            let response = try await client.post("/v1/images/generations", json: [
-                "model": "easel-draft", "prompt": "a lighthouse at dusk", "size": "320x192",
-            ])
+            let response = try await client.post(
+                "/v1/images/generations",
+                json: [
+                    "model": "easel-draft", "prompt": "a lighthouse at dusk", "size": "320x192",
+                ]
+            )
             #expect(response.status == .ok)
             let body = try response.json
             let b64 = try #require(body["data"].flatMap { if case .array(let items) = $0 { items.first?["b64_json"]?.stringValue } else { nil } })
@@ -59,10 +62,13 @@ struct DoorTests {
 
     @Test func urlResponseFormatPointsAtEaselsOwnFile() async throws {
         try await AppHarness.run { client, _ in
-            let body = try await client.post("/v1/images/generations", json: [
-                "prompt": "teal bottle product shot", "size": "64x64", "response_format": "url", "n": 2,
-                "output_format": "webp", "output_compression": 40,
-            ]).json
+            let body = try await client.post(
+                "/v1/images/generations",
+                json: [
+                    "prompt": "teal bottle product shot", "size": "64x64", "response_format": "url", "n": 2,
+                    "output_format": "webp", "output_compression": 40,
+                ]
+            ).json
             guard case .array(let items)? = body["data"] else {
                 Issue.record("no data")
                 return
@@ -81,9 +87,13 @@ struct DoorTests {
 
     @Test func streamsPartialImagesThenTheFinalImage() async throws {
         try await AppHarness.run { client, _ in
-            let response = try await client.post("/v1/images/generations", json: [
-                "prompt": "green forest by a lake", "size": "128x128", "stream": true, "partial_images": 2,
-            ], headers: [.accept: "application/json"])  // the SDK sends this even when streaming
+            let response = try await client.post(
+                "/v1/images/generations",
+                json: [
+                    "prompt": "green forest by a lake", "size": "128x128", "stream": true, "partial_images": 2,
+                ],
+                headers: [.accept: "application/json"]
+            )  // the SDK sends this even when streaming
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "text/event-stream")
             let events = try SSE.parse(response.text)
@@ -125,15 +135,23 @@ struct DoorTests {
                 #expect(error["param"] == (param.map(JSONValue.string) ?? .null), "\(body)")
                 #expect(error["message"]?.stringValue?.isEmpty == false)
             }
-            let malformed = try await client.execute(uri: "/v1/images/generations", method: .post,
-                                                     headers: [.contentType: "application/json"], body: ByteBuffer(string: "{\"prompt\": "))
+            let malformed = try await client.execute(
+                uri: "/v1/images/generations",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: "{\"prompt\": ")
+            )
             #expect(malformed.status == .badRequest)
             #expect(try malformed.errorObject["code"] == "invalid_json")
             // JSON is UTF-8: bytes that are not are refused, not repaired into U+FFFD, on every JSON route.
             let notUTF8 = Array("{\"prompt\":\"".utf8) + [0xFF, 0xFE, 0xFA] + Array("\",\"size\":\"64x64\"}".utf8)
             for uri in ["/v1/images/generations", "/api/jobs", "/api/compare"] {
-                let refused = try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"],
-                                                       body: ByteBuffer(bytes: notUTF8))
+                let refused = try await client.execute(
+                    uri: uri,
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(bytes: notUTF8)
+                )
                 #expect(refused.status == .badRequest, "\(uri)")
                 #expect(try refused.errorObject["type"] == "invalid_request_error", "\(uri)")
                 #expect(try refused.errorObject["message"]?.stringValue?.contains("UTF-8") == true, "\(uri)")
@@ -141,16 +159,24 @@ struct DoorTests {
             // Escapes still decode: a valid surrogate pair is fine, overlong or truncated sequences are not.
             for bytes: [UInt8] in [[0xC0, 0xAF], [0xE6, 0x98], [0xED, 0xA0, 0x80]] {
                 let body = Array("{\"prompt\":\"a".utf8) + bytes + Array("\"}".utf8)
-                let refused = try await client.execute(uri: "/v1/images/generations", method: .post,
-                                                       headers: [.contentType: "application/json"], body: ByteBuffer(bytes: body))
+                let refused = try await client.execute(
+                    uri: "/v1/images/generations",
+                    method: .post,
+                    headers: [.contentType: "application/json"],
+                    body: ByteBuffer(bytes: body)
+                )
                 #expect(refused.status == .badRequest, "\(bytes)")
             }
             var form = EditFixtures.Form(["model": "easel-draft", "prompt": "PLACEHOLDER"])
             form.file("image", try EditFixtures.picture(width: 64, height: 64))
             var body = form.writer.body()
             body.replaceSubrange(try #require(body.range(of: Data("PLACEHOLDER".utf8))), with: [0x61, 0xFF, 0xFE])
-            let multipart = try await client.execute(uri: "/v1/images/edits", method: .post,
-                                                     headers: [.contentType: form.writer.contentType], body: ByteBuffer(bytes: body))
+            let multipart = try await client.execute(
+                uri: "/v1/images/edits",
+                method: .post,
+                headers: [.contentType: form.writer.contentType],
+                body: ByteBuffer(bytes: body)
+            )
             #expect(multipart.status == .badRequest)
             #expect(try multipart.errorObject["param"] == "prompt")
             // Nothing was queued, and the server still works.
@@ -164,9 +190,11 @@ struct DoorTests {
         try await AppHarness.run { client, _ in
             let made = try await client.post("/v1/images/generations", json: ["prompt": "keep me", "size": "64x64"])
             let jobID = try #require(made.headers[HTTPField.Name("x-easel-job-id")!])
-            for uri in ["/api/jobs/job_01M7ZJWJ091HH3DTWQYKQGDCVX", "/api/jobs/..%2F..%2Fetc%2Fpasswd", "/api/jobs/job_..%2F",
-                        "/api/assets/img_01M7ZJWJ091HH3DTWQYKQGDCVX", "/files/..%2Feasel.sqlite", "/files/img_../thumb",
-                        "/api/jobs/job_01M7ZJWJ091HH3DTWQYKQGDCVX/events"] {
+            for uri in [
+                "/api/jobs/job_01M7ZJWJ091HH3DTWQYKQGDCVX", "/api/jobs/..%2F..%2Fetc%2Fpasswd", "/api/jobs/job_..%2F",
+                "/api/assets/img_01M7ZJWJ091HH3DTWQYKQGDCVX", "/files/..%2Feasel.sqlite", "/files/img_../thumb",
+                "/api/jobs/job_01M7ZJWJ091HH3DTWQYKQGDCVX/events",
+            ] {
                 let response = try await client.get(uri)
                 #expect(response.status == .notFound, "\(uri)")
                 #expect(try response.errorObject["param"] == "id", "\(uri)")
@@ -211,7 +239,7 @@ struct DoorTests {
     }
 
     @Test func anAdminKeyActsAsTheBootstrapAdminAndEverythingElseNeedsAKey() async throws {
-        try await AppHarness.run(configure: { $0.adminKey = "s3cret-admin" }) { client, _ in
+        try await AppHarness.run(configure: .with { $0.adminKey = "s3cret-admin" }) { client, _ in
             #expect(try await client.get("/healthz").status == .ok)
             #expect(try await client.get("/", headers: [.authorization: "none"]).status == .ok)
             let denied = try await client.get("/v1/models", headers: [.authorization: "none"])
@@ -233,10 +261,12 @@ struct DoorTests {
             #expect(generated.status == .ok, "\(generated.text)")
             #expect(try await client.get("/readyz").json["status"] == "ready")
             // Workers record a job's duration just after completing it; the door may answer first.
-            #expect(try await eventually {
-                let text = try await client.get("/metrics").text
-                return text.contains(#"easel_jobs{state="succeeded"} 1"#) && text.contains("easel_job_duration_seconds")
-            })
+            #expect(
+                try await eventually {
+                    let text = try await client.get("/metrics").text
+                    return text.contains(#"easel_jobs{state="succeeded"} 1"#) && text.contains("easel_job_duration_seconds")
+                }
+            )
             let metrics = try await client.get("/metrics")
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("easel_job_duration_seconds"))

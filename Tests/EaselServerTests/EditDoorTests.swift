@@ -45,9 +45,11 @@ struct EditDoorTests {
             form.file("mask", try EditFixtures.mask(), filename: "mask.png")
             let response = try await client.post("/v1/images/edits", form: form)
             #expect(response.status == .ok, "\(response.text)")
-            let before = try EditFixtures.rgb(source), after = try EditFixtures.rgb(try image(response))
+            let before = try EditFixtures.rgb(source)
+            let after = try EditFixtures.rgb(try image(response))
             #expect(before.count == after.count)
-            var outside = 0, inside = 0
+            var outside = 0
+            var inside = 0
             for y in 0..<192 {
                 for x in 0..<256 {
                     let i = (y * 256 + x) * 3
@@ -67,30 +69,44 @@ struct EditDoorTests {
             let response = try await client.post("/v1/images/edits", form: form)
             #expect(response.status == .ok)
             let events = try SSE.parse(response.text)
-            #expect(events.map { $0.data["type"]?.stringValue ?? "" } == ["image_edit.partial_image", "image_edit.partial_image", "image_edit.completed"])
+            #expect(
+                events.map { $0.data["type"]?.stringValue ?? "" } == ["image_edit.partial_image", "image_edit.partial_image", "image_edit.completed"]
+            )
         }
     }
 
     @Test func jsonFormTakesDataURLsAndAssetIDs() async throws {
         try await AppHarness.run { client, _ in
             let dataURL = "data:image/png;base64," + (try EditFixtures.picture()).base64EncodedString()
-            let first = try await client.post("/v1/images/edits", json: [
-                "prompt": "restyle", "model": "easel-draft", "images": [["image_url": .string(dataURL)]],
-            ])
+            let first = try await client.post(
+                "/v1/images/edits",
+                json: [
+                    "prompt": "restyle", "model": "easel-draft", "images": [["image_url": .string(dataURL)]],
+                ]
+            )
             #expect(first.status == .ok, "\(first.text)")
             let jobID = try #require(first.headers[HTTPField.Name("x-easel-job-id")!])
             let assetID = try #require(try await client.get("/api/jobs/\(jobID)").json["asset_ids"]?.arrayValue?.first?.stringValue)
-            let byID = try await client.post("/v1/images/edits", json: [
-                "prompt": "again", "model": "easel-draft", "images": [["file_id": .string(assetID)]],
-            ])
+            let byID = try await client.post(
+                "/v1/images/edits",
+                json: [
+                    "prompt": "again", "model": "easel-draft", "images": [["file_id": .string(assetID)]],
+                ]
+            )
             #expect(byID.status == .ok, "\(byID.text)")
-            let byURL = try await client.post("/v1/images/edits", json: [
-                "prompt": "again", "model": "easel-draft", "images": [["image_url": .string("http://127.0.0.1:8080/files/\(assetID)")]],
-            ])
+            let byURL = try await client.post(
+                "/v1/images/edits",
+                json: [
+                    "prompt": "again", "model": "easel-draft", "images": [["image_url": .string("http://127.0.0.1:8080/files/\(assetID)")]],
+                ]
+            )
             #expect(byURL.status == .ok, "\(byURL.text)")
-            let remote = try await client.post("/v1/images/edits", json: [
-                "prompt": "again", "model": "easel-draft", "images": [["image_url": "https://example.com/cat.png"]],
-            ])
+            let remote = try await client.post(
+                "/v1/images/edits",
+                json: [
+                    "prompt": "again", "model": "easel-draft", "images": [["image_url": "https://example.com/cat.png"]],
+                ]
+            )
             #expect(remote.status == .badRequest)
             #expect(try remote.errorObject["param"] == "images[0].image_url")
         }
@@ -99,7 +115,13 @@ struct EditDoorTests {
     /// Each rule: status 400 (or 404 for an unknown model) in OpenAI's envelope, naming its param.
     @Test func everyBadInputGetsItsOwnError() async throws {
         let noMask = ModelCapabilities(id: "no-mask", sizes: ModelCapabilities.easelDraft.sizes, supportsMask: false, isDraft: true, ownedBy: "easel")
-        let noEdit = ModelCapabilities(id: "no-edit", sizes: ModelCapabilities.easelDraft.sizes, supportsEdits: false, isDraft: true, ownedBy: "easel")
+        let noEdit = ModelCapabilities(
+            id: "no-edit",
+            sizes: ModelCapabilities.easelDraft.sizes,
+            supportsEdits: false,
+            isDraft: true,
+            ownedBy: "easel"
+        )
         let draft = DraftProvider(threads: 1)
         let routes = [
             ProviderRouter.Route(model: .easelDraft, providers: [draft]),
@@ -108,8 +130,13 @@ struct EditDoorTests {
         ]
         try await AppHarness.run(routes: routes) { client, runtime in
             let picture = try EditFixtures.picture()
-            func expectError(_ form: EditFixtures.Form, param: String?, code: String? = nil, status: HTTPResponse.Status = .badRequest,
-                             _ comment: Comment) async throws {
+            func expectError(
+                _ form: EditFixtures.Form,
+                param: String?,
+                code: String? = nil,
+                status: HTTPResponse.Status = .badRequest,
+                _ comment: Comment
+            ) async throws {
                 let response = try await client.post("/v1/images/edits", form: form)
                 #expect(response.status == status, comment)
                 let error = try response.errorObject

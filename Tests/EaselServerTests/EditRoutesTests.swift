@@ -13,7 +13,7 @@ struct EditRoutesTests {
     @Test func anEditWithSeveralImagesAndAMaskReachesTheProviderAsImageArrayParts() async throws {
         try await FakeHarness.with { harness in
             let providers = try harness.providersConfig()
-            try await AppHarness.run(configure: { $0.providers = providers }) { client, _ in
+            try await AppHarness.run(configure: .with { $0.providers = providers }) { client, _ in
                 let picture = try EditFixtures.picture()
                 var form = EditFixtures.Form(["prompt": "put them on a beach", "model": "gpt-image-1.5", "input_fidelity": "high"])
                 form.file("image[]", picture, filename: "a.png")

@@ -22,13 +22,17 @@ struct FileLinkTests {
     @Test func aReturnedURLOpensWithoutAKeyAndAChangedOneIsRefused() async throws {
         try await AppHarness.run { client, _ in
             // setup
-            let response = try await client.post("/v1/images/generations", json: [
-                "prompt": "a signed link", "size": "64x64", "n": 2, "response_format": "url",
-            ])
+            let response = try await client.post(
+                "/v1/images/generations",
+                json: [
+                    "prompt": "a signed link", "size": "64x64", "n": 2, "response_format": "url",
+                ]
+            )
             #expect(response.status == .ok)
             let urls = try #require(try response.json["data"]?.arrayValue?.compactMap { $0["url"]?.stringValue })
             #expect(urls.count == 2)
-            let first = try Self.local(urls[0]), second = try Self.local(urls[1])
+            let first = try Self.local(urls[0])
+            let second = try Self.local(urls[1])
             #expect(first.hasPrefix("/files/img_") && first.contains("exp=") && first.contains("sig="))
 
             // MUT: no key at all.
@@ -89,8 +93,11 @@ struct FileLinkTests {
     }
 
     @Test func aLinkStopsOpeningWhenItExpires() async throws {
-        try await AppHarness.run(configure: { $0.fileLinkSeconds = 2 }) { client, _ in
-            let response = try await client.post("/v1/images/generations", json: ["prompt": "short-lived", "size": "64x64", "response_format": "url"])
+        try await AppHarness.run(configure: .with { $0.fileLinkSeconds = 2 }) { client, _ in
+            let response = try await client.post(
+                "/v1/images/generations",
+                json: ["prompt": "short-lived", "size": "64x64", "response_format": "url"]
+            )
             let url = try Self.local(try #require(try response.json["data"]?.arrayValue?.first?["url"]?.stringValue))
             #expect(try await client.get(url, headers: Self.anonymous).status == .ok)
             // Expiry is rounded up to a whole second: after three, a two-second link is past it.

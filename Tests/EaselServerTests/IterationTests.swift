@@ -146,9 +146,12 @@ struct IterationTests {
 
     @Test func aspectSetMakesOneJobPerAspectAtValidSizes() async throws {
         try await AppHarness.run { client, _ in
-            let response = try await client.post("/api/jobs", json: [
-                "prompt": "summer sale banner", "model": "easel-draft", "aspects": ["1:1", "2:3", "3:2", "16:9", "9:16"],
-            ])
+            let response = try await client.post(
+                "/api/jobs",
+                json: [
+                    "prompt": "summer sale banner", "model": "easel-draft", "aspects": ["1:1", "2:3", "3:2", "16:9", "9:16"],
+                ]
+            )
             #expect(response.status == .accepted, "\(response.text)")
             let group = try response.json
             let sizes = group["aspects"]?.arrayValue?.compactMap { $0["size"]?.stringValue } ?? []

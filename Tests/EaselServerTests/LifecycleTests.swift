@@ -13,7 +13,9 @@ struct LifecycleTests {
         let data = try TemporaryDirectory()
         let first = try await TestSupport.runtime(data: data, workers: 0)
         let outcome = try await first.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "survive")), userID: "local", rawRequest: "x"), delivery: .stream)
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "survive")), userID: "local", rawRequest: "x"),
+            delivery: .stream
+        )
         try await first.close()
 
         let second = try await TestSupport.runtime(data: data, workers: 2)
@@ -28,7 +30,9 @@ struct LifecycleTests {
         let data = try TemporaryDirectory()
         let runtime = try await TestSupport.runtime(data: data, workers: 2) { $0.leaseMs = 1000 }
         let outcome = try await runtime.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "orphan")), userID: "local", rawRequest: "y"), delivery: .stream)
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "orphan")), userID: "local", rawRequest: "y"),
+            delivery: .stream
+        )
         // A worker process claims it and is killed with -9: nothing but its lease remains.
         let stolen = try await runtime.jobStore.claim(queue: "default", worker: "killed-worker", limit: 1, leaseMs: 1000)
         #expect(stolen.map(\.id) == [outcome.job.id])
@@ -51,7 +55,9 @@ struct LifecycleTests {
             $0.heartbeatMs = 5_000
         }
         let outcome = try await runtime.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "long")), userID: "local", rawRequest: "z"), delivery: .stream)
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "long")), userID: "local", rawRequest: "z"),
+            delivery: .stream
+        )
         let runner = ServiceGroupRunner(services: runtime.workerServices())
         #expect(try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .running })
         await runner.stop()
@@ -63,9 +69,14 @@ struct LifecycleTests {
 
     @Test func shutdownHandsBackAJobItHoldsWithoutATask() async throws {
         let data = try TemporaryDirectory()
-        let runtime = try await TestSupport.runtime(data: data, workers: 1) { $0.leaseMs = 20_000; $0.heartbeatMs = 5_000 }
+        let runtime = try await TestSupport.runtime(data: data, workers: 1) {
+            $0.leaseMs = 20_000
+            $0.heartbeatMs = 5_000
+        }
         let outcome = try await runtime.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "lost")), userID: "local", rawRequest: "lost"), delivery: .stream)
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "lost")), userID: "local", rawRequest: "lost"),
+            delivery: .stream
+        )
         // Held under this worker's id but run by no task here: what a failed hand-back leaves behind.
         let held = try await runtime.jobStore.claim(queue: "default", worker: runtime.workerID, limit: 1, leaseMs: 20_000)
         #expect(held.map(\.id) == [outcome.job.id])
@@ -85,7 +96,9 @@ struct LifecycleTests {
             $0.drainSeconds = 10
         }
         let outcome = try await runtime.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "finish me")), userID: "local", rawRequest: "w"), delivery: .stream)
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "finish me")), userID: "local", rawRequest: "w"),
+            delivery: .stream
+        )
         let runner = ServiceGroupRunner(services: runtime.workerServices())
         #expect(try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .running })
         await runner.stop()
@@ -105,7 +118,8 @@ struct CrossProcessWaitTests {
         let waiter = Task {
             try await api.jobService.submit(
                 .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "elsewhere")), userID: "local", rawRequest: "q"),
-                delivery: .wait(seconds: 20))
+                delivery: .wait(seconds: 20)
+            )
         }
         try await Task.sleep(for: .milliseconds(50))
         let runner = ServiceGroupRunner(services: worker.workerServices())
@@ -126,7 +140,9 @@ struct CrossProcessWaitTests {
         let api = try await TestSupport.runtime(data: data, workers: 0)
         let start = ContinuousClock.now
         let submitted = try await api.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest()), userID: "local", rawRequest: "r"), delivery: .wait(seconds: 1))
+            .init(payload: JobPayload(request: TestSupport.generateRequest()), userID: "local", rawRequest: "r"),
+            delivery: .wait(seconds: 1)
+        )
         #expect(submitted.finished == nil)
         #expect(ContinuousClock.now - start >= .seconds(1))
         #expect(ContinuousClock.now - start < .seconds(3))

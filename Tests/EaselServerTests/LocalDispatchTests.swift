@@ -25,7 +25,9 @@ struct LocalDispatchTests {
         #expect(try await eventually { runtime.dispatch.inFlight == 0 })
 
         let first = try await runtime.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"), delivery: .stream)
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"),
+            delivery: .stream
+        )
         // Inserted claimed by this worker: running, attempt 1, leased.
         #expect(first.job.status == .running)
         #expect(first.job.attempts == 1)
@@ -42,7 +44,9 @@ struct LocalDispatchTests {
 
         // The only slot is taken: the next job waits in the queue.
         let second = try await runtime.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "second")), userID: "local", rawRequest: "second"), delivery: .stream)
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "second")), userID: "local", rawRequest: "second"),
+            delivery: .stream
+        )
         #expect(second.job.status == .queued)
         #expect(second.job.workerID == nil)
         #expect(runtime.dispatch.inFlight == 1)
@@ -61,8 +65,11 @@ struct LocalDispatchTests {
         let runner = ServiceGroupRunner(services: runtime.workerServices())
         #expect(try await eventually { runtime.dispatch.isAccepting })
         let submission = JobService.Submission(
-            payload: JobPayload(request: TestSupport.generateRequest(prompt: "once")), userID: "local", rawRequest: "once",
-            idempotencyKey: "k-1")
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: "once")),
+            userID: "local",
+            rawRequest: "once",
+            idempotencyKey: "k-1"
+        )
         let first = try await runtime.jobService.submit(submission, delivery: .wait(seconds: 20))
         #expect(first.finished?.job.status == .succeeded)
         let again = try await runtime.jobService.submit(submission, delivery: .wait(seconds: 20))
@@ -78,11 +85,15 @@ struct LocalDispatchTests {
         let runner = ServiceGroupRunner(services: runtime.workerServices())
         // A first job proves the worker runs (and leaves it idle with free slots).
         let first = try await runtime.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"), delivery: .stream)
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "first")), userID: "local", rawRequest: "first"),
+            delivery: .stream
+        )
         #expect(try await eventually { try await runtime.jobStore.job(id: first.job.id)?.status == .succeeded })
         #expect(!runtime.dispatch.isAccepting)
         let outcome = try await runtime.jobService.submit(
-            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "queued")), userID: "local", rawRequest: "queued"), delivery: .stream)
+            .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "queued")), userID: "local", rawRequest: "queued"),
+            delivery: .stream
+        )
         #expect(outcome.job.status == .queued)
         #expect(try await eventually { try await runtime.jobStore.job(id: outcome.job.id)?.status == .succeeded })
         await runner.stop()

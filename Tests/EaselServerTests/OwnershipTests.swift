@@ -53,8 +53,10 @@ struct OwnershipTests {
             expectNotFound(try await b.post("/api/sessions/\(session)/turns", json: ["prompt": "x"]), "session turn")
             expectNotFound(try await b.get("/api/groups/\(group)"), "group")
             expectNotFound(try await b.post("/v1/images/edits", json: ["prompt": "x", "images": [["file_id": .string(asset)]]]), "edits by file_id")
-            expectNotFound(try await b.post("/v1/images/edits", json: ["prompt": "x", "images": [["image_url": .string("/files/\(asset)")]]]),
-                           "edits by file URL")
+            expectNotFound(
+                try await b.post("/v1/images/edits", json: ["prompt": "x", "images": [["image_url": .string("/files/\(asset)")]]]),
+                "edits by file URL"
+            )
             var form = EditFixtures.Form(["prompt": "x", "model": "easel-draft"])
             form.file("image", picture)
             // A mask given as someone else's asset id is not found either.
@@ -131,13 +133,23 @@ struct OwnershipTests {
             expectNotFound(try await a.post("/api/sessions", json: ["asset_id": .string(hidden)]), "session from asset")
             expectNotFound(try await a.post("/api/sessions/\(session)/turns", json: ["prompt": "x"]), "turn on a hidden base")
             expectNotFound(try await a.post("/api/assets/\(kept)/edits", json: ["prompt": "x", "mask": .string(hidden)]), "mask by id")
-            expectNotFound(try await a.post("/v1/images/edits", json: ["prompt": "x", "images": [["file_id": .string(hidden)]]]),
-                           "edits by file_id")
-            expectNotFound(try await a.post("/v1/images/edits", json: ["prompt": "x", "images": [["image_url": .string("/files/\(hidden)")]]]),
-                           "edits by file URL")
-            expectNotFound(try await a.post("/v1/images/edits", json: [
-                "prompt": "x", "images": [["file_id": .string(kept)]], "mask": ["file_id": .string(hidden)],
-            ]), "edits with a hidden mask")
+            expectNotFound(
+                try await a.post("/v1/images/edits", json: ["prompt": "x", "images": [["file_id": .string(hidden)]]]),
+                "edits by file_id"
+            )
+            expectNotFound(
+                try await a.post("/v1/images/edits", json: ["prompt": "x", "images": [["image_url": .string("/files/\(hidden)")]]]),
+                "edits by file URL"
+            )
+            expectNotFound(
+                try await a.post(
+                    "/v1/images/edits",
+                    json: [
+                        "prompt": "x", "images": [["file_id": .string(kept)]], "mask": ["file_id": .string(hidden)],
+                    ]
+                ),
+                "edits with a hidden mask"
+            )
             #expect(checked == 15)
             // No route made a job from it.
             #expect(try await a.get("/api/jobs?limit=100").json["data"]?.arrayValue?.count == jobsBefore)

@@ -16,30 +16,37 @@ struct ProviderRoutesTests {
     @Test func aGPTImageRequestReachesTheProviderAndComesBackStored() async throws {
         try await FakeHarness.with { harness in
             let providers = try harness.providersConfig()
-            try await AppHarness.run(configure: { $0.providers = providers }) { client, _ in
+            try await AppHarness.run(configure: .with { $0.providers = providers }) { client, _ in
                 let models = try await client.get("/v1/models").json
                 guard case .array(let list)? = models["data"] else { return }
                 #expect(list.compactMap { $0["id"]?.stringValue } == ["easel-draft", "gpt-image-1.5", "gpt-image-2"])
 
-                let response = try await client.post("/v1/images/generations", json: [
-                    "model": "gpt-image-2", "prompt": "a lighthouse", "size": "1536x864", "quality": "low", "output_format": "webp",
-                ])
+                let response = try await client.post(
+                    "/v1/images/generations",
+                    json: [
+                        "model": "gpt-image-2", "prompt": "a lighthouse", "size": "1536x864", "quality": "low", "output_format": "webp",
+                    ]
+                )
                 #expect(response.status == .ok)
                 #expect(response.headers[HTTPField.Name("x-easel-draft")!] == nil)
                 let body = try response.json
                 #expect(body["size"] == "1536x864")
                 #expect(body["usage"]?["output_tokens"] == .int(167 * 1536 * 864 / (1024 * 1024)))
                 let b64 = try #require(body["data"].flatMap { if case .array(let a) = $0 { a.first?["b64_json"]?.stringValue } else { nil } })
-                #expect(ImageHeader.read(try #require(Data(base64Encoded: b64))) == ImageHeader(format: .webp, width: 1536, height: 864, hasAlpha: false))
+                #expect(
+                    ImageHeader.read(try #require(Data(base64Encoded: b64))) == ImageHeader(format: .webp, width: 1536, height: 864, hasAlpha: false)
+                )
 
                 let id = try #require(response.headers[Self.jobHeader])
                 let job = try await client.get("/api/jobs/\(id)").json
                 #expect(job["provider"] == "openai")
                 #expect(job["upstream_request_id"] == "req_fake_1")
                 #expect(job["usage"]?["input_tokens_details"]?["text_tokens"] == 3)
-                #expect(harness.state.requests.last?.json == [
-                    "model": "gpt-image-2", "prompt": "a lighthouse", "size": "1536x864", "quality": "low", "output_format": "webp",
-                ])
+                #expect(
+                    harness.state.requests.last?.json == [
+                        "model": "gpt-image-2", "prompt": "a lighthouse", "size": "1536x864", "quality": "low", "output_format": "webp",
+                    ]
+                )
             }
         }
     }
@@ -47,7 +54,7 @@ struct ProviderRoutesTests {
     @Test func aRateLimitIsRetriedAfterTheProvidersPause() async throws {
         try await FakeHarness.with { harness in
             let providers = try harness.providersConfig()
-            try await AppHarness.run(configure: { $0.providers = providers }) { client, _ in
+            try await AppHarness.run(configure: .with { $0.providers = providers }) { client, _ in
                 harness.state.inject([.rateLimit(retryAfter: nil, retryAfterMs: "300")])
                 let start = ContinuousClock.now
                 let response = try await client.post("/v1/images/generations", json: ["model": "gpt-image-1.5", "prompt": "p"])
@@ -66,7 +73,7 @@ struct ProviderRoutesTests {
     @Test func exhaustedRetriesAnswerWithTheUpstreamStatus() async throws {
         try await FakeHarness.with { harness in
             let providers = try harness.providersConfig()
-            try await AppHarness.run(configure: { $0.providers = providers }) { client, _ in
+            try await AppHarness.run(configure: .with { $0.providers = providers }) { client, _ in
                 harness.state.inject(Array(repeating: .serverError(status: 503), count: 3))
                 let response = try await client.post("/v1/images/generations", json: ["model": "gpt-image-1.5", "prompt": "p"])
                 #expect(response.status == .serviceUnavailable)
@@ -79,7 +86,8 @@ struct ProviderRoutesTests {
     @Test func aFailingProviderFallsBackToTheNext() async throws {
         try await FakeHarness.with { harness in
             try await FakeHarness.with { backup in
-                let providers = try EaselServer.ProvidersConfig.parse("""
+                let providers = try EaselServer.ProvidersConfig.parse(
+                    """
                     providers:
                       primary: { type: openai-compatible, base_url: "\(harness.fake.baseURL)", api_key: "\(FakeHarness.key)" }
                       secondary:
@@ -92,8 +100,10 @@ struct ProviderRoutesTests {
                         base: gpt-image-1.5
                         providers: [primary, secondary]
                         capabilities: { streaming: false, edits: false }
-                    """, environment: [:])
-                try await AppHarness.run(configure: { $0.providers = providers }) { client, _ in
+                    """,
+                    environment: [:]
+                )
+                try await AppHarness.run(configure: .with { $0.providers = providers }) { client, _ in
                     harness.state.inject([.serverError(status: 500)])
                     let response = try await client.post("/v1/images/generations", json: ["model": "house", "prompt": "p"])
                     #expect(response.status == .ok)
@@ -115,7 +125,7 @@ struct ProviderRoutesTests {
     @Test func moderationBlocksPassThroughWithDetailsAndAreNotRetried() async throws {
         try await FakeHarness.with { harness in
             let providers = try harness.providersConfig()
-            try await AppHarness.run(configure: { $0.providers = providers }) { client, _ in
+            try await AppHarness.run(configure: .with { $0.providers = providers }) { client, _ in
                 harness.state.inject([.moderationBlocked])
                 let response = try await client.post("/v1/images/generations", json: ["model": "gpt-image-2", "prompt": "p"])
                 #expect(response.status == .badRequest)
@@ -131,10 +141,13 @@ struct ProviderRoutesTests {
     @Test func streamingThroughAProviderDeliversItsPartials() async throws {
         try await FakeHarness.with { harness in
             let providers = try harness.providersConfig()
-            try await AppHarness.run(configure: { $0.providers = providers }) { client, _ in
-                let response = try await client.post("/v1/images/generations", json: [
-                    "model": "gpt-image-2", "prompt": "p", "stream": true, "partial_images": 3, "size": "1024x640",
-                ])
+            try await AppHarness.run(configure: .with { $0.providers = providers }) { client, _ in
+                let response = try await client.post(
+                    "/v1/images/generations",
+                    json: [
+                        "model": "gpt-image-2", "prompt": "p", "stream": true, "partial_images": 3, "size": "1024x640",
+                    ]
+                )
                 let events = try SSE.parse(response.text)
                 #expect(events.map(\.event) == Array(repeating: "image_generation.partial_image", count: 3) + ["image_generation.completed"])
                 #expect(events.last?.data["usage"]?["output_tokens"] != nil)
@@ -146,10 +159,13 @@ struct ProviderRoutesTests {
     @Test func compareRunsOneBriefOnSeveralModels() async throws {
         try await FakeHarness.with { harness in
             let providers = try harness.providersConfig()
-            try await AppHarness.run(configure: { $0.providers = providers }) { client, _ in
-                let created = try await client.post("/api/compare", json: [
-                    "prompt": "teal bottle on a pedestal", "models": ["easel-draft", "gpt-image-1.5", "gpt-image-2"], "size": "1024x1024",
-                ])
+            try await AppHarness.run(configure: .with { $0.providers = providers }) { client, _ in
+                let created = try await client.post(
+                    "/api/compare",
+                    json: [
+                        "prompt": "teal bottle on a pedestal", "models": ["easel-draft", "gpt-image-1.5", "gpt-image-2"], "size": "1024x1024",
+                    ]
+                )
                 #expect(created.status == .accepted)
                 let group = try #require(try created.json["id"]?.stringValue)
                 #expect(try await eventually { try await client.get("/api/groups/\(group)").json["status"] == "finished" })
@@ -162,7 +178,10 @@ struct ProviderRoutesTests {
                 let bad = try await client.post("/api/compare", json: ["prompt": "p", "models": ["easel-draft", "nope"]])
                 #expect(bad.status == .notFound)
                 #expect(try bad.errorObject["param"] == "models[1]")
-                let sizeForOne = try await client.post("/api/compare", json: ["prompt": "p", "models": ["easel-draft", "gpt-image-1.5"], "size": "512x512"])
+                let sizeForOne = try await client.post(
+                    "/api/compare",
+                    json: ["prompt": "p", "models": ["easel-draft", "gpt-image-1.5"], "size": "512x512"]
+                )
                 #expect(try sizeForOne.errorObject["message"]?.stringValue?.hasPrefix("For models[1] ('gpt-image-1.5')") == true)
                 #expect(try await client.get("/api/groups/grp_01M7ZJWJ091HH3DTWQYKQGDCVX").status == .notFound)
             }
@@ -172,7 +191,12 @@ struct ProviderRoutesTests {
     @Test func theProviderKeyAppearsInNoResponseJobOrLog() async throws {
         try await FakeHarness.with { harness in
             let providers = try harness.providersConfig()
-            try await AppHarness.run(configure: { $0.providers = providers; $0.logLevel = .trace }) { client, _ in
+            try await AppHarness.run(
+                configure: .with {
+                    $0.providers = providers
+                    $0.logLevel = .trace
+                }
+            ) { client, _ in
                 var seen: [String] = []
                 harness.state.inject([.invalidAPIKey])
                 seen.append(try await client.post("/v1/images/generations", json: ["model": "gpt-image-2", "prompt": "a"]).text)

@@ -6,7 +6,8 @@ import Testing
 @Suite("Providers config file")
 struct ProvidersConfigTests {
     @Test func readsYAML() throws {
-        let config = try ProvidersConfig.parse("""
+        let config = try ProvidersConfig.parse(
+            """
             default_model: gpt-image-2
             providers:
               openai:
@@ -29,7 +30,9 @@ struct ProvidersConfigTests {
                 base: gpt-image-1-mini
                 providers: [gateway]
                 capabilities: { edits: false, sizes: [1024x1024], max_n: 2 }
-            """, environment: ["MY_KEY": "sk-1", "GATEWAY_KEY": "gw"])
+            """,
+            environment: ["MY_KEY": "sk-1", "GATEWAY_KEY": "gw"]
+        )
         #expect(config.defaultModel == "gpt-image-2")
         let openai = try #require(config.providers["openai"])
         #expect(openai.baseURL == "https://api.openai.com/v1" && openai.apiKey == "sk-1" && !openai.compatible)
@@ -47,7 +50,10 @@ struct ProvidersConfigTests {
     }
 
     @Test func readsJSONToo() throws {
-        let config = try ProvidersConfig.parse(#"{"providers": {"p": {"type": "openai-compatible", "base_url": "http://h/v1"}}, "routes": {"gpt-image-1.5": ["p"]}, "draft": false}"#, environment: [:])
+        let config = try ProvidersConfig.parse(
+            #"{"providers": {"p": {"type": "openai-compatible", "base_url": "http://h/v1"}}, "routes": {"gpt-image-1.5": ["p"]}, "draft": false}"#,
+            environment: [:]
+        )
         #expect(config.providers["p"]?.baseURL == "http://h/v1")
         #expect(!config.draft)
     }

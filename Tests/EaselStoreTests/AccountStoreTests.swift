@@ -40,7 +40,9 @@ struct AccountStoreTests {
         #expect(try await store.ledger.admit(admission("job_c", micros: 700_000, plan: plan, at: Self.start + Self.day)).balanceMicros == 300_000)
         // Credits above the budget are kept; no top-up is needed the day after.
         _ = try await store.ledger.grant(userID: "usr_1", micros: 5_000_000, note: nil, id: "led_g", now: Self.start + Self.day)
-        #expect(try await store.ledger.admit(admission("job_d", micros: 100_000, plan: plan, at: Self.start + 2 * Self.day)).balanceMicros == 5_200_000)
+        #expect(
+            try await store.ledger.admit(admission("job_d", micros: 100_000, plan: plan, at: Self.start + 2 * Self.day)).balanceMicros == 5_200_000
+        )
         try await database.close()
         _ = directory
     }

@@ -30,10 +30,18 @@ final class QueueFixture: Sendable {
         try await fixture.database.close()
     }
 
-    func newJob(user: String = "u1", key: String? = nil, hash: String = "h", priority: Int = 0, maxAttempts: Int = 3, prompt: String = "p") -> NewJob {
-        NewJob(id: ids.make(prefix: "job", millis: clock.nowMillis()), userID: user, kind: .generate,
-               payload: JobPayload(request: TestSupport.generateRequest(prompt: prompt)), requestHash: hash,
-               priority: priority, maxAttempts: maxAttempts, idempotencyKey: key)
+    func newJob(user: String = "u1", key: String? = nil, hash: String = "h", priority: Int = 0, maxAttempts: Int = 3, prompt: String = "p") -> NewJob
+    {
+        NewJob(
+            id: ids.make(prefix: "job", millis: clock.nowMillis()),
+            userID: user,
+            kind: .generate,
+            payload: JobPayload(request: TestSupport.generateRequest(prompt: prompt)),
+            requestHash: hash,
+            priority: priority,
+            maxAttempts: maxAttempts,
+            idempotencyKey: key
+        )
     }
 }
 
@@ -42,7 +50,10 @@ final class QueueFixture: Sendable {
 struct JobQueueTests {
     @Test func claimsOldestFirstAndPriorityBeforeThat() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let a = try await store.push(f.newJob()).job
             clock.advance(byMillis: 1)
@@ -58,7 +69,10 @@ struct JobQueueTests {
 
     @Test func concurrentClaimsNeverShareAJob() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             for _ in 0..<60 { _ = try await store.push(f.newJob()) }
             let results = try await withThrowingTaskGroup(of: [String].self) { group in
@@ -84,7 +98,10 @@ struct JobQueueTests {
 
     @Test func queuePositionFollowsClaimOrder() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let first = try await store.push(f.newJob()).job
             clock.advance(byMillis: 1)
@@ -104,7 +121,10 @@ struct JobQueueTests {
 
     @Test func expiredLeaseIsRequeuedAndTheOldWorkerCannotFinish() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let job = try await store.push(f.newJob()).job
             _ = try await store.claim(queue: "default", worker: "dead", limit: 1, leaseMs: 1000)
@@ -128,7 +148,10 @@ struct JobQueueTests {
 
     @Test func leaseExpiryOnTheLastAttemptFailsTheJob() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let job = try await store.push(f.newJob(maxAttempts: 1)).job
             _ = try await store.claim(queue: "default", worker: "dead", limit: 1, leaseMs: 10)
@@ -142,7 +165,10 @@ struct JobQueueTests {
 
     @Test func heartbeatKeepsTheLeaseAndReportsLostJobs() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let kept = try await store.push(f.newJob()).job
             let cancelled = try await store.push(f.newJob()).job
@@ -158,7 +184,10 @@ struct JobQueueTests {
 
     @Test func retryWaitsForItsBackoffThenRunsAgain() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let job = try await store.push(f.newJob()).job
             _ = try await store.claim(queue: "default", worker: "w", limit: 1, leaseMs: 1000)
@@ -177,7 +206,10 @@ struct JobQueueTests {
 
     @Test func failKeepsTheError() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let job = try await store.push(f.newJob()).job
             _ = try await store.claim(queue: "default", worker: "w", limit: 1, leaseMs: 1000)
@@ -193,7 +225,10 @@ struct JobQueueTests {
 
     @Test func cancelQueuedRunningAndFinishedJobs() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let queued = try await store.push(f.newJob()).job
             let running = try await store.push(f.newJob()).job
@@ -227,7 +262,10 @@ struct JobQueueTests {
 
     @Test func idempotencyKeyReturnsTheSameJob() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let first = try await store.push(f.newJob(key: "k1", hash: "same"))
             let again = try await store.push(f.newJob(key: "k1", hash: "same"))
@@ -246,7 +284,10 @@ struct JobQueueTests {
 
     @Test func releaseHandsTheJobBackWithoutCountingTheAttempt() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let job = try await store.push(f.newJob()).job
             _ = try await store.claim(queue: "default", worker: "w", limit: 1, leaseMs: 1000)
@@ -274,22 +315,58 @@ struct JobQueueTests {
 
     @Test func completionStoresAssetsOnceEvenIfRunTwice() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             let job = try await store.push(f.newJob()).job
             _ = try await store.claim(queue: "default", worker: "w", limit: 1, leaseMs: 1000)
             let asset = AssetRecord(
-                id: ids.make(prefix: "img", millis: 1), jobID: job.id, userID: "u1", parentAssetID: nil, index: 0,
-                blobKey: String(repeating: "a", count: 64) + ".png", thumbKey: nil, format: .png, width: 64, height: 64,
-                bytes: 10, sha256: String(repeating: "a", count: 64), model: "easel-draft", provider: "draft", isDraft: true,
-                role: .generated, prompt: "p", createdAt: 1)
+                id: ids.make(prefix: "img", millis: 1),
+                jobID: job.id,
+                userID: "u1",
+                parentAssetID: nil,
+                index: 0,
+                blobKey: String(repeating: "a", count: 64) + ".png",
+                thumbKey: nil,
+                format: .png,
+                width: 64,
+                height: 64,
+                bytes: 10,
+                sha256: String(repeating: "a", count: 64),
+                model: "easel-draft",
+                provider: "draft",
+                isDraft: true,
+                role: .generated,
+                prompt: "p",
+                createdAt: 1
+            )
             let result = JobResult(assetIDs: [asset.id], usage: .zero, provider: "draft", isDraft: true)
             #expect(try await store.complete(jobID: job.id, worker: "w", result: result, assets: [asset]) != nil)
             let assets = SQLAssetStore(database: database)
-            try await assets.insert([AssetRecord(
-                id: ids.make(prefix: "img", millis: 2), jobID: job.id, userID: "u1", parentAssetID: nil, index: 0,
-                blobKey: asset.blobKey, thumbKey: nil, format: .png, width: 64, height: 64, bytes: 10, sha256: asset.sha256,
-                model: "easel-draft", provider: "draft", isDraft: true, role: .generated, prompt: "p", createdAt: 2)])
+            try await assets.insert([
+                AssetRecord(
+                    id: ids.make(prefix: "img", millis: 2),
+                    jobID: job.id,
+                    userID: "u1",
+                    parentAssetID: nil,
+                    index: 0,
+                    blobKey: asset.blobKey,
+                    thumbKey: nil,
+                    format: .png,
+                    width: 64,
+                    height: 64,
+                    bytes: 10,
+                    sha256: asset.sha256,
+                    model: "easel-draft",
+                    provider: "draft",
+                    isDraft: true,
+                    role: .generated,
+                    prompt: "p",
+                    createdAt: 2
+                )
+            ])
             let page = try await assets.assets(userID: "u1", before: nil, limit: 10)
             #expect(page.items.map(\.id) == [asset.id])
         }
@@ -297,7 +374,10 @@ struct JobQueueTests {
 
     @Test func listingPagesNewestFirst() async throws {
         try await QueueFixture.run { f in
-            let store = f.store, clock = f.clock, database = f.database, ids = f.ids
+            let store = f.store
+            let clock = f.clock
+            let database = f.database
+            let ids = f.ids
             _ = (store, clock, database, ids)
             var made: [String] = []
             for _ in 0..<5 {

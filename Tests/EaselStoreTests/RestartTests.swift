@@ -12,10 +12,20 @@ struct RestartTests {
         let ids = IDGenerator(seed: 1)
         var database = try await TestSupport.database(in: directory)
         var store = SQLJobStore(database: database, clock: clock)
-        let waiting = NewJob(id: ids.make(prefix: "job", millis: 1), userID: "u", kind: .generate,
-                             payload: JobPayload(request: TestSupport.generateRequest()), requestHash: "h")
-        let crashed = NewJob(id: ids.make(prefix: "job", millis: 2), userID: "u", kind: .generate,
-                             payload: JobPayload(request: TestSupport.generateRequest()), requestHash: "h")
+        let waiting = NewJob(
+            id: ids.make(prefix: "job", millis: 1),
+            userID: "u",
+            kind: .generate,
+            payload: JobPayload(request: TestSupport.generateRequest()),
+            requestHash: "h"
+        )
+        let crashed = NewJob(
+            id: ids.make(prefix: "job", millis: 2),
+            userID: "u",
+            kind: .generate,
+            payload: JobPayload(request: TestSupport.generateRequest()),
+            requestHash: "h"
+        )
         _ = try await store.push(crashed)
         _ = try await store.claim(queue: "default", worker: "killed", limit: 1, leaseMs: 1000)
         _ = try await store.push(waiting)
@@ -50,8 +60,13 @@ struct RestartTests {
         let path = directory.url.appendingPathComponent("old.sqlite").path
         var database = try await SQLiteEaselDatabase.open(path: path, logger: TestSupport.logger)
         _ = try await Migrator(migrations: [Migrator.all[0]]).migrate(database, now: 0, logger: TestSupport.logger)
-        let job = NewJob(id: IDGenerator(seed: 5).make(prefix: "job", millis: 1), userID: "u", kind: .generate,
-                         payload: JobPayload(request: TestSupport.generateRequest()), requestHash: "h")
+        let job = NewJob(
+            id: IDGenerator(seed: 5).make(prefix: "job", millis: 1),
+            userID: "u",
+            kind: .generate,
+            payload: JobPayload(request: TestSupport.generateRequest()),
+            requestHash: "h"
+        )
         _ = try await SQLJobStore(database: database, clock: ManualClock()).push(job)
         try await database.close()
 

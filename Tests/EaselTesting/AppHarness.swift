@@ -2,20 +2,22 @@ import EaselCore
 import EaselProviders
 import EaselServer
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import HTTPTypes
 import NIOCore
 
 /// Runs a test against the real application (routes, middleware, workers) on a fresh data directory.
 public enum AppHarness {
     public static func run(
-        workers: Int = 4, routes: [ProviderRouter.Route]? = nil, testing: TestingSetup = .router,
-        configure: (inout EaselConfig) -> Void = { _ in },
+        workers: Int = 4,
+        routes: [ProviderRouter.Route]? = nil,
+        testing: TestingSetup = .router,
+        configure: ConfigChange = .none,
         _ body: @Sendable (any TestClientProtocol, EaselRuntime) async throws -> Void
     ) async throws {
         let data = try TemporaryDirectory()
-        let runtime = try await TestSupport.runtime(data: data, workers: workers, routes: routes, configure: configure)
+        let runtime = try await TestSupport.runtime(data: data, workers: workers, routes: routes, configure: configure.apply)
         let app = buildApplication(runtime: runtime, withWorkers: workers > 0)
         do {
             // Tests act as an admin on the unlimited plan unless they make users of their own.
@@ -29,6 +31,15 @@ public enum AppHarness {
         try await runtime.close()
         _ = data
     }
+}
+
+/// Settings a test changes on top of `TestSupport.config` (a value, so a call passes it beside its body).
+public struct ConfigChange: Sendable {
+    public let apply: @Sendable (inout EaselConfig) -> Void
+
+    public static let none = ConfigChange { _ in }
+
+    public static func with(_ apply: @escaping @Sendable (inout EaselConfig) -> Void) -> ConfigChange { ConfigChange(apply: apply) }
 }
 
 /// A test client that sends `Authorization: Bearer <key>` unless the request sets its own (or `none`).

@@ -14,8 +14,12 @@ public enum EditFixtures {
     }
 
     /// A PNG mask: alpha 0 inside `hole` (edit there), 255 elsewhere.
-    public static func mask(width: Int = 256, height: Int = 192, hole: (x: Range<Int>, y: Range<Int>) = (64..<160, 32..<128),
-                            alpha: Bool = true) throws -> Data {
+    public static func mask(
+        width: Int = 256,
+        height: Int = 192,
+        hole: (x: Range<Int>, y: Range<Int>) = (64..<160, 32..<128),
+        alpha: Bool = true
+    ) throws -> Data {
         var pixels = [UInt8](repeating: 255, count: width * height * 4)
         for y in hole.y { for x in hole.x { pixels[(y * width + x) * 4 + 3] = 0 } }
         if alpha {
@@ -38,7 +42,9 @@ public enum EditFixtures {
     public static func bombHeader(width: Int, height: Int) -> Data {
         var bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]
         bytes += Array("IHDR".utf8)
-        for value in [width, height] { bytes += [UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+        for value in [width, height] {
+            bytes += [UInt8(value >> 24 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+        }
         bytes += [8, 6, 0, 0, 0, 0, 0, 0, 0]
         bytes += [UInt8](repeating: 0, count: 64)
         return Data(bytes)

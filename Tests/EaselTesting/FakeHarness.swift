@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import EaselCore
 import EaselFakeOpenAI
 import EaselProviders
-import Foundation
 import EaselServer
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -29,20 +29,32 @@ public final class FakeHarness: Sendable {
 
     public var state: FakeOpenAIState { fake.state }
 
-    public func endpoint(name: String = "openai", key: String? = FakeHarness.key, connectTimeout: TimeAmount = .seconds(5),
-                         readTimeout: TimeAmount = .seconds(30)) -> OpenAIEndpoint {
+    public func endpoint(
+        name: String = "openai",
+        key: String? = FakeHarness.key,
+        connectTimeout: TimeAmount = .seconds(5),
+        readTimeout: TimeAmount = .seconds(30)
+    ) -> OpenAIEndpoint {
         OpenAIEndpoint(name: name, baseURL: fake.baseURL, apiKey: key.map(Secret.init), connectTimeout: connectTimeout, readTimeout: readTimeout)
     }
 
-    public func provider(name: String = "openai", key: String? = FakeHarness.key, connectTimeout: TimeAmount = .seconds(5),
-                         readTimeout: TimeAmount = .seconds(30)) -> OpenAIProvider {
-        OpenAIProvider(endpoint: endpoint(name: name, key: key, connectTimeout: connectTimeout, readTimeout: readTimeout), client: client,
-                       logger: TestSupport.logger)
+    public func provider(
+        name: String = "openai",
+        key: String? = FakeHarness.key,
+        connectTimeout: TimeAmount = .seconds(5),
+        readTimeout: TimeAmount = .seconds(30)
+    ) -> OpenAIProvider {
+        OpenAIProvider(
+            endpoint: endpoint(name: name, key: key, connectTimeout: connectTimeout, readTimeout: readTimeout),
+            client: client,
+            logger: TestSupport.logger
+        )
     }
 
     /// A providers config routing OpenAI's models to this fake.
     public func providersConfig(extraYAML: String = "") throws -> EaselServer.ProvidersConfig {
-        try EaselServer.ProvidersConfig.parse("""
+        try EaselServer.ProvidersConfig.parse(
+            """
             providers:
               openai:
                 type: openai
@@ -52,7 +64,9 @@ public final class FakeHarness: Sendable {
               gpt-image-2: [openai]
               gpt-image-1.5: [openai]
             \(extraYAML)
-            """, environment: ["FAKE_KEY": Self.key])
+            """,
+            environment: ["FAKE_KEY": Self.key]
+        )
     }
 
     public func stop() async {

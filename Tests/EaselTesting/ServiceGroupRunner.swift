@@ -18,4 +18,3 @@ public final class ServiceGroupRunner: Sendable {
         await task.value
     }
 }
-

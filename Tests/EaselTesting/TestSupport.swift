@@ -54,7 +54,9 @@ public enum TestSupport {
     }
 
     public static func runtime(
-        data: TemporaryDirectory, workers: Int = 4, routes: [ProviderRouter.Route]? = nil,
+        data: TemporaryDirectory,
+        workers: Int = 4,
+        routes: [ProviderRouter.Route]? = nil,
         configure: (inout EaselConfig) -> Void = { _ in }
     ) async throws -> EaselRuntime {
         var config = config(data: data, workers: workers)
@@ -64,7 +66,11 @@ public enum TestSupport {
         return try await EaselRuntime.open(config: config, logger: logger, routes: routes)
     }
 
-    public static func generateRequest(prompt: String = "a test", model: String = "easel-draft", size: PixelSize = .init(width: 64, height: 64)) -> ImageRequest {
+    public static func generateRequest(
+        prompt: String = "a test",
+        model: String = "easel-draft",
+        size: PixelSize = .init(width: 64, height: 64)
+    ) -> ImageRequest {
         ImageRequest(prompt: prompt, model: model, size: .fixed(size), resolvedSize: size, seed: 1)
     }
 }
@@ -101,7 +107,10 @@ public final class ScriptedProvider: ImageProvider, Sendable {
         calls.withLock { $0 += 1 }
         started.withLock { $0.append(job.id) }
         models.withLock { $0.append(job.upstreamModel) }
-        concurrency.withLock { $0.current += 1; $0.max = max($0.max, $0.current) }
+        concurrency.withLock {
+            $0.current += 1
+            $0.max = max($0.max, $0.current)
+        }
         defer { concurrency.withLock { $0.current -= 1 } }
         let step = steps.withLock { $0.isEmpty ? Step.succeed : $0.removeFirst() }
         switch step {

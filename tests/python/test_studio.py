@@ -3,8 +3,10 @@ import shutil
 
 import pytest
 
-selenium = pytest.importorskip("selenium")
-from selenium import webdriver  # noqa: E402
+try:
+    from selenium import webdriver
+except ImportError:  # scripts/setup --test installs it; a missing tool is a failure, never a skip
+    pytest.fail("selenium is not installed: run scripts/setup --test", pytrace=False)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -13,7 +15,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 @pytest.fixture()
 def browser():
     if not shutil.which("chromedriver"):
-        pytest.skip("chromium-driver is not installed")
+        pytest.fail("chromium-driver is not installed: run scripts/setup --test", pytrace=False)
     options = webdriver.ChromeOptions()
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,1000"):
         options.add_argument(flag)

@@ -6,15 +6,21 @@ import Logging
 /// the worker services in the same service group, so one process serves and works by default.
 /// `onServerRunning` receives the bound port (useful with port 0).
 public func buildApplication(
-    runtime: EaselRuntime, withWorkers: Bool = true, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    runtime: EaselRuntime,
+    withWorkers: Bool = true,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     var app = Application(
         router: buildRouter(runtime: runtime),
         // A deep accept backlog: thousands of clients may connect at once.
         configuration: ApplicationConfiguration(
-            address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "easel", backlog: 4096),
+            address: .hostname(runtime.config.host, port: runtime.config.port),
+            serverName: "easel",
+            backlog: 4096
+        ),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? runtime.config.port) },
-        logger: runtime.logger)
+        logger: runtime.logger
+    )
     if withWorkers { app.addServices(runtime.workerServices()) }
     return app
 }
@@ -38,11 +44,19 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     // Authenticated.
     let api = router.group().add(middleware: IdentityMiddleware(accounts: runtime.accounts)).group(context: AuthenticatedContext.self)
     let door = ImageDoor(
-        jobs: runtime.jobService, links: runtime.fileLinks, syncTimeoutSeconds: config.syncTimeoutSeconds, publicBaseURL: config.publicBaseURL)
+        jobs: runtime.jobService,
+        links: runtime.fileLinks,
+        syncTimeoutSeconds: config.syncTimeoutSeconds,
+        publicBaseURL: config.publicBaseURL
+    )
     let iterationBody = IterationBody(maxBytes: config.maxEditBodyBytes, publicBaseURL: config.publicBaseURL)
     ImagesController(jobs: runtime.jobService, catalog: runtime.catalog, door: door, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
     EditsController(
-        edits: runtime.edits, catalog: runtime.catalog, door: door, maxBodyBytes: config.maxEditBodyBytes, publicBaseURL: config.publicBaseURL
+        edits: runtime.edits,
+        catalog: runtime.catalog,
+        door: door,
+        maxBodyBytes: config.maxEditBodyBytes,
+        publicBaseURL: config.publicBaseURL
     ).addRoutes(to: api)
     JobsController(jobs: runtime.jobService, groups: runtime.groups, catalog: runtime.catalog, maxBodyBytes: config.maxJSONBodyBytes)
         .addRoutes(to: api)

@@ -58,7 +58,10 @@ public final class EaselRuntime: Sendable {
     /// Opens the data directory (creating it), migrates the database when allowed, and wires providers.
     /// `routes` replaces the configured routes (tests use it to plug in fakes).
     public static func open(
-        config: EaselConfig, logger: Logger, clock: any EaselClock = SystemClock(), routes: [ProviderRouter.Route]? = nil
+        config: EaselConfig,
+        logger: Logger,
+        clock: any EaselClock = SystemClock(),
+        routes: [ProviderRouter.Route]? = nil
     ) async throws -> EaselRuntime {
         try config.validate()
         try Vips.start()
@@ -93,8 +96,16 @@ public final class EaselRuntime: Sendable {
             let secret = try DeploymentSecret.read(in: config.dataDirectory)
             let blobs = try FileBlobStore(root: config.blobDirectory)
             return EaselRuntime(
-                config: config, logger: logger, clock: clock, database: database, blobs: blobs, router: router, clients: clients,
-                policy: policy, secret: secret)
+                config: config,
+                logger: logger,
+                clock: clock,
+                database: database,
+                blobs: blobs,
+                router: router,
+                clients: clients,
+                policy: policy,
+                secret: secret
+            )
         } catch {
             for client in clients { try? await client.shutdown() }
             try? await database.close()
@@ -103,8 +114,15 @@ public final class EaselRuntime: Sendable {
     }
 
     private init(
-        config: EaselConfig, logger: Logger, clock: any EaselClock, database: any EaselDatabase, blobs: any BlobStore,
-        router: ProviderRouter, clients: [HTTPClient], policy: PolicyConfig, secret: DeploymentSecret
+        config: EaselConfig,
+        logger: Logger,
+        clock: any EaselClock,
+        database: any EaselDatabase,
+        blobs: any BlobStore,
+        router: ProviderRouter,
+        clients: [HTTPClient],
+        policy: PolicyConfig,
+        secret: DeploymentSecret
     ) {
         self.config = config
         self.logger = logger
@@ -130,19 +148,48 @@ public final class EaselRuntime: Sendable {
         assets = AssetService(assets: assetStore, blobs: blobs, thumbnails: thumbnails, ids: ids, clock: clock)
         moderation = ModerationService(store: moderationStore, assets: assets, filter: policy.promptFilter, ids: ids, clock: clock)
         billing = BillingService(
-            ledger: ledgerStore, prices: policy.prices, moderation: moderation, ids: ids, clock: clock,
-            logger: Logger(label: "easel.billing", level: config.logLevel))
+            ledger: ledgerStore,
+            prices: policy.prices,
+            moderation: moderation,
+            ids: ids,
+            clock: clock,
+            logger: Logger(label: "easel.billing", level: config.logLevel)
+        )
         accounts = AccountService(
-            users: userStore, plans: policy.planBook, ids: ids, clock: clock, cookieSecret: secret.cookieSecret, adminKey: config.adminKey)
+            users: userStore,
+            plans: policy.planBook,
+            ids: ids,
+            clock: clock,
+            cookieSecret: secret.cookieSecret,
+            adminKey: config.adminKey
+        )
         fileLinks = FileLinks(secret: secret.fileLinkSecret, lifetimeSeconds: config.fileLinkSeconds, clock: clock)
         jobService = JobService(
-            jobs: jobStore, assets: assets, billing: billing, moderation: moderation, hub: hub, signal: signal, running: running,
-            dispatch: dispatch, ids: ids, clock: clock, metrics: metrics, maxAttempts: config.retry.maxAttempts,
-            pollIntervalMs: config.pollIntervalMs)
+            jobs: jobStore,
+            assets: assets,
+            billing: billing,
+            moderation: moderation,
+            hub: hub,
+            signal: signal,
+            running: running,
+            dispatch: dispatch,
+            ids: ids,
+            clock: clock,
+            metrics: metrics,
+            maxAttempts: config.retry.maxAttempts,
+            pollIntervalMs: config.pollIntervalMs
+        )
         edits = EditService(assets: assets, jobs: jobService, catalog: catalog, rules: EditInputRules(maxInputPixels: config.maxInputPixels))
         iteration = IterationService(assets: assets, edits: edits, jobs: jobService, catalog: catalog)
         sessions = SessionService(
-            store: sessionStore, assets: assets, iteration: iteration, jobs: jobService, catalog: catalog, ids: ids, clock: clock)
+            store: sessionStore,
+            assets: assets,
+            iteration: iteration,
+            jobs: jobService,
+            catalog: catalog,
+            ids: ids,
+            clock: clock
+        )
         groups = JobGroupService(jobs: jobService, catalog: catalog, ids: ids, clock: clock)
     }
 
@@ -156,22 +203,54 @@ public final class EaselRuntime: Sendable {
     public func workerServices(concurrency: Int? = nil) -> [any Service] {
         let logger = Logger(label: "easel.worker", level: config.logLevel)
         let runner = JobRunner(
-            workerID: workerID, jobs: jobStore, assets: assetStore, blobs: blobs,
-            imaging: ImagingPool(threads: 1, maxInputPixels: config.maxInputPixels), billing: billing, router: router, hub: hub,
-            signal: signal, running: running, thumbnails: thumbnails, ids: ids, clock: clock, metrics: metrics, retry: config.retry,
-            logger: logger)
+            workerID: workerID,
+            jobs: jobStore,
+            assets: assetStore,
+            blobs: blobs,
+            imaging: ImagingPool(threads: 1, maxInputPixels: config.maxInputPixels),
+            billing: billing,
+            router: router,
+            hub: hub,
+            signal: signal,
+            running: running,
+            thumbnails: thumbnails,
+            ids: ids,
+            clock: clock,
+            metrics: metrics,
+            retry: config.retry,
+            logger: logger
+        )
         let reconciler = Reconciler(
-            ledger: ledgerStore, jobs: jobStore, billing: billing, clock: clock, afterMs: config.reconcileAfterMs,
-            logger: Logger(label: "easel.reaper", level: config.logLevel))
+            ledger: ledgerStore,
+            jobs: jobStore,
+            billing: billing,
+            clock: clock,
+            afterMs: config.reconcileAfterMs,
+            logger: Logger(label: "easel.reaper", level: config.logLevel)
+        )
         return [
             thumbnails,
             WorkerService(
-                runner: runner, jobs: jobStore, signal: signal, running: running, dispatch: dispatch, localDispatch: config.localDispatch,
-                concurrency: concurrency ?? config.workerConcurrency, leaseMs: config.leaseMs, heartbeatMs: config.heartbeatMs,
-                pollIntervalMs: config.pollIntervalMs, drainSeconds: config.drainSeconds, logger: logger),
+                runner: runner,
+                jobs: jobStore,
+                signal: signal,
+                running: running,
+                dispatch: dispatch,
+                localDispatch: config.localDispatch,
+                concurrency: concurrency ?? config.workerConcurrency,
+                leaseMs: config.leaseMs,
+                heartbeatMs: config.heartbeatMs,
+                pollIntervalMs: config.pollIntervalMs,
+                drainSeconds: config.drainSeconds,
+                logger: logger
+            ),
             LeaseReaperService(
-                jobs: jobStore, signal: signal, intervalMs: config.reaperIntervalMs, logger: Logger(label: "easel.reaper", level: config.logLevel),
-                reconciler: reconciler),
+                jobs: jobStore,
+                signal: signal,
+                intervalMs: config.reaperIntervalMs,
+                logger: Logger(label: "easel.reaper", level: config.logLevel),
+                reconciler: reconciler
+            ),
         ]
     }
 

@@ -93,8 +93,10 @@ public struct PolicyConfig: Sendable {
     }
 
     static func plan(name: String, _ fields: [String: Any], base: Plan?) throws -> Plan {
-        let known: Set<String> = ["images_per_day", "images_per_minute", "max_n", "max_megapixels", "models", "qualities", "sizes",
-                                  "concurrent_jobs", "budget_usd", "budget_period", "unlimited_spend"]
+        let known: Set<String> = [
+            "images_per_day", "images_per_minute", "max_n", "max_megapixels", "models", "qualities", "sizes",
+            "concurrent_jobs", "budget_usd", "budget_period", "unlimited_spend",
+        ]
         for key in fields.keys where !known.contains(key) {
             throw ConfigError.invalid("plans.\(name).\(key)", "", "one of \(known.sorted().joined(separator: ", "))")
         }
@@ -134,16 +136,19 @@ public struct PolicyConfig: Sendable {
         if let table = fields["per_image"] as? [String: Any] {
             for (quality, value) in table {
                 guard let pair = value as? [Any], pair.count == 2, let square = try usd(pair[0], "\(path).per_image.\(quality)"),
-                      let wide = try usd(pair[1], "\(path).per_image.\(quality)") else {
+                    let wide = try usd(pair[1], "\(path).per_image.\(quality)")
+                else {
                     throw ConfigError.invalid("\(path).per_image.\(quality)", "\(value)", "[price of 1024x1024, price of 1536x1024]")
                 }
                 price.perImage[quality] = (square, wide)
             }
         }
         if let tokens = fields["tokens_usd_per_million"] as? [String: Any] {
-            price.tokens = .init(textIn: try usd(tokens["text_in"], "\(path).tokens_usd_per_million.text_in") ?? 0,
-                                 imageIn: try usd(tokens["image_in"], "\(path).tokens_usd_per_million.image_in") ?? 0,
-                                 imageOut: try usd(tokens["image_out"], "\(path).tokens_usd_per_million.image_out") ?? 0)
+            price.tokens = .init(
+                textIn: try usd(tokens["text_in"], "\(path).tokens_usd_per_million.text_in") ?? 0,
+                imageIn: try usd(tokens["image_in"], "\(path).tokens_usd_per_million.image_in") ?? 0,
+                imageOut: try usd(tokens["image_out"], "\(path).tokens_usd_per_million.image_out") ?? 0
+            )
         }
         if price.perImage.isEmpty && price.tokens == nil {
             throw ConfigError.invalid(path, "", "per_image_usd, per_image or tokens_usd_per_million")

@@ -22,9 +22,12 @@ struct ProviderFactory {
         }
         for (name, provider) in providers.providers {
             var configuration = HTTPClient.Configuration(
-                timeout: .init(connect: .seconds(Int64(provider.connectTimeoutSeconds)), read: .seconds(Int64(provider.readTimeoutSeconds))))
-            configuration.connectionPool = .init(idleTimeout: .seconds(60),
-                                                 concurrentHTTP1ConnectionsPerHostSoftLimit: provider.concurrency ?? 1024)
+                timeout: .init(connect: .seconds(Int64(provider.connectTimeoutSeconds)), read: .seconds(Int64(provider.readTimeoutSeconds)))
+            )
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(60),
+                concurrentHTTP1ConnectionsPerHostSoftLimit: provider.concurrency ?? 1024
+            )
             configuration.decompression = .enabled(limit: .ratio(20))
             // A provider that refuses connections fails the attempt now (and falls back or retries with
             // backoff) instead of the pool retrying the connect until the request's deadline.
@@ -32,17 +35,30 @@ struct ProviderFactory {
             let client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
             clients.append(client)
             let endpoint = OpenAIEndpoint(
-                name: name, baseURL: provider.baseURL, apiKey: provider.apiKey.map(Secret.init), organization: provider.organization,
-                project: provider.project, headers: provider.headers, connectTimeout: .seconds(Int64(provider.connectTimeoutSeconds)),
-                readTimeout: .seconds(Int64(provider.readTimeoutSeconds)))
-            let gate = ProviderGate(limits: .init(concurrency: provider.concurrency, imagesPerMinute: provider.imagesPerMinute,
-                                                  breakerThreshold: provider.breakerFailures,
-                                                  breakerCooldownMs: Int64(provider.breakerCooldownSeconds) * 1000), clock: clock)
+                name: name,
+                baseURL: provider.baseURL,
+                apiKey: provider.apiKey.map(Secret.init),
+                organization: provider.organization,
+                project: provider.project,
+                headers: provider.headers,
+                connectTimeout: .seconds(Int64(provider.connectTimeoutSeconds)),
+                readTimeout: .seconds(Int64(provider.readTimeoutSeconds))
+            )
+            let gate = ProviderGate(
+                limits: .init(
+                    concurrency: provider.concurrency,
+                    imagesPerMinute: provider.imagesPerMinute,
+                    breakerThreshold: provider.breakerFailures,
+                    breakerCooldownMs: Int64(provider.breakerCooldownSeconds) * 1000
+                ),
+                clock: clock
+            )
             targets[name] = (OpenAIProvider(endpoint: endpoint, client: client, logger: logger), gate, provider)
         }
         var routes: [ProviderRouter.Route] = []
         if providers.draft && !providers.routes.contains(where: { $0.model.id == ModelCapabilities.easelDraft.id }),
-           let draft = targets["draft"] {
+            let draft = targets["draft"]
+        {
             routes.append(.init(model: .easelDraft, targets: [.init(provider: draft.0, upstreamModel: "easel-draft", gate: draft.1)]))
         }
         for route in providers.routes {

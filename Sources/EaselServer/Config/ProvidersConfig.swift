@@ -104,10 +104,21 @@ public struct ProvidersConfig: Sendable {
     public mutating func addEnvironmentDefaults(_ environment: [String: String]) {
         guard providers["openai"] == nil, let key = environment["OPENAI_API_KEY"], !key.isEmpty else { return }
         providers["openai"] = Provider(
-            name: "openai", compatible: false, baseURL: environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.openai.com/v1",
-            apiKey: key, organization: environment["OPENAI_ORG_ID"] ?? environment["OPENAI_ORGANIZATION"],
-            project: environment["OPENAI_PROJECT_ID"], headers: [], connectTimeoutSeconds: 5, readTimeoutSeconds: 180,
-            concurrency: 64, imagesPerMinute: nil, breakerFailures: 5, breakerCooldownSeconds: 30, modelNames: [:])
+            name: "openai",
+            compatible: false,
+            baseURL: environment["OPENAI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://api.openai.com/v1",
+            apiKey: key,
+            organization: environment["OPENAI_ORG_ID"] ?? environment["OPENAI_ORGANIZATION"],
+            project: environment["OPENAI_PROJECT_ID"],
+            headers: [],
+            connectTimeoutSeconds: 5,
+            readTimeoutSeconds: 180,
+            concurrency: 64,
+            imagesPerMinute: nil,
+            breakerFailures: 5,
+            breakerCooldownSeconds: 30,
+            modelNames: [:]
+        )
         for model in [ModelCapabilities.gptImage2, .gptImage15, .gptImage1Mini, .chatGPTImageLatest]
         where !routes.contains(where: { $0.model.id == model.id }) {
             routes.append(Route(model: model, providers: ["openai"]))
@@ -156,8 +167,10 @@ public struct ProvidersConfig: Sendable {
         func provider(name: String, _ value: Any) throws -> Provider {
             let path = "providers.\(name)"
             guard let map = value as? [String: Any] else { throw ConfigError.invalid(path, "\(value)", "a mapping") }
-            let known: Set<String> = ["type", "base_url", "api_key", "api_key_env", "organization", "project", "headers", "timeouts",
-                                      "concurrency", "images_per_minute", "circuit_breaker", "models"]
+            let known: Set<String> = [
+                "type", "base_url", "api_key", "api_key_env", "organization", "project", "headers", "timeouts",
+                "concurrency", "images_per_minute", "circuit_breaker", "models",
+            ]
             for key in map.keys where !known.contains(key) {
                 throw ConfigError.invalid("\(path).\(key)", "(unknown key)", "one of \(known.sorted().joined(separator: ", "))")
             }
@@ -167,7 +180,8 @@ public struct ProvidersConfig: Sendable {
             }
             let defaultBase = type == "openai" ? "https://api.openai.com/v1" : nil
             guard let base = try string(map["base_url"], "\(path).base_url") ?? defaultBase,
-                  let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                let url = URL(string: base), ["http", "https"].contains(url.scheme ?? ""), url.host != nil
+            else {
                 throw ConfigError.invalid("\(path).base_url", "\(map["base_url"] ?? "(missing)")", "an http(s) URL ending in /v1 or similar")
             }
             var key = try string(map["api_key"], "\(path).api_key")
@@ -192,16 +206,21 @@ public struct ProvidersConfig: Sendable {
                 for (model, upstream) in table { names[model] = try string(upstream, "\(path).models.\(model)") }
             }
             return Provider(
-                name: name, compatible: type == "openai-compatible", baseURL: base, apiKey: key,
+                name: name,
+                compatible: type == "openai-compatible",
+                baseURL: base,
+                apiKey: key,
                 organization: try string(map["organization"], "\(path).organization"),
-                project: try string(map["project"], "\(path).project"), headers: headers,
+                project: try string(map["project"], "\(path).project"),
+                headers: headers,
                 connectTimeoutSeconds: try int(timeouts["connect_seconds"], "\(path).timeouts.connect_seconds", range: 1...120) ?? 5,
                 readTimeoutSeconds: try int(timeouts["read_seconds"], "\(path).timeouts.read_seconds", range: 1...3600) ?? 180,
                 concurrency: try int(map["concurrency"], "\(path).concurrency", range: 1...100_000),
                 imagesPerMinute: try int(map["images_per_minute"], "\(path).images_per_minute", range: 1...1_000_000),
                 breakerFailures: try int(breaker["failures"], "\(path).circuit_breaker.failures", range: 1...1000) ?? 5,
                 breakerCooldownSeconds: try int(breaker["cooldown_seconds"], "\(path).circuit_breaker.cooldown_seconds", range: 1...86400) ?? 30,
-                modelNames: names)
+                modelNames: names
+            )
         }
 
         func route(model: String, _ value: Any) throws -> Route {
@@ -218,8 +237,11 @@ public struct ProvidersConfig: Sendable {
             let providers = try list.enumerated().map { index, item in try string(item, "\(path).providers[\(index)]") ?? "" }
             let overrides = map["capabilities"] as? [String: Any] ?? [:]
             let base = try string(map["base"], "\(path).base")
-            return Route(model: try capabilities(model: model, base: base, overrides: overrides, path: path),
-                         providers: providers, base: base)
+            return Route(
+                model: try capabilities(model: model, base: base, overrides: overrides, path: path),
+                providers: providers,
+                base: base
+            )
         }
 
         /// A route's rules: the built-in model of that name (or `base`), with overrides.
@@ -254,7 +276,11 @@ public struct ProvidersConfig: Sendable {
                     guard let list = value as? [String] else { throw ConfigError.invalid(at, "\(value)", "a list of qualities") }
                     caps.qualities = list
                 default:
-                    throw ConfigError.invalid(at, "(unknown key)", "edits, mask, streaming, transparent_background, input_fidelity, max_n, sizes, qualities")
+                    throw ConfigError.invalid(
+                        at,
+                        "(unknown key)",
+                        "edits, mask, streaming, transparent_background, input_fidelity, max_n, sizes, qualities"
+                    )
                 }
             }
             return caps

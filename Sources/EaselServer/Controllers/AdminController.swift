@@ -83,7 +83,9 @@ struct AdminController {
         if let text = request.uri.queryParameters["kind"].map(String.init) {
             guard let parsed = ModerationEvent.Kind(rawValue: text) else {
                 throw EaselError.invalidRequest(
-                    "Invalid kind '\(text)'. Use one of: \(ModerationEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")).", param: "kind")
+                    "Invalid kind '\(text)'. Use one of: \(ModerationEvent.Kind.allCases.map(\.rawValue).joined(separator: ", ")).",
+                    param: "kind"
+                )
             }
             kind = parsed
         }

@@ -48,9 +48,12 @@ struct EditsController {
         guard contentType.lowercased().hasPrefix("application/json") else {
             throw EaselError.invalidRequest(
                 "Send the edit as multipart/form-data (image, mask, prompt…) or as application/json (images: [{image_url} | {file_id}]).",
-                param: nil, code: "unsupported_content_type")
+                param: nil,
+                code: "unsupported_content_type"
+            )
         }
-        let host = request.head.authority, base = publicBaseURL
+        let host = request.head.authority
+        let base = publicBaseURL
         return try await edits.inputs(json: try await request.jsonObject(limit: maxBodyBytes), userID: userID) {
             EditInputs.isLocalURL($0, requestHost: host, publicBaseURL: base)
         }
@@ -60,16 +63,22 @@ struct EditsController {
         switch error {
         case .fileTooLarge(let name, _):
             return .invalidRequest(
-                "The file in '\(name)' is larger than \(rules.maxFileBytes / (1024 * 1024)) MB; each image must be at most that.", param: name,
-                code: "file_too_large")
+                "The file in '\(name)' is larger than \(rules.maxFileBytes / (1024 * 1024)) MB; each image must be at most that.",
+                param: name,
+                code: "file_too_large"
+            )
         case .fieldTooLarge(let name, let limit):
             return .invalidRequest("The field '\(name)' is longer than \(limit) bytes.", param: name, code: "string_above_max_length")
         case .tooManyParts(let limit):
             return .invalidRequest("The form has more than \(limit) parts.", param: nil, code: "too_many_parts")
         case .bodyTooLarge(let limit):
             return EaselError(
-                status: 413, type: "invalid_request_error", code: "request_too_large", param: nil,
-                message: "The request body is larger than \(limit / (1024 * 1024)) MB.")
+                status: 413,
+                type: "invalid_request_error",
+                code: "request_too_large",
+                param: nil,
+                message: "The request body is larger than \(limit / (1024 * 1024)) MB."
+            )
         case .notMultipart, .malformed:
             return .invalidRequest("The multipart/form-data body could not be read: \(error).", param: nil, code: "invalid_multipart")
         }

@@ -34,17 +34,24 @@ struct FilesController {
             guard let left = links.remainingSeconds(path: path, expiry: query["exp"].map(String.init), signature: query["sig"].map(String.init))
             else {
                 throw EaselError(
-                    status: 403, type: "invalid_request_error", code: "invalid_file_link", param: nil,
-                    message: "This file link is invalid or has expired. Ask for the image again to get a new link.")
+                    status: 403,
+                    type: "invalid_request_error",
+                    code: "invalid_file_link",
+                    param: nil,
+                    message: "This file link is invalid or has expired. Ask for the image again to get a new link."
+                )
             }
             // Hidden or deleted since the link was made: gone at once.
-            guard let found = try await assets.anyAsset(id: id), found.hiddenAt == nil else { throw EaselError.notFound("asset", id: id, param: "id") }
+            guard let found = try await assets.anyAsset(id: id), found.hiddenAt == nil else {
+                throw EaselError.notFound("asset", id: id, param: "id")
+            }
             asset = found
             cacheControl = "private, max-age=\(left)"
         } else {
             guard let identity = try await IdentityMiddleware.identity(of: request, accounts: accounts) else {
                 throw EaselError.unauthorized(
-                    "You didn't provide an API key. Send 'Authorization: Bearer <key>', log in to the studio, or use a signed file link.")
+                    "You didn't provide an API key. Send 'Authorization: Bearer <key>', log in to the studio, or use a signed file link."
+                )
             }
             asset = try await assets.asset(id: id, userID: identity.userID)
             cacheControl = "private, max-age=31536000, immutable"
@@ -58,7 +65,8 @@ struct FilesController {
             .contentDisposition: "inline; filename=\"\(asset.id)\(thumbnail ? "-thumb.webp" : "." + asset.format.fileExtension)\"",
         ]
         if asset.isDraft { headers[.xEaselDraft] = "true" }
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
+        {
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await assets.bytes(key: key, of: asset))))

@@ -21,7 +21,10 @@ struct ImageDoor: Sendable {
 
     // Not inlined: a waiting request keeps its caller's async frame alive, so frames stay small.
     @inline(never) func answer(
-        _ params: ImageRequest, isDraft: Bool, kind: Kind, request: Request,
+        _ params: ImageRequest,
+        isDraft: Bool,
+        kind: Kind,
+        request: Request,
         submit: (JobService.Delivery) async throws -> JobService.Submitted
     ) async throws -> Response {
         if params.stream {
@@ -34,21 +37,34 @@ struct ImageDoor: Sendable {
             let id = submitted.job.id
             throw JobOutcomeError(
                 error: EaselError(
-                    status: 504, type: "server_error", code: "timeout", param: nil,
-                    message: "The \(kind.noun) is not ready after \(syncTimeoutSeconds) s. It is still job \(id): follow it at /api/jobs/\(id)."),
-                jobID: id, rateLimit: submitted.rateLimit, isDraft: isDraft)
+                    status: 504,
+                    type: "server_error",
+                    code: "timeout",
+                    param: nil,
+                    message: "The \(kind.noun) is not ready after \(syncTimeoutSeconds) s. It is still job \(id): follow it at /api/jobs/\(id)."
+                ),
+                jobID: id,
+                rateLimit: submitted.rateLimit,
+                isDraft: isDraft
+            )
         }
         switch job.status {
         case .succeeded:
             return try await respond(job, outputs: outputs, request: request, headers: headers(submitted, isDraft: isDraft))
         case .cancelled:
             throw JobOutcomeError(
-                error: .conflict("Job \(job.id) was cancelled before it finished.", code: "job_cancelled"), jobID: job.id,
-                rateLimit: submitted.rateLimit, isDraft: isDraft)
+                error: .conflict("Job \(job.id) was cancelled before it finished.", code: "job_cancelled"),
+                jobID: job.id,
+                rateLimit: submitted.rateLimit,
+                isDraft: isDraft
+            )
         default:
             throw JobOutcomeError(
-                error: job.lastError?.easelError ?? .server("The job failed without an error record."), jobID: job.id,
-                rateLimit: submitted.rateLimit, isDraft: isDraft)
+                error: job.lastError?.easelError ?? .server("The job failed without an error record."),
+                jobID: job.id,
+                rateLimit: submitted.rateLimit,
+                isDraft: isDraft
+            )
         }
     }
 
@@ -60,7 +76,12 @@ struct ImageDoor: Sendable {
     }
 
     /// A finished job in the `ImagesResponse` shape: base64 images, or signed URLs that open without a key.
-    @inline(never) private func respond(_ job: JobRecord, outputs inMemory: [JobOutput], request: Request, headers: HTTPFields) async throws -> Response {
+    @inline(never) private func respond(
+        _ job: JobRecord,
+        outputs inMemory: [JobOutput],
+        request: Request,
+        headers: HTTPFields
+    ) async throws -> Response {
         let outputs = try await jobs.outputs(of: job, inMemory: inMemory)
         let params = job.payload.request
         let size = outputs.first.map { "\($0.asset.width)x\($0.asset.height)" } ?? params.resolvedSize.description
@@ -79,8 +100,10 @@ struct ImageDoor: Sendable {
         fields[.xEaselCostUSD] = Money.usd(jobs.cost(of: job))
         fields[.contentType] = "application/json"
         return Response(
-            status: .ok, headers: fields,
-            body: .init(byteBuffer: Base64JSON.imagesResponse(body, images: outputs.map { $0.data ?? Data() }, urls: urls)))
+            status: .ok,
+            headers: fields,
+            body: .init(byteBuffer: Base64JSON.imagesResponse(body, images: outputs.map { $0.data ?? Data() }, urls: urls))
+        )
     }
 
     /// The SSE form: partial images as they come, then one `completed` event per image.
@@ -134,8 +157,13 @@ struct ImageDoor: Sendable {
             }
             sendError(
                 EaselError(
-                    status: 504, type: "server_error", code: "timeout", param: nil,
-                    message: "The image is not ready yet; follow job \(watch.jobID) at /api/jobs/\(watch.jobID)."))
+                    status: 504,
+                    type: "server_error",
+                    code: "timeout",
+                    param: nil,
+                    message: "The image is not ready yet; follow job \(watch.jobID) at /api/jobs/\(watch.jobID)."
+                )
+            )
         }
     }
 

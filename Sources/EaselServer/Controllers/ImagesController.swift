@@ -14,8 +14,12 @@ struct ImagesController {
         router.post("/v1/images/generations", use: generate)
         router.post("/v1/images/variations") { _, _ -> Response in
             throw EaselError(
-                status: 404, type: "invalid_request_error", code: "unsupported_endpoint", param: nil,
-                message: "/v1/images/variations is retired (as at OpenAI). Use /v1/images/edits with a GPT image model.")
+                status: 404,
+                type: "invalid_request_error",
+                code: "unsupported_endpoint",
+                param: nil,
+                message: "/v1/images/variations is retired (as at OpenAI). Use /v1/images/edits with a GPT image model."
+            )
         }
         router.get("/v1/models", use: models)
         router.get("/v1/models/{model}", use: model)
@@ -26,8 +30,12 @@ struct ImagesController {
         let body = try await request.jsonBody(limit: maxBodyBytes)
         let params = try catalog.parser.parse(body, seed: UInt64.random(in: 0...(1 << 53)))
         let submission = JobService.Submission(
-            payload: JobPayload(request: params), userID: identity.userID, rawRequest: body,
-            idempotencyKey: request.headers[.idempotencyKey], identity: identity)
+            payload: JobPayload(request: params),
+            userID: identity.userID,
+            rawRequest: body,
+            idempotencyKey: request.headers[.idempotencyKey],
+            identity: identity
+        )
         return try await door.answer(params, isDraft: catalog.isDraft(params.model), kind: .generation, request: request) { delivery in
             try await jobs.submit(submission, delivery: delivery)
         }

@@ -19,7 +19,12 @@ struct IterationController {
         let fields = try await body.read(request, allowEmpty: false)
         return Self.accepted(
             try await iteration.edit(
-                assetID: try context.parameters.require("id"), body: fields, identity: context.identity, isLocalURL: body.isLocalURL(request)))
+                assetID: try context.parameters.require("id"),
+                body: fields,
+                identity: context.identity,
+                isLocalURL: body.isLocalURL(request)
+            )
+        )
     }
 
     @Sendable func variations(_ request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -56,7 +61,8 @@ struct IterationBody: Sendable {
     }
 
     func isLocalURL(_ request: Request) -> @Sendable (URLComponents) -> Bool {
-        let host = request.head.authority, base = publicBaseURL
+        let host = request.head.authority
+        let base = publicBaseURL
         return { EditInputs.isLocalURL($0, requestHost: host, publicBaseURL: base) }
     }
 }

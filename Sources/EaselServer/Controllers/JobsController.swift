@@ -26,7 +26,8 @@ struct JobsController {
             let (group, plan) = try await groups.aspectSet(fields, identity: identity)
             var object = Representations.group(group.id, group.jobs).objectValue ?? [:]
             object["aspects"] = .array(
-                plan.members.map { .object(["aspect": .string($0.aspect.description), "size": .string($0.request.resolvedSize.description)]) })
+                plan.members.map { .object(["aspect": .string($0.aspect.description), "size": .string($0.request.resolvedSize.description)]) }
+            )
             return .json(.object(object), status: .accepted, headers: [.location: "/api/groups/\(group.id)"])
         }
         var params = try catalog.parser.parse(.object(fields), seed: UInt64.random(in: 0...(1 << 53)))
@@ -34,14 +35,22 @@ struct JobsController {
         let priority = try JobPriority.read(fields)
         let submitted = try await jobs.submit(
             .init(
-                payload: JobPayload(request: params), userID: identity.userID, rawRequest: .object(fields),
-                idempotencyKey: request.headers[.idempotencyKey], priority: priority, identity: identity),
-            delivery: .none)
+                payload: JobPayload(request: params),
+                userID: identity.userID,
+                rawRequest: .object(fields),
+                idempotencyKey: request.headers[.idempotencyKey],
+                priority: priority,
+                identity: identity
+            ),
+            delivery: .none
+        )
         let job = submitted.job
         let position = try await jobs.queuePosition(of: job)
         return .json(
-            Representations.job(job, position: position), status: submitted.isNew ? .accepted : .ok,
-            headers: [.location: "/api/jobs/\(job.id)", .xEaselJobID: job.id])
+            Representations.job(job, position: position),
+            status: submitted.isNew ? .accepted : .ok,
+            headers: [.location: "/api/jobs/\(job.id)", .xEaselJobID: job.id]
+        )
     }
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
@@ -53,7 +62,8 @@ struct JobsController {
             guard let parsed = JobStatus(rawValue: text) else {
                 throw EaselError.invalidRequest(
                     "Invalid status '\(text)'. Use one of: \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).",
-                    param: "status")
+                    param: "status"
+                )
             }
             status = parsed
         }
@@ -83,10 +93,17 @@ struct JobsController {
             for await event in jobs.events(of: watch) {
                 switch event {
                 case .partial(_, let partial):
-                    send(Base64JSON.event("partial", [
-                        "job_id": .string(id), "image_index": .int(partial.imageIndex),
-                        "partial_index": .int(partial.partialIndex), "mime_type": .string(partial.format.mimeType),
-                    ], base64Key: "b64_json", data: partial.data))
+                    send(
+                        Base64JSON.event(
+                            "partial",
+                            [
+                                "job_id": .string(id), "image_index": .int(partial.imageIndex),
+                                "partial_index": .int(partial.partialIndex), "mime_type": .string(partial.format.mimeType),
+                            ],
+                            base64Key: "b64_json",
+                            data: partial.data
+                        )
+                    )
                 default:
                     guard let job = event.job else { continue }
                     let name: String
@@ -114,8 +131,13 @@ struct JobsController {
     static func id(_ context: AuthenticatedContext) throws -> String {
         let id = try context.parameters.require("id")
         guard EaselID.isValid(id, prefix: "job") else {
-            throw EaselError(status: 404, type: "invalid_request_error", code: "not_found", param: "id",
-                             message: "No job with id '\(id)' exists (job ids look like job_01JD…).")
+            throw EaselError(
+                status: 404,
+                type: "invalid_request_error",
+                code: "not_found",
+                param: "id",
+                message: "No job with id '\(id)' exists (job ids look like job_01JD…)."
+            )
         }
         return id
     }

@@ -24,7 +24,8 @@ struct OpsController {
                     "queued": .int(counts[.queued] ?? 0),
                     "running": .int(counts[.running] ?? 0),
                     "running_here": .int(running.count),
-                ]))
+                ])
+            )
         } catch {
             context.logger.error("readiness check failed", metadata: ["error": "\(error)"])
             return .json(.object(["status": "unavailable", "reason": "database not answering"]), status: .serviceUnavailable)
@@ -34,7 +35,9 @@ struct OpsController {
     @Sendable func render(_ request: Request, context: EaselRequestContext) async throws -> Response {
         metrics.setJobCounts(try await jobs.countsByStatus())
         return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))
+        )
     }
 }

@@ -16,7 +16,10 @@ struct SessionsController {
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let session = try await sessions.create(body: try await body.read(request), identity: context.identity)
         return .json(
-            Self.session(session, turns: [], latest: session.baseAssetID), status: .created, headers: [.location: "/api/sessions/\(session.id)"])
+            Self.session(session, turns: [], latest: session.baseAssetID),
+            status: .created,
+            headers: [.location: "/api/sessions/\(session.id)"]
+        )
     }
 
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
@@ -27,8 +30,11 @@ struct SessionsController {
 
     @Sendable func addTurn(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let (turn, job) = try await sessions.addTurn(
-            sessionID: try context.parameters.require("id"), body: try await body.read(request, allowEmpty: false), identity: context.identity,
-            isLocalURL: body.isLocalURL(request))
+            sessionID: try context.parameters.require("id"),
+            body: try await body.read(request, allowEmpty: false),
+            identity: context.identity,
+            isLocalURL: body.isLocalURL(request)
+        )
         var object = Self.turn(.init(turn: turn, job: job)).objectValue ?? [:]
         object["session_id"] = .string(turn.sessionID)
         return .json(.object(object), status: .accepted, headers: [.location: "/api/jobs/\(job.id)", .xEaselJobID: job.id])

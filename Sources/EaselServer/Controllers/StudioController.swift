@@ -1,6 +1,6 @@
 import Crypto
-import Foundation
 import EaselCore
+import Foundation
 import Hummingbird
 
 /// Serves the studio: plain HTML, CSS and JavaScript modules embedded in the binary (no build step, no
@@ -34,7 +34,9 @@ struct StudioController {
         let headers: HTTPFields = [
             .contentType: file.contentType, .eTag: file.etag, .cacheControl: "no-cache", .xContentTypeOptions: "nosniff",
         ]
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == file.etag }) {
+        if let match = request.headers[.ifNoneMatch],
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == file.etag })
+        {
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))

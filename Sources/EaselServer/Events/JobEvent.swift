@@ -29,7 +29,7 @@ public enum JobEvent: Sendable {
     public var jobID: String {
         switch self {
         case .state(let job), .queued(let job), .running(let job), .retrying(let job), .succeeded(let job, _),
-             .failed(let job), .cancelled(let job):
+            .failed(let job), .cancelled(let job):
             job.id
         case .partial(let id, _): id
         }
@@ -39,7 +39,7 @@ public enum JobEvent: Sendable {
     public var job: JobRecord? {
         switch self {
         case .state(let job), .queued(let job), .running(let job), .retrying(let job), .succeeded(let job, _),
-             .failed(let job), .cancelled(let job):
+            .failed(let job), .cancelled(let job):
             job
         case .partial: nil
         }

@@ -84,7 +84,10 @@ public final class JobWatch: Sendable {
                 var interval = pollIntervalMs
                 try? await Task.sleep(for: .milliseconds(interval))
                 while !Task.isCancelled {
-                    if let deadline, ContinuousClock.now >= deadline { continuation.finish(); return }
+                    if let deadline, ContinuousClock.now >= deadline {
+                        continuation.finish()
+                        return
+                    }
                     if let job = try? await store.job(id: jobID) {
                         if offer(.state(job)) { return }
                     } else {

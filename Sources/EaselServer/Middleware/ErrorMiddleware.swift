@@ -51,12 +51,25 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             throw EaselHTTPError(error: Self.translate(error, request: request))
         } catch let error as any HTTPResponseError {
-            throw EaselHTTPError(error: EaselError(
-                status: Int(error.status.code), type: Self.type(for: Int(error.status.code)), code: nil, param: nil,
-                message: error.status.reasonPhrase))
+            throw EaselHTTPError(
+                error: EaselError(
+                    status: Int(error.status.code),
+                    type: Self.type(for: Int(error.status.code)),
+                    code: nil,
+                    param: nil,
+                    message: error.status.reasonPhrase
+                )
+            )
         } catch is CancellationError {
-            throw EaselHTTPError(error: EaselError(status: 499, type: "server_error", code: "cancelled", param: nil,
-                                                   message: "The request was cancelled."))
+            throw EaselHTTPError(
+                error: EaselError(
+                    status: 499,
+                    type: "server_error",
+                    code: "cancelled",
+                    param: nil,
+                    message: "The request was cancelled."
+                )
+            )
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             throw EaselHTTPError(error: .server("Easel hit an internal error. Quote the request id (\(context.requestID)) when reporting it."))
@@ -67,14 +80,29 @@ struct ErrorMiddleware: RouterMiddleware {
         let code = Int(error.status.code)
         switch code {
         case 404:
-            return EaselError(status: 404, type: "invalid_request_error", code: "unknown_url", param: nil,
-                              message: "Unknown request URL: \(request.method.rawValue) \(request.uri.path). See the README for Easel's routes.")
+            return EaselError(
+                status: 404,
+                type: "invalid_request_error",
+                code: "unknown_url",
+                param: nil,
+                message: "Unknown request URL: \(request.method.rawValue) \(request.uri.path). See the README for Easel's routes."
+            )
         case 405:
-            return EaselError(status: 405, type: "invalid_request_error", code: "method_not_allowed", param: nil,
-                              message: "\(request.method.rawValue) is not allowed on \(request.uri.path).")
+            return EaselError(
+                status: 405,
+                type: "invalid_request_error",
+                code: "method_not_allowed",
+                param: nil,
+                message: "\(request.method.rawValue) is not allowed on \(request.uri.path)."
+            )
         case 413:
-            return EaselError(status: 413, type: "invalid_request_error", code: "request_too_large", param: nil,
-                              message: "The request body is too large.")
+            return EaselError(
+                status: 413,
+                type: "invalid_request_error",
+                code: "request_too_large",
+                param: nil,
+                message: "The request body is too large."
+            )
         default:
             return EaselError(status: code, type: type(for: code), code: nil, param: nil, message: error.body ?? error.status.reasonPhrase)
         }

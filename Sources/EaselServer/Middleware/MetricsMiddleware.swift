@@ -9,12 +9,20 @@ struct MetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)
-            metrics.httpRequest(method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
-                                status: Int(response.status.code), seconds: (ContinuousClock.now - start).seconds)
+            metrics.httpRequest(
+                method: request.method.rawValue,
+                route: context.endpointPath ?? "unmatched",
+                status: Int(response.status.code),
+                seconds: (ContinuousClock.now - start).seconds
+            )
             return response
         } catch let error as any HTTPResponseError {
-            metrics.httpRequest(method: request.method.rawValue, route: context.endpointPath ?? "unmatched",
-                                status: Int(error.status.code), seconds: (ContinuousClock.now - start).seconds)
+            metrics.httpRequest(
+                method: request.method.rawValue,
+                route: context.endpointPath ?? "unmatched",
+                status: Int(error.status.code),
+                seconds: (ContinuousClock.now - start).seconds
+            )
             throw error
         }
     }

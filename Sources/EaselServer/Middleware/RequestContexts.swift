@@ -29,7 +29,8 @@ public struct AuthenticatedContext: ChildRequestContext {
         guard let identity = context.identity else {
             throw EaselError.unauthorized(
                 "You didn't provide an API key. Send 'Authorization: Bearer <key>' (create one with `easel keys create`), "
-                    + "or log in to the studio.")
+                    + "or log in to the studio."
+            )
         }
         self.coreContext = context.coreContext
         self.requestID = context.requestID

@@ -1,7 +1,6 @@
 import EaselCore
 import Prometheus
 
-
 /// Prometheus metrics, kept in a registry of this app's own (not the process-global metrics system) so
 /// several apps can live in one test process.
 public final class EaselMetrics: Sendable {
@@ -48,13 +47,19 @@ public final class EaselMetrics: Sendable {
     }
 
     public func providerCall(provider: String, model: String, outcome: String, seconds: Double) {
-        histogram("easel_provider_latency_seconds", [("provider", provider), ("model", model), ("outcome", outcome)],
-                  jobDurationBuckets).record(seconds)
+        histogram(
+            "easel_provider_latency_seconds",
+            [("provider", provider), ("model", model), ("outcome", outcome)],
+            jobDurationBuckets
+        ).record(seconds)
     }
 
     public func httpRequest(method: String, route: String, status: Int, seconds: Double) {
-        histogram("easel_http_request_duration_seconds", [("method", method), ("route", route), ("status", String(status))],
-                  requestBuckets).record(seconds)
+        histogram(
+            "easel_http_request_duration_seconds",
+            [("method", method), ("route", route), ("status", String(status))],
+            requestBuckets
+        ).record(seconds)
     }
 
     /// Sets the jobs-by-state gauges from a fresh count.

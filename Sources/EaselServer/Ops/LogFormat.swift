@@ -27,8 +27,11 @@ public struct StructuredLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let time = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
-                                               formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+        let time = ISO8601DateFormatter.string(
+            from: Date(),
+            timeZone: TimeZone(identifier: "UTC")!,
+            formatOptions: [.withInternetDateTime, .withFractionalSeconds]
+        )
         let line: String
         switch format {
         case .json:

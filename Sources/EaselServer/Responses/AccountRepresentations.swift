@@ -64,7 +64,8 @@ extension Representations {
                     ]
                     if everyone { object["user_id"] = .string(row.userID) }
                     return .object(object)
-                }),
+                }
+            ),
         ])
     }
 }

@@ -37,22 +37,31 @@ extension Request {
         do {
             buffer = try await body.collect(upTo: limit)
         } catch {
-            throw EaselError(status: 413, type: "invalid_request_error", code: "request_too_large", param: nil,
-                             message: "The request body is larger than \(limit) bytes.")
+            throw EaselError(
+                status: 413,
+                type: "invalid_request_error",
+                code: "request_too_large",
+                param: nil,
+                message: "The request body is larger than \(limit) bytes."
+            )
         }
         guard buffer.readableBytes > 0 else {
             throw EaselError.invalidRequest("The request body is empty; send a JSON object.", param: nil, code: "invalid_json")
         }
         do {
             return try JSONParser.parse(buffer.readableBytesView)
-        } catch where error.reason == JSONParser.invalidUTF8 {
+        } catch  where error.reason == JSONParser.invalidUTF8 {
             throw EaselError.invalidRequest(
                 "The request body is not valid UTF-8 (invalid bytes at offset \(error.offset)). JSON must be encoded as UTF-8.",
-                param: nil, code: "invalid_json")
+                param: nil,
+                code: "invalid_json"
+            )
         } catch {
             throw EaselError.invalidRequest(
                 "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
-                param: nil, code: "invalid_json")
+                param: nil,
+                code: "invalid_json"
+            )
         }
     }
 }

@@ -42,9 +42,11 @@ enum Representations {
             object["upstream_request_id"] = .optional(result.upstreamRequestID)
         }
         if let attempts {
-            object["attempt_errors"] = .array(attempts.map { attempt in
-                .object(["attempt": .int(attempt.attempt), "at": .int(attempt.at.unixSeconds), "error": error(attempt.error)])
-            })
+            object["attempt_errors"] = .array(
+                attempts.map { attempt in
+                    .object(["attempt": .int(attempt.attempt), "at": .int(attempt.at.unixSeconds), "error": error(attempt.error)])
+                }
+            )
         }
         return .object(object)
     }

@@ -22,7 +22,8 @@ enum ServerSentEvents {
 
     /// A streamed response whose frames come from `frames`; pings every `pingSeconds` while it is quiet.
     static func response(
-        headers extra: HTTPFields = [:], pingSeconds: Int = 15,
+        headers extra: HTTPFields = [:],
+        pingSeconds: Int = 15,
         frames: @escaping @Sendable (_ send: @Sendable (ByteBuffer) -> Void) async -> Void
     ) -> Response {
         var headers = Self.headers

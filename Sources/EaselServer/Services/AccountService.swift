@@ -55,8 +55,12 @@ public struct AccountService: Sendable {
     public func createGuest(allowed: Bool) async throws -> EaselUser {
         guard allowed else {
             throw EaselError(
-                status: 403, type: "invalid_request_error", code: "guests_disabled", param: nil,
-                message: "Guest mode is turned off on this server; log in or use an API key.")
+                status: 403,
+                type: "invalid_request_error",
+                code: "guests_disabled",
+                param: nil,
+                message: "Guest mode is turned off on this server; log in or use an API key."
+            )
         }
         let suffix = ids.make(prefix: "g", millis: clock.nowMillis()).suffix(12).lowercased()
         return try await createUser(name: "guest-\(suffix)", role: .guest, plan: "guest", password: nil)
@@ -96,8 +100,13 @@ public struct AccountService: Sendable {
         let key = "esk_" + secret
         let now = clock.nowMillis()
         let record = APIKeyRecord(
-            id: ids.make(prefix: "key", millis: now), userID: userID, prefix: String(key.prefix(10)), hash: Self.digest(key), name: name,
-            createdAt: now)
+            id: ids.make(prefix: "key", millis: now),
+            userID: userID,
+            prefix: String(key.prefix(10)),
+            hash: Self.digest(key),
+            name: name,
+            createdAt: now
+        )
         try await users.createKey(record)
         return (key, record)
     }
@@ -106,8 +115,12 @@ public struct AccountService: Sendable {
     public func createKey(for identity: Identity, name: String?) async throws -> (key: String, record: APIKeyRecord) {
         guard identity.user.role != .guest else {
             throw EaselError(
-                status: 403, type: "invalid_request_error", code: "guests_cannot_create_keys", param: nil,
-                message: "Guests cannot create API keys; register first.")
+                status: 403,
+                type: "invalid_request_error",
+                code: "guests_cannot_create_keys",
+                param: nil,
+                message: "Guests cannot create API keys; register first."
+            )
         }
         return try await createKey(userID: identity.userID, name: name)
     }

@@ -55,9 +55,25 @@ public struct AssetService: Sendable {
         let ref = try await blobs.put(data, fileExtension: info.format.fileExtension)
         let now = clock.nowMillis()
         let asset = AssetRecord(
-            id: ids.make(prefix: "img", millis: now), jobID: nil, userID: userID, parentAssetID: nil, index: 0, blobKey: ref.key,
-            thumbKey: nil, format: info.format, width: info.width, height: info.height, bytes: ref.bytes, sha256: ref.sha256,
-            model: "", provider: "upload", isDraft: false, role: role, prompt: "", createdAt: now)
+            id: ids.make(prefix: "img", millis: now),
+            jobID: nil,
+            userID: userID,
+            parentAssetID: nil,
+            index: 0,
+            blobKey: ref.key,
+            thumbKey: nil,
+            format: info.format,
+            width: info.width,
+            height: info.height,
+            bytes: ref.bytes,
+            sha256: ref.sha256,
+            model: "",
+            provider: "upload",
+            isDraft: false,
+            role: role,
+            prompt: "",
+            createdAt: now
+        )
         try await assets.insert([asset])
         return asset
     }

@@ -40,8 +40,15 @@ public final class BillingService: Sendable {
         do {
             return try await ledger.admit(
                 Admission(
-                    userID: identity.userID, jobID: jobID, model: request.model, images: request.n, estimateMicros: estimate, plan: plan,
-                    now: now))
+                    userID: identity.userID,
+                    jobID: jobID,
+                    model: request.model,
+                    images: request.n,
+                    estimateMicros: estimate,
+                    plan: plan,
+                    now: now
+                )
+            )
         } catch let refusal as AdmissionRefusal {
             releaseMinuteSlot(identity: identity, at: now)
             let resetSeconds = Self.secondsToMidnight(now)
@@ -49,23 +56,39 @@ public final class BillingService: Sendable {
             case .dailyQuota(let limit, let used):
                 throw AdmissionDenied(
                     error: EaselError(
-                        status: 429, type: "rate_limit_error", code: "daily_quota_exceeded", param: nil,
+                        status: 429,
+                        type: "rate_limit_error",
+                        code: "daily_quota_exceeded",
+                        param: nil,
                         message: "Your plan '\(plan.name)' allows \(limit) images per day; \(used) used today, \(request.n) more asked. "
-                            + "The quota resets at 00:00 UTC.", retryAfterSeconds: resetSeconds),
-                    rateLimit: RateLimitStatus(limit: limit, remaining: max(0, limit - used), resetSeconds: resetSeconds))
+                            + "The quota resets at 00:00 UTC.",
+                        retryAfterSeconds: resetSeconds
+                    ),
+                    rateLimit: RateLimitStatus(limit: limit, remaining: max(0, limit - used), resetSeconds: resetSeconds)
+                )
             case .concurrentJobs(let limit):
                 throw AdmissionDenied(
                     error: EaselError(
-                        status: 429, type: "rate_limit_error", code: "concurrent_jobs_exceeded", param: nil,
+                        status: 429,
+                        type: "rate_limit_error",
+                        code: "concurrent_jobs_exceeded",
+                        param: nil,
                         message: "Your plan '\(plan.name)' runs at most \(limit) job\(limit == 1 ? "" : "s") at once; wait for one to finish.",
-                        retryAfterSeconds: 2))
+                        retryAfterSeconds: 2
+                    )
+                )
             case .insufficientFunds(let balance, let needed):
                 let reset = plan.budgetPeriod == .none ? "" : " or wait for your \(plan.budgetPeriod.rawValue) budget to reset"
                 throw AdmissionDenied(
                     error: EaselError(
-                        status: 429, type: "insufficient_quota", code: "insufficient_quota", param: nil,
+                        status: 429,
+                        type: "insufficient_quota",
+                        code: "insufficient_quota",
+                        param: nil,
                         message: "This request is estimated at \(Money.usd(needed)) USD but your balance is \(Money.usd(balance)) USD. "
-                            + "Ask an admin for credits\(reset)."))
+                            + "Ask an admin for credits\(reset)."
+                    )
+                )
             case .unknownUser:
                 throw EaselError.unauthorized("Your account no longer exists.")
             }
@@ -88,9 +111,14 @@ public final class BillingService: Sendable {
         if let retry {
             throw AdmissionDenied(
                 error: EaselError(
-                    status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", param: nil,
+                    status: 429,
+                    type: "rate_limit_error",
+                    code: "rate_limit_exceeded",
+                    param: nil,
                     message: "Your plan '\(identity.plan.name)' allows \(perMinute) images per minute; try again in \(retry) s.",
-                    retryAfterSeconds: max(1, retry)))
+                    retryAfterSeconds: max(1, retry)
+                )
+            )
         }
     }
 
@@ -145,8 +173,13 @@ public final class BillingService: Sendable {
                 // Nothing was reserved: record what a success cost; a failure cost nothing.
                 guard job.status == .succeeded else { return false }
                 return try await ledger.charge(
-                    jobID: job.id, userID: job.userID, model: job.model, cost: cost(of: job), images: job.result?.assetIDs.count ?? 0,
-                    now: clock.nowMillis())
+                    jobID: job.id,
+                    userID: job.userID,
+                    model: job.model,
+                    cost: cost(of: job),
+                    images: job.result?.assetIDs.count ?? 0,
+                    now: clock.nowMillis()
+                )
             }
             if job.status == .succeeded {
                 return try await ledger.finish(jobID: job.id, cost: cost(of: job), images: job.result?.assetIDs.count ?? 0, now: clock.nowMillis())

@@ -24,16 +24,22 @@ struct EditInputs: Sendable {
         var inputs = EditInputs()
         let names = Set(parts.filter(\.isFile).map(\.name))
         if names.contains("image") && names.contains("image[]") {
-            throw .invalidRequest("Send the images either as 'image' or as 'image[]', not both in one request.",
-                                  param: "image", code: "invalid_parameter_combination")
+            throw .invalidRequest(
+                "Send the images either as 'image' or as 'image[]', not both in one request.",
+                param: "image",
+                code: "invalid_parameter_combination"
+            )
         }
         inputs.imageParam = names.contains("image[]") ? "image[]" : "image"
         for part in parts {
             switch part.name {
             case "image", "image[]":
                 guard part.isFile else {
-                    throw .invalidRequest("'\(part.name)' must be a file part (with a filename), not a text field.", param: part.name,
-                                          code: "invalid_type")
+                    throw .invalidRequest(
+                        "'\(part.name)' must be a file part (with a filename), not a text field.",
+                        param: part.name,
+                        code: "invalid_type"
+                    )
                 }
                 // Repeated `image` parts are accepted too (as LiteLLM does), though OpenAI itself wants `image[]`.
                 let info = try rules.inspect(Array(part.data), param: part.name)
@@ -48,8 +54,11 @@ struct EditInputs: Sendable {
                 inputs.mask = Item(data: part.data, existing: nil, info: try rules.inspect(Array(part.data), param: "mask"), param: "mask")
             default:
                 if part.isFile {
-                    throw .invalidRequest("Unexpected file in '\(part.name)'. Files go in 'image', 'image[]' or 'mask'.",
-                                          param: part.name, code: "unknown_parameter")
+                    throw .invalidRequest(
+                        "Unexpected file in '\(part.name)'. Files go in 'image', 'image[]' or 'mask'.",
+                        param: part.name,
+                        code: "unknown_parameter"
+                    )
                 }
                 guard inputs.fields[part.name] == nil else {
                     throw .invalidRequest("'\(part.name)' was sent more than once.", param: part.name, code: "duplicate_parameter")
@@ -76,7 +85,8 @@ struct EditInputs: Sendable {
             if EaselID.isValid(text, prefix: "img") { return .asset(text) }
             return try url(text, param: param, isLocalURL: isLocalURL)
         case .object(let object):
-            let url = object["image_url"], file = object["file_id"]
+            let url = object["image_url"]
+            let file = object["file_id"]
             switch (url, file) {
             case (.string(let text)?, nil):
                 return try Self.url(text, param: "\(param).image_url", isLocalURL: isLocalURL)
@@ -100,7 +110,8 @@ struct EditInputs: Sendable {
     static func url(_ text: String, param: String, isLocalURL: (URLComponents) -> Bool) throws(EaselError) -> Reference {
         if text.hasPrefix("data:") {
             guard let comma = text.firstIndex(of: ","), text[..<comma].hasSuffix(";base64"),
-                  let data = Data(base64Encoded: String(text[text.index(after: comma)...]), options: .ignoreUnknownCharacters) else {
+                let data = Data(base64Encoded: String(text[text.index(after: comma)...]), options: .ignoreUnknownCharacters)
+            else {
                 throw .invalidRequest("'\(param)' is not a valid base64 data URL (data:image/png;base64,…).", param: param, code: "invalid_image_url")
             }
             return .data(data)
@@ -113,7 +124,9 @@ struct EditInputs: Sendable {
         }
         throw .invalidRequest(
             "'\(param)' must be a base64 data URL or the URL of a file on this Easel server (/files/img_…); Easel does not fetch other URLs.",
-            param: param, code: "invalid_image_url")
+            param: param,
+            code: "invalid_image_url"
+        )
     }
 
     /// The JSON form's own fields: `images` (1 to 16 references) and an optional `mask`; the rest are the
@@ -128,12 +141,16 @@ struct EditInputs: Sendable {
             guard case .array(let list)? = fields.removeValue(forKey: "images") else {
                 if fields["image"] != nil {
                     throw .invalidRequest(
-                        "The JSON form takes 'images' (a list of {image_url} or {file_id}); 'image' is for multipart.", param: "image",
-                        code: "unknown_parameter")
+                        "The JSON form takes 'images' (a list of {image_url} or {file_id}); 'image' is for multipart.",
+                        param: "image",
+                        code: "unknown_parameter"
+                    )
                 }
                 throw .invalidRequest(
-                    "'images' is required: a list of {\"image_url\": …} or {\"file_id\": …}.", param: "images",
-                    code: "missing_required_parameter")
+                    "'images' is required: a list of {\"image_url\": …} or {\"file_id\": …}.",
+                    param: "images",
+                    code: "missing_required_parameter"
+                )
             }
             if list.count > 16 {
                 throw .invalidRequest("Too many images: \(list.count). At most 16 may be sent.", param: "images", code: "array_above_max_length")

@@ -55,11 +55,21 @@ struct EditService: Sendable {
     /// Submits a prepared edit; if it is refused (quota, budget…) or answered by an earlier job (a replayed
     /// idempotency key), the files this request uploaded are removed again.
     public func submit(
-        _ prepared: Prepared, identity: Identity, idempotencyKey: String? = nil, groupID: String? = nil, delivery: JobService.Delivery
+        _ prepared: Prepared,
+        identity: Identity,
+        idempotencyKey: String? = nil,
+        groupID: String? = nil,
+        delivery: JobService.Delivery
     ) async throws -> JobService.Submitted {
         let submission = JobService.Submission(
-            kind: .edit, payload: prepared.payload, userID: identity.userID, rawRequest: prepared.raw, idempotencyKey: idempotencyKey,
-            groupID: groupID, identity: identity)
+            kind: .edit,
+            payload: prepared.payload,
+            userID: identity.userID,
+            rawRequest: prepared.raw,
+            idempotencyKey: idempotencyKey,
+            groupID: groupID,
+            identity: identity
+        )
         do {
             let submitted = try await jobs.submit(submission, delivery: delivery)
             if !submitted.isNew { await discard(prepared) }

@@ -28,7 +28,11 @@ struct IterationService: Sendable {
     }
 
     func submitEdit(
-        of asset: AssetRecord, fields: [String: JSONValue], mask: JSONValue?, identity: Identity, isLocalURL: (URLComponents) -> Bool
+        of asset: AssetRecord,
+        fields: [String: JSONValue],
+        mask: JSONValue?,
+        identity: Identity,
+        isLocalURL: (URLComponents) -> Bool
     ) async throws -> JobRecord {
         var inputs = EditInputs()
         inputs.imageParam = "id"
@@ -36,7 +40,10 @@ struct IterationService: Sendable {
         inputs.images = [EditInputs.Item(data: nil, existing: asset, info: try edits.rules.inspect(Array(data), param: "id"), param: "id")]
         if let mask, mask != .null {
             inputs.mask = try await edits.item(
-                try EditInputs.reference(mask, param: "mask", isLocalURL: isLocalURL), param: "mask", userID: identity.userID)
+                try EditInputs.reference(mask, param: "mask", isLocalURL: isLocalURL),
+                param: "mask",
+                userID: identity.userID
+            )
         }
         inputs.fields = fields
         var prepared = try await edits.prepare(inputs, identity: identity, seed: Self.newSeed())
@@ -51,7 +58,9 @@ struct IterationService: Sendable {
             throw EaselError.invalidRequest(
                 "Asset \(asset.id) is \(asset.role == .generated ? "an upscale" : "an upload"), so it has no brief to \(action). "
                     + "Edit it instead (POST /api/assets/\(asset.id)/edits).",
-                param: "id", code: "no_brief")
+                param: "id",
+                code: "no_brief"
+            )
         }
         return job
     }
@@ -72,7 +81,10 @@ struct IterationService: Sendable {
             let caps = try parser.capabilities(fields)
             try edits.rules.check(
                 images: inputs.map { EditInputInfo(format: $0.format, width: $0.width, height: $0.height, hasAlpha: false, bytes: $0.bytes) },
-                mask: nil, caps: caps, imageParam: "id")
+                mask: nil,
+                caps: caps,
+                imageParam: "id"
+            )
             if job.payload.maskAssetID != nil && !caps.supportsMask {
                 throw EaselError.invalidRequest("\(caps.id) does not take the mask this edit used.", param: "model", code: "unsupported_parameter")
             }
@@ -123,8 +135,12 @@ struct IterationService: Sendable {
         }
         let enlarged = PixelSize(width: size.width * factor, height: size.height * factor)
         let request = ImageRequest(
-            prompt: asset.prompt.isEmpty ? "upscale of \(asset.id)" : asset.prompt, model: asset.model.isEmpty ? "easel-upscale" : asset.model,
-            size: .fixed(enlarged), resolvedSize: enlarged, outputFormat: asset.format)
+            prompt: asset.prompt.isEmpty ? "upscale of \(asset.id)" : asset.prompt,
+            model: asset.model.isEmpty ? "easel-upscale" : asset.model,
+            size: .fixed(enlarged),
+            resolvedSize: enlarged,
+            outputFormat: asset.format
+        )
         let payload = JobPayload(request: request, inputAssetIDs: [asset.id], parentAssetID: asset.id, upscaleFactor: factor)
         let raw: JSONValue = .object(["upscale": .string(asset.id), "factor": .int(factor)])
         return try await jobs.enqueue(.init(kind: .upscale, payload: payload, userID: identity.userID, rawRequest: raw, identity: identity)).job

@@ -42,11 +42,14 @@ struct JobGroupService: Sendable {
                 throw scoped
             }
         }
-        return try await submit(requests.map { request in
-            var raw = fields
-            raw["model"] = .string(request.model)
-            return (request, raw)
-        }, identity: identity)
+        return try await submit(
+            requests.map { request in
+                var raw = fields
+                raw["model"] = .string(request.model)
+                return (request, raw)
+            },
+            identity: identity
+        )
     }
 
     /// `aspects: ["1:1", "16:9", …]` on a generation body: one job per aspect (see `AspectSetPlan`).
@@ -54,11 +57,14 @@ struct JobGroupService: Sendable {
         var fields = body
         let aspects = fields.removeValue(forKey: "aspects") ?? .null
         let plan = try AspectSetPlan(fields: fields, aspects: aspects, parser: catalog.parser, seed: IterationService.newSeed())
-        let group = try await submit(plan.members.map { member in
-            var raw = fields
-            raw["aspect"] = .string(member.aspect.description)
-            return (member.request, raw)
-        }, identity: identity)
+        let group = try await submit(
+            plan.members.map { member in
+                var raw = fields
+                raw["aspect"] = .string(member.aspect.description)
+                return (member.request, raw)
+            },
+            identity: identity
+        )
         return (group, plan)
     }
 
@@ -74,9 +80,15 @@ struct JobGroupService: Sendable {
             queued.append(
                 try await jobs.enqueue(
                     .init(
-                        payload: JobPayload(request: streaming), userID: identity.userID, rawRequest: .object(raw), priority: priority,
-                        groupID: groupID, identity: identity)
-                ).job)
+                        payload: JobPayload(request: streaming),
+                        userID: identity.userID,
+                        rawRequest: .object(raw),
+                        priority: priority,
+                        groupID: groupID,
+                        identity: identity
+                    )
+                ).job
+            )
         }
         return Group(id: groupID, jobs: queued)
     }

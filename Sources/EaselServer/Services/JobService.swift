@@ -35,8 +35,16 @@ public struct JobService: Sendable {
         /// operator's own CLI.
         public var identity: Identity?
 
-        public init(kind: JobKind = .generate, payload: JobPayload, userID: String, rawRequest: JSONValue,
-                    idempotencyKey: String? = nil, priority: Int = 0, groupID: String? = nil, identity: Identity? = nil) {
+        public init(
+            kind: JobKind = .generate,
+            payload: JobPayload,
+            userID: String,
+            rawRequest: JSONValue,
+            idempotencyKey: String? = nil,
+            priority: Int = 0,
+            groupID: String? = nil,
+            identity: Identity? = nil
+        ) {
             self.identity = identity
             self.kind = kind
             self.payload = payload
@@ -89,7 +97,10 @@ public struct JobService: Sendable {
         case .wait(let seconds):
             let (outcome, receipt, finished) = try await submitAndWait(submission, timeoutSeconds: seconds)
             return Submitted(
-                outcome: outcome, rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt), finished: finished)
+                outcome: outcome,
+                rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt),
+                finished: finished
+            )
         }
     }
 
@@ -129,7 +140,8 @@ public struct JobService: Sendable {
 
     /// Enqueues and waits for the job to end: nil when `timeoutSeconds` pass first.
     @inline(never) private func submitAndWait(
-        _ submission: Submission, timeoutSeconds: Int
+        _ submission: Submission,
+        timeoutSeconds: Int
     ) async throws -> (PushOutcome, AdmissionReceipt?, (job: JobRecord, outputs: [JobOutput])?) {
         let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
         let completions = hub.completions
@@ -173,15 +185,26 @@ public struct JobService: Sendable {
         payload.billed = submission.identity != nil
         payload.postpaid = postpaid
         var job = NewJob(
-            id: id, userID: submission.userID, kind: submission.kind, payload: payload,
-            requestHash: Self.hash(submission.rawRequest), priority: submission.priority,
-            maxAttempts: maxAttempts, idempotencyKey: submission.idempotencyKey, groupID: submission.groupID)
+            id: id,
+            userID: submission.userID,
+            kind: submission.kind,
+            payload: payload,
+            requestHash: Self.hash(submission.rawRequest),
+            priority: submission.priority,
+            maxAttempts: maxAttempts,
+            idempotencyKey: submission.idempotencyKey,
+            groupID: submission.groupID
+        )
         var receipt: AdmissionReceipt?
         if let identity = submission.identity {
             try await screen(submission.payload.request, identity: identity)
             if !postpaid {
                 receipt = try await billing.admit(
-                    jobID: id, request: submission.payload.request, inputImages: submission.payload.inputAssetIDs.count, identity: identity)
+                    jobID: id,
+                    request: submission.payload.request,
+                    inputImages: submission.payload.inputAssetIDs.count,
+                    identity: identity
+                )
             }
         }
         // A free slot on this process's worker: the job is inserted claimed and starts without a queue trip.

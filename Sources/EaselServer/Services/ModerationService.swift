@@ -15,8 +15,15 @@ public struct ModerationService: Sendable {
         let now = clock.nowMillis()
         try? await store.record(
             ModerationEvent(
-                id: ids.make(prefix: "mod", millis: now), userID: identity.userID, kind: .promptBlocked, category: category,
-                detail: String(prompt.prefix(500)), status: .closed, createdAt: now))
+                id: ids.make(prefix: "mod", millis: now),
+                userID: identity.userID,
+                kind: .promptBlocked,
+                category: category,
+                detail: String(prompt.prefix(500)),
+                status: .closed,
+                createdAt: now
+            )
+        )
         throw PromptFilter.blocked(category: category)
     }
 
@@ -24,8 +31,15 @@ public struct ModerationService: Sendable {
     func recordUpstreamBlock(_ job: JobRecord) async {
         try? await store.record(
             ModerationEvent(
-                id: "mod_upstream_\(job.id)", userID: job.userID, kind: .upstreamBlocked, jobID: job.id,
-                detail: job.lastError?.moderationDetails ?? job.lastError?.message, status: .closed, createdAt: clock.nowMillis()))
+                id: "mod_upstream_\(job.id)",
+                userID: job.userID,
+                kind: .upstreamBlocked,
+                jobID: job.id,
+                detail: job.lastError?.moderationDetails ?? job.lastError?.message,
+                status: .closed,
+                createdAt: clock.nowMillis()
+            )
+        )
     }
 
     /// A user reports one of their images for an admin to look at.
@@ -36,8 +50,15 @@ public struct ModerationService: Sendable {
         }
         let now = clock.nowMillis()
         let event = ModerationEvent(
-            id: ids.make(prefix: "mod", millis: now), userID: identity.userID, kind: .report, assetID: asset.id, jobID: asset.jobID,
-            detail: reason, status: .open, createdAt: now)
+            id: ids.make(prefix: "mod", millis: now),
+            userID: identity.userID,
+            kind: .report,
+            assetID: asset.id,
+            jobID: asset.jobID,
+            detail: reason,
+            status: .open,
+            createdAt: now
+        )
         try await store.record(event)
         return event
     }
@@ -72,7 +93,14 @@ public struct ModerationService: Sendable {
         try await store.closeModerationEvents(assetID: asset.id)
         try await store.record(
             ModerationEvent(
-                id: ids.make(prefix: "mod", millis: now), userID: admin.userID, kind: kind, assetID: asset.id, jobID: asset.jobID,
-                status: .closed, createdAt: now))
+                id: ids.make(prefix: "mod", millis: now),
+                userID: admin.userID,
+                kind: kind,
+                assetID: asset.id,
+                jobID: asset.jobID,
+                status: .closed,
+                createdAt: now
+            )
+        )
     }
 }

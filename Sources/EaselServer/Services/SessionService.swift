@@ -31,12 +31,22 @@ struct SessionService: Sendable {
         let model = try reader.string("model") ?? base.flatMap { iteration.editModel(for: $0) } ?? catalog.defaultModel
         let caps = try catalog.require(model)
         guard caps.supportsEdits else {
-            throw EaselError.invalidRequest("The model '\(model)' cannot edit images, so it cannot run a session's turns.", param: "model",
-                                            code: "unsupported_model")
+            throw EaselError.invalidRequest(
+                "The model '\(model)' cannot edit images, so it cannot run a session's turns.",
+                param: "model",
+                code: "unsupported_model"
+            )
         }
         let now = clock.nowMillis()
-        let session = EditSession(id: ids.make(prefix: "ses", millis: now), userID: identity.userID, title: title, model: caps.id,
-                                  baseAssetID: base?.id, createdAt: now, updatedAt: now)
+        let session = EditSession(
+            id: ids.make(prefix: "ses", millis: now),
+            userID: identity.userID,
+            title: title,
+            model: caps.id,
+            baseAssetID: base?.id,
+            createdAt: now,
+            updatedAt: now
+        )
         try await store.create(session)
         return session
     }
@@ -65,7 +75,10 @@ struct SessionService: Sendable {
     }
 
     func addTurn(
-        sessionID: String, body: [String: JSONValue], identity: Identity, isLocalURL: (URLComponents) -> Bool
+        sessionID: String,
+        body: [String: JSONValue],
+        identity: Identity,
+        isLocalURL: (URLComponents) -> Bool
     ) async throws -> (SessionTurn, JobRecord) {
         let session = try await session(id: sessionID, identity: identity)
         let turns = try await turns(of: session)
@@ -73,7 +86,8 @@ struct SessionService: Sendable {
             throw EaselError.conflict(
                 "Turn \(last.turn.turn) of session \(session.id) is still \(job.status.rawValue) (job \(job.id)); "
                     + "send the next turn when it has finished.",
-                code: "turn_in_progress")
+                code: "turn_in_progress"
+            )
         }
         var fields = body
         guard let prompt = try FieldReader(fields: fields).string("prompt") else { throw EaselError.missing("prompt") }
@@ -86,8 +100,11 @@ struct SessionService: Sendable {
             job = try await iteration.submitEdit(of: input, fields: fields, mask: mask, identity: identity, isLocalURL: isLocalURL)
         } else {
             if let mask, mask != .null {
-                throw EaselError.invalidRequest("This session has no image yet, so there is nothing for a mask to apply to.", param: "mask",
-                                                code: "unsupported_parameter")
+                throw EaselError.invalidRequest(
+                    "This session has no image yet, so there is nothing for a mask to apply to.",
+                    param: "mask",
+                    code: "unsupported_parameter"
+                )
             }
             var request = try catalog.parser.parse(.object(fields), seed: IterationService.newSeed())
             request.stream = request.partialImages > 0
@@ -95,13 +112,21 @@ struct SessionService: Sendable {
                 .init(payload: JobPayload(request: request), userID: identity.userID, rawRequest: .object(fields), identity: identity)
             ).job
         }
-        let turn = SessionTurn(sessionID: session.id, turn: (turns.last?.turn.turn ?? 0) + 1, jobID: job.id, prompt: prompt,
-                               inputAssetID: inputID, createdAt: clock.nowMillis())
+        let turn = SessionTurn(
+            sessionID: session.id,
+            turn: (turns.last?.turn.turn ?? 0) + 1,
+            jobID: job.id,
+            prompt: prompt,
+            inputAssetID: inputID,
+            createdAt: clock.nowMillis()
+        )
         guard try await store.addTurn(turn) else {
             // Another turn took this place first: withdraw this one's job.
             await jobs.withdraw(id: job.id, userID: identity.userID)
-            throw EaselError.conflict("Another turn was added to session \(session.id) at the same time; send this one again.",
-                                      code: "turn_in_progress")
+            throw EaselError.conflict(
+                "Another turn was added to session \(session.id) at the same time; send this one again.",
+                code: "turn_in_progress"
+            )
         }
         return (turn, job)
     }

@@ -44,15 +44,32 @@ struct JobRunner: Sendable {
                     result = try await upscale(job)
                 } else {
                     let (inputs, mask) = try await loadInputs(job)
-                    result = try await router.run(ProviderJob(
-                        id: job.id, kind: job.kind, request: job.payload.request, inputs: inputs, mask: mask, attempt: job.attempts)) { partial in
+                    result = try await router.run(
+                        ProviderJob(
+                            id: job.id,
+                            kind: job.kind,
+                            request: job.payload.request,
+                            inputs: inputs,
+                            mask: mask,
+                            attempt: job.attempts
+                        )
+                    ) { partial in
                         hub.publish(.partial(jobID: jobID, partial))
                     }
                 }
-                metrics.providerCall(provider: result.provider, model: job.model, outcome: "ok", seconds: (ContinuousClock.now - providerStart).seconds)
+                metrics.providerCall(
+                    provider: result.provider,
+                    model: job.model,
+                    outcome: "ok",
+                    seconds: (ContinuousClock.now - providerStart).seconds
+                )
             } catch let error as ProviderError {
-                metrics.providerCall(provider: error.error.provider ?? "unknown", model: job.model, outcome: "error",
-                                     seconds: (ContinuousClock.now - providerStart).seconds)
+                metrics.providerCall(
+                    provider: error.error.provider ?? "unknown",
+                    model: job.model,
+                    outcome: "error",
+                    seconds: (ContinuousClock.now - providerStart).seconds
+                )
                 throw error
             }
             try Task.checkCancellation()
@@ -61,8 +78,12 @@ struct JobRunner: Sendable {
             }
             let outputs = try await store(result, for: job)
             let jobResult = JobResult(
-                assetIDs: outputs.map(\.asset.id), usage: result.usage, provider: result.provider, isDraft: result.isDraft,
-                upstreamRequestID: result.upstreamRequestID)
+                assetIDs: outputs.map(\.asset.id),
+                usage: result.usage,
+                provider: result.provider,
+                isDraft: result.isDraft,
+                upstreamRequestID: result.upstreamRequestID
+            )
             guard let finishedAt = try await jobs.complete(jobID: job.id, worker: workerID, result: jobResult, assets: outputs.map(\.asset)) else {
                 logger.info("job finished after this worker lost it; result dropped")
                 return
@@ -103,8 +124,13 @@ struct JobRunner: Sendable {
             loaded[asset.id] = ProviderInputImage(data: data, format: asset.format, width: asset.width, height: asset.height)
         }
         for id in ids where loaded[id] == nil {
-            throw EaselError(status: 400, type: "invalid_request_error", code: "input_missing", param: "image",
-                             message: "The input image \(id) of this job is no longer stored.")
+            throw EaselError(
+                status: 400,
+                type: "invalid_request_error",
+                code: "input_missing",
+                param: "image",
+                message: "The input image \(id) of this job is no longer stored."
+            )
         }
         return (job.payload.inputAssetIDs.compactMap { loaded[$0] }, job.payload.maskAssetID.flatMap { loaded[$0] })
     }
@@ -112,14 +138,24 @@ struct JobRunner: Sendable {
     /// A post-process job: enlarge the parent image (no provider, no model).
     @inline(never) private func upscale(_ job: JobRecord) async throws -> ProviderResult {
         guard let sourceID = job.payload.inputAssetIDs.first, let source = try await assets.asset(id: sourceID), source.hiddenAt == nil,
-              let data = try await blobs.get(key: source.blobKey) else {
-            throw EaselError(status: 400, type: "invalid_request_error", code: "input_missing", param: "id",
-                             message: "The image to upscale is no longer stored.")
+            let data = try await blobs.get(key: source.blobKey)
+        else {
+            throw EaselError(
+                status: 400,
+                type: "invalid_request_error",
+                code: "input_missing",
+                param: "id",
+                message: "The image to upscale is no longer stored."
+            )
         }
         let output = try await imaging.upscale(data, factor: job.payload.upscaleFactor ?? 2, format: source.format)
         // An upscaled draft is still a draft.
-        return ProviderResult(images: [ProviderImage(data: output.data, format: output.format, size: output.size, raster: output.raster)],
-                              usage: .zero, provider: "easel-upscale", isDraft: source.isDraft)
+        return ProviderResult(
+            images: [ProviderImage(data: output.data, format: output.format, size: output.size, raster: output.raster)],
+            usage: .zero,
+            provider: "easel-upscale",
+            isDraft: source.isDraft
+        )
     }
 
     /// Writes each image to the blob store and describes it as an asset (inserted with the completion).
@@ -132,18 +168,35 @@ struct JobRunner: Sendable {
             if image.raster == nil {
                 // Bytes from elsewhere: trust the file's header, not the label.
                 guard let header = ImageHeader.read(image.data) else {
-                    throw EaselError.server("Provider '\(result.provider)' returned a file that is not a PNG, JPEG or WebP image.", code: "bad_provider_output")
+                    throw EaselError.server(
+                        "Provider '\(result.provider)' returned a file that is not a PNG, JPEG or WebP image.",
+                        code: "bad_provider_output"
+                    )
                 }
                 size = PixelSize(width: header.width, height: header.height)
                 format = header.format
             }
             let ref = try await blobs.put(image.data, fileExtension: format.fileExtension)
             let asset = AssetRecord(
-                id: ids.make(prefix: "img", millis: now), jobID: job.id, userID: job.userID,
-                parentAssetID: job.payload.parentAssetID, index: index, blobKey: ref.key, thumbKey: nil, format: format,
-                width: size.width, height: size.height, bytes: ref.bytes, sha256: ref.sha256, model: job.model,
-                provider: result.provider, isDraft: result.isDraft, role: .generated, prompt: job.payload.request.prompt,
-                createdAt: now)
+                id: ids.make(prefix: "img", millis: now),
+                jobID: job.id,
+                userID: job.userID,
+                parentAssetID: job.payload.parentAssetID,
+                index: index,
+                blobKey: ref.key,
+                thumbKey: nil,
+                format: format,
+                width: size.width,
+                height: size.height,
+                bytes: ref.bytes,
+                sha256: ref.sha256,
+                model: job.model,
+                provider: result.provider,
+                isDraft: result.isDraft,
+                role: .generated,
+                prompt: job.payload.request.prompt,
+                createdAt: now
+            )
             outputs.append(JobOutput(asset: asset, data: image.data))
         }
         return outputs
@@ -183,8 +236,13 @@ struct JobRunner: Sendable {
             failure = JobError(easelError, retryable: easelError.status >= 500)
         } else {
             // Our own failure (a full disk, say): worth another attempt.
-            failure = JobError(status: 500, type: "server_error", code: "internal_error",
-                               message: "Easel failed to finish the job: \(error)", retryable: true)
+            failure = JobError(
+                status: 500,
+                type: "server_error",
+                code: "internal_error",
+                message: "Easel failed to finish the job: \(error)",
+                retryable: true
+            )
         }
         var rng = SystemRandomNumberGenerator()
         do {

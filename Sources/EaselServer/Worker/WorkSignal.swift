@@ -1,5 +1,5 @@
-import Foundation
 import EaselCore
+import Foundation
 
 /// Wakes idle workers when work arrives, so a job queued in this process starts at once instead of at
 /// the next poll.

@@ -98,7 +98,8 @@ public struct WorkerService: Service {
 
     /// One job in its slot: runs until it ends or its stop button is pressed, then gives the slot back.
     private func work(_ job: JobRecord, latch: StopLatch) async {
-        let runner = self.runner, running = self.running
+        let runner = self.runner
+        let running = self.running
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { slot in
                 slot.addTask { await runner.run(job) }

@@ -5,7 +5,8 @@ struct CreateAccounts: Migration {
     let name = "CreateAccounts"
 
     func apply(on db: any SQLDatabase, engine: SQLEngine) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE users (
                 id TEXT PRIMARY KEY,
                 name TEXT NOT NULL UNIQUE,
@@ -18,8 +19,10 @@ struct CreateAccounts: Migration {
                 disabled INTEGER NOT NULL DEFAULT 0,
                 created_at BIGINT NOT NULL
             )
-            """).run()
-        try await db.raw("""
+            """
+        ).run()
+        try await db.raw(
+            """
             CREATE TABLE api_keys (
                 id TEXT PRIMARY KEY,
                 user_id TEXT NOT NULL,
@@ -30,12 +33,14 @@ struct CreateAccounts: Migration {
                 last_used_at BIGINT,
                 revoked_at BIGINT
             )
-            """).run()
+            """
+        ).run()
         try await db.raw("CREATE INDEX api_keys_by_user ON api_keys (user_id)").run()
         // Every change to a balance is a row here. `amount_micros` is the change to the balance; `cost_micros`
         // is what a finished job cost. One reserve and one final (settle or refund) per job, enforced by the
         // unique index, so a replayed settlement or refund changes nothing.
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE ledger (
                 id TEXT PRIMARY KEY,
                 user_id TEXT NOT NULL,
@@ -50,19 +55,23 @@ struct CreateAccounts: Migration {
                 note TEXT,
                 created_at BIGINT NOT NULL
             )
-            """).run()
+            """
+        ).run()
         try await db.raw("CREATE UNIQUE INDEX ledger_job_phase ON ledger (job_id, phase) WHERE job_id IS NOT NULL").run()
         try await db.raw("CREATE INDEX ledger_by_user_day ON ledger (user_id, day)").run()
         try await db.raw("CREATE INDEX ledger_open_reserves ON ledger (created_at) WHERE phase = 'reserve'").run()
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE daily_images (
                 user_id TEXT NOT NULL,
                 day TEXT NOT NULL,
                 images INTEGER NOT NULL,
                 PRIMARY KEY (user_id, day)
             )
-            """).run()
-        try await db.raw("""
+            """
+        ).run()
+        try await db.raw(
+            """
             CREATE TABLE moderation_events (
                 id TEXT PRIMARY KEY,
                 user_id TEXT,
@@ -74,7 +83,8 @@ struct CreateAccounts: Migration {
                 status TEXT NOT NULL,
                 created_at BIGINT NOT NULL
             )
-            """).run()
+            """
+        ).run()
         try await db.raw("CREATE INDEX moderation_by_status ON moderation_events (status, id)").run()
         try await db.raw("ALTER TABLE assets ADD COLUMN hidden_at BIGINT").run()
     }

@@ -6,7 +6,8 @@ struct CreateCoreTables: Migration {
     let name = "CreateCoreTables"
 
     func apply(on db: any SQLDatabase, engine: SQLEngine) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE jobs (
                 id TEXT PRIMARY KEY,
                 user_id TEXT NOT NULL,
@@ -31,7 +32,8 @@ struct CreateCoreTables: Migration {
                 finished_at BIGINT,
                 updated_at BIGINT NOT NULL
             )
-            """).run()
+            """
+        ).run()
         // The ready set stays small: only waiting jobs are in this index.
         try await db.raw("CREATE INDEX jobs_ready ON jobs (queue, priority DESC, run_at, id) WHERE status IN ('queued', 'retry_wait')").run()
         try await db.raw("CREATE INDEX jobs_leases ON jobs (lease_until) WHERE status = 'running'").run()
@@ -39,7 +41,8 @@ struct CreateCoreTables: Migration {
         try await db.raw("CREATE INDEX jobs_by_group ON jobs (group_id) WHERE group_id IS NOT NULL").run()
         try await db.raw("CREATE UNIQUE INDEX jobs_idempotency ON jobs (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL").run()
 
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE job_attempts (
                 job_id TEXT NOT NULL,
                 attempt INTEGER NOT NULL,
@@ -48,9 +51,11 @@ struct CreateCoreTables: Migration {
                 at BIGINT NOT NULL,
                 PRIMARY KEY (job_id, attempt, seq)
             )
-            """).run()
+            """
+        ).run()
 
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE assets (
                 id TEXT PRIMARY KEY,
                 job_id TEXT,
@@ -71,7 +76,8 @@ struct CreateCoreTables: Migration {
                 prompt TEXT NOT NULL,
                 created_at BIGINT NOT NULL
             )
-            """).run()
+            """
+        ).run()
         // A job run twice (an expired lease) must not store its outputs twice.
         try await db.raw("CREATE UNIQUE INDEX assets_job_output ON assets (job_id, role, idx) WHERE job_id IS NOT NULL").run()
         try await db.raw("CREATE INDEX assets_by_user ON assets (user_id, id)").run()

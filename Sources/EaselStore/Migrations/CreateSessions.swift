@@ -5,7 +5,8 @@ struct CreateSessions: Migration {
     let name = "CreateSessions"
 
     func apply(on db: any SQLDatabase, engine: SQLEngine) async throws {
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE sessions (
                 id TEXT PRIMARY KEY,
                 user_id TEXT NOT NULL,
@@ -15,10 +16,12 @@ struct CreateSessions: Migration {
                 created_at BIGINT NOT NULL,
                 updated_at BIGINT NOT NULL
             )
-            """).run()
+            """
+        ).run()
         try await db.raw("CREATE INDEX sessions_by_user ON sessions (user_id, id)").run()
         // The primary key is what stops two turns claiming the same place in a session.
-        try await db.raw("""
+        try await db.raw(
+            """
             CREATE TABLE session_turns (
                 session_id TEXT NOT NULL,
                 turn INTEGER NOT NULL,
@@ -28,7 +31,8 @@ struct CreateSessions: Migration {
                 created_at BIGINT NOT NULL,
                 PRIMARY KEY (session_id, turn)
             )
-            """).run()
+            """
+        ).run()
     }
 
     func revert(on db: any SQLDatabase, engine: SQLEngine) async throws {

@@ -38,7 +38,9 @@ public struct Migrator: Sendable {
 
     public func applied(on database: any EaselDatabase) async throws -> [String] {
         try await database.write { db in
-            try await db.raw("CREATE TABLE IF NOT EXISTS easel_migrations (seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at BIGINT NOT NULL)").run()
+            try await db.raw(
+                "CREATE TABLE IF NOT EXISTS easel_migrations (seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, applied_at BIGINT NOT NULL)"
+            ).run()
             return try await db.rows("SELECT name FROM easel_migrations ORDER BY seq") { try $0.string("name") }
         }
     }
@@ -61,7 +63,9 @@ public struct Migrator: Sendable {
         try await database.write { db in
             for (offset, migration) in todo.enumerated() {
                 try await migration.apply(on: db, engine: engine)
-                try await db.raw("INSERT INTO easel_migrations (seq, name, applied_at) VALUES (\(bind: alreadyApplied + offset + 1), \(bind: migration.name), \(bind: now))").run()
+                try await db.raw(
+                    "INSERT INTO easel_migrations (seq, name, applied_at) VALUES (\(bind: alreadyApplied + offset + 1), \(bind: migration.name), \(bind: now))"
+                ).run()
             }
         }
         for name in pendingNames { logger.info("applied migration", metadata: ["migration": "\(name)"]) }
