@@ -73,20 +73,31 @@ public struct FakeOpenAIServer: Sendable {
 
     // MARK: generations
 
+    /// What the fake keeps of a request, for tests to check the wire format.
+    static func recorded(
+        _ request: Request,
+        path: String,
+        json: JSONValue?,
+        fields: [(String, String)],
+        files: [RecordedRequest.File]
+    ) -> RecordedRequest {
+        RecordedRequest(
+            path: path,
+            contentType: request.headers[.contentType],
+            accept: request.headers[.accept],
+            hadAuthorization: request.headers[.authorization] != nil,
+            headers: headerMap(request),
+            json: json,
+            fields: fields,
+            files: files
+        )
+    }
+
     func generations(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let raw = try await request.body.collect(upTo: 4 << 20)
         let json = try? JSONParser.parse(raw.readableBytesView)
         let served = state.record(
-            RecordedRequest(
-                path: "/v1/images/generations",
-                contentType: request.headers[.contentType],
-                accept: request.headers[.accept],
-                hadAuthorization: request.headers[.authorization] != nil,
-                headers: Self.headerMap(request),
-                json: json,
-                fields: [],
-                files: []
-            )
+            Self.recorded(request, path: "/v1/images/generations", json: json, fields: [], files: [])
         )
         let requestID = "req_fake_\(served)"
         if let refusal = try await preamble(request, requestID: requestID) { return refusal }
@@ -116,16 +127,7 @@ public struct FakeOpenAIServer: Sendable {
     func edits(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let boundary = MultipartReader.boundary(contentType: request.headers[.contentType]) else {
             _ = state.record(
-                RecordedRequest(
-                    path: "/v1/images/edits",
-                    contentType: request.headers[.contentType],
-                    accept: request.headers[.accept],
-                    hadAuthorization: request.headers[.authorization] != nil,
-                    headers: Self.headerMap(request),
-                    json: nil,
-                    fields: [],
-                    files: []
-                )
+                Self.recorded(request, path: "/v1/images/edits", json: nil, fields: [], files: [])
             )
             return Self.error(
                 400,
@@ -148,16 +150,7 @@ public struct FakeOpenAIServer: Sendable {
         }
         let texts = parts.filter { !$0.isFile }.map { ($0.name, $0.text) }
         let served = state.record(
-            RecordedRequest(
-                path: "/v1/images/edits",
-                contentType: request.headers[.contentType],
-                accept: request.headers[.accept],
-                hadAuthorization: request.headers[.authorization] != nil,
-                headers: Self.headerMap(request),
-                json: nil,
-                fields: texts,
-                files: files
-            )
+            Self.recorded(request, path: "/v1/images/edits", json: nil, fields: texts, files: files)
         )
         let requestID = "req_fake_\(served)"
         if let refusal = try await preamble(request, requestID: requestID) { return refusal }

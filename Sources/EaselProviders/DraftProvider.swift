@@ -29,16 +29,7 @@ public final class DraftProvider: ImageProvider {
         let request = job.request
         let format = request.outputFormat
         if job.kind == .edit && job.inputs.isEmpty {
-            throw ProviderError(
-                JobError(
-                    status: 400,
-                    type: "invalid_request_error",
-                    code: "missing_required_parameter",
-                    param: "image",
-                    message: "An edit needs at least one image.",
-                    retryable: false
-                )
-            )
+            throw ProviderError.editWithoutImage
         }
         var images: [ProviderImage] = []
         for index in 0..<request.n {

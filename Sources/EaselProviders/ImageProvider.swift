@@ -68,6 +68,18 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
 
     public var retryable: Bool { error.retryable }
 
+    /// An edit job reached a provider without its input image (it cannot come back: fail, do not retry).
+    public static let editWithoutImage = ProviderError(
+        JobError(
+            status: 400,
+            type: "invalid_request_error",
+            code: "missing_required_parameter",
+            param: "image",
+            message: "An edit needs at least one image.",
+            retryable: false
+        )
+    )
+
     /// Whether another provider of the route may succeed where this one failed: provider-side trouble
     /// (outages, rate limits, a rejected key, a missing model, an empty account), never a bad request or a
     /// moderation block, which any provider would refuse too.

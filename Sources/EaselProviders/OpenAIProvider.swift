@@ -70,16 +70,7 @@ public final class OpenAIProvider: ImageProvider {
         switch job.kind {
         case .edit:
             guard !job.inputs.isEmpty else {
-                throw ProviderError(
-                    JobError(
-                        status: 400,
-                        type: "invalid_request_error",
-                        code: "missing_required_parameter",
-                        param: "image",
-                        message: "An edit needs at least one image.",
-                        retryable: false
-                    )
-                )
+                throw ProviderError.editWithoutImage
             }
             let writer = OpenAIRequestShaper.editBody(job)
             request = HTTPClientRequest(url: endpoint.baseURL + "/images/edits")

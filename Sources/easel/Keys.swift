@@ -25,7 +25,7 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "Role for a new user: admin or user.")
         var role: String = "user"
 
-        @Option(help: "Set a studio password for a new user (read from the EASEL_PASSWORD variable, never from the command line).")
+        @Flag(help: "Set a studio password for a new user (read from the EASEL_PASSWORD variable, never from the command line).")
         var passwordFromEnv = false
 
         @Option(help: "A label for the key.")
