@@ -27,8 +27,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
     ],
     targets: [
-        // Value types and rules. No I/O.
-        .target(name: "EaselCore", swiftSettings: swiftSettings),
+        // Value types and rules. No I/O: the draft's word lists in other languages are data compiled in.
+        .target(
+            name: "EaselCore",
+            resources: ["zh", "ja", "ko", "es", "fr", "de", "pt", "it"].map { .embedInCode("Lexicon/\($0).txt") },
+            swiftSettings: swiftSettings
+        ),
 
         // libvips through pkg-config, plus a C shim with fixed-argument wrappers for its variadic API.
         .systemLibrary(
@@ -36,7 +40,13 @@ let package = Package(
             pkgConfig: "vips",
             providers: [.apt(["libvips-dev"])]
         ),
-        .target(name: "CVips", dependencies: ["CVipsSys"]),
+        // Pango (through pkg-config, as libvips itself uses it) to ask whether a font has a glyph for a text.
+        .systemLibrary(
+            name: "CPangoSys",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libpango1.0-dev"])]
+        ),
+        .target(name: "CVips", dependencies: ["CVipsSys", "CPangoSys"]),
         .target(name: "CEaselSystem", linkerSettings: [.linkedLibrary("crypt")]),
 
         .target(

@@ -1,4 +1,5 @@
 #include "cvips.h"
+#include <pango/pangocairo.h>
 
 int cvips_init(const char *program_name) {
     return VIPS_INIT(program_name) ? -1 : 0;
@@ -118,4 +119,26 @@ int cvips_colourspace_srgb(VipsImage *in, VipsImage **out) {
 
 int cvips_composite2(VipsImage *base, VipsImage *overlay, VipsImage **out, int mode, int x, int y) {
     return vips_composite2(base, overlay, out, (VipsBlendMode)mode, "x", x, "y", y, NULL);
+}
+
+/* Pango's layouts share one font map and context, which are not thread-safe: one caller at a time. */
+static GMutex cvips_pango_lock;
+static PangoFontMap *cvips_font_map = NULL;
+static PangoContext *cvips_pango_context = NULL;
+
+int cvips_unknown_glyphs(const char *text, const char *font) {
+    g_mutex_lock(&cvips_pango_lock);
+    if (!cvips_font_map) {
+        cvips_font_map = pango_cairo_font_map_new();
+        cvips_pango_context = pango_font_map_create_context(cvips_font_map);
+    }
+    PangoLayout *layout = pango_layout_new(cvips_pango_context);
+    PangoFontDescription *description = pango_font_description_from_string(font);
+    pango_layout_set_font_description(layout, description);
+    pango_layout_set_text(layout, text, -1);
+    int unknown = pango_layout_get_unknown_glyphs_count(layout);
+    pango_font_description_free(description);
+    g_object_unref(layout);
+    g_mutex_unlock(&cvips_pango_lock);
+    return unknown;
 }

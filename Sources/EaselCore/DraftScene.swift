@@ -42,7 +42,7 @@ extension DraftScene {
 
     static let toneWords: Set<String> = [
         "dark", "cinematic", "dusk", "sunset", "night", "pastel", "neon", "muted", "vintage", "warm", "cool",
-        "bright", "vibrant", "monochrome", "moody", "soft", "dramatic", "minimal",
+        "bright", "vibrant", "vivid", "monochrome", "moody", "soft", "dramatic", "minimal",
     ]
 
     static let motifWords: [String: DraftMotif] = [
@@ -64,10 +64,17 @@ extension DraftScene {
         "flower": .flowers, "flowers": .flowers, "garden": .flowers, "rose": .flowers, "bouquet": .flowers,
     ]
 
+    /// Every English word the draft understands; other languages reach it through `Lexicon`.
+    public static let vocabulary: Set<String> = Set(colorWords.keys).union(toneWords).union(motifWords.keys)
+
     /// Builds the scene for a prompt and seed.
     public static func plan(prompt: String, seed: UInt64, aspect: Double = 1) -> DraftScene {
         let words = tokenize(prompt)
-        var rng = SeededRandom(seed: stableHash(prompt) ^ (seed &* 0x9E37_79B9_7F4A_7C15))
+        // Seeded by the words the draft understands (in any language), so "明亮鲜艳" and "bright vivid" plan
+        // the same picture; a prompt it understands nothing of is seeded by its text.
+        let understood = words.filter(vocabulary.contains).sorted()
+        let basis = understood.isEmpty ? prompt : understood.joined(separator: " ")
+        var rng = SeededRandom(seed: stableHash(basis) ^ (seed &* 0x9E37_79B9_7F4A_7C15))
 
         // Palette: colour words in order of appearance, else a palette chosen by the seed.
         var palette = words.compactMap { colorWords[$0].map(RGB.init(hex:)) }
@@ -128,19 +135,23 @@ extension DraftScene {
         )
     }
 
-    /// The subject: the prompt up to its first comma or full stop, trimmed to a caption's length.
+    /// Where a caption ends: a comma, full stop, semicolon or line break, in the scripts that write them
+    /// differently (，。、；！？ in CJK, ، ؛ ۔ in Arabic script, । in Devanagari).
+    static let clauseEnds: Set<Character> = [",", ".", ";", "\n", "!", "?", "，", "。", "、", "；", "！", "？", "،", "؛", "۔", "।", "॥", "｡", "､"]
+
+    /// The subject, in the user's own words: the prompt up to its first clause end, shortened to 48
+    /// characters as the eye counts them (grapheme clusters), so no character is ever cut in half.
     public static func caption(from prompt: String) -> String {
-        let head =
-            prompt.split(whereSeparator: { $0 == "," || $0 == "." || $0 == "\n" || $0 == ";" }).first
-            .map(String.init) ?? prompt
+        let head = prompt.split(whereSeparator: { clauseEnds.contains($0) }).first.map(String.init) ?? prompt
         let trimmed = head.trimmingWhitespace
         let limited = trimmed.count > 48 ? String(trimmed.prefix(47)) + "…" : trimmed
         guard let first = limited.first else { return "Untitled" }
         return first.uppercased() + limited.dropFirst()
     }
 
+    /// The prompt as the draft's English words (and any other words), in order.
     static func tokenize(_ prompt: String) -> [String] {
-        prompt.lowercased().split(whereSeparator: { !$0.isLetter }).map(String.init)
+        Lexicon.builtIn.words(in: prompt, preferring: vocabulary)
     }
 
     static func applyTones(_ tones: [String], to color: RGB) -> RGB {
@@ -150,7 +161,7 @@ extension DraftScene {
             case "dark", "moody": c = c.lightness(0.62)
             case "cinematic", "dramatic": c = c.saturation(1.15).mixed(with: RGB(hex: 0x0E3A46), 0.18)
             case "pastel", "soft": c = c.saturation(0.55).lightness(1.35)
-            case "neon", "vibrant", "bright": c = c.saturation(1.45).lightness(1.08)
+            case "neon", "vibrant", "vivid", "bright": c = c.saturation(1.45).lightness(1.08)
             case "muted", "vintage": c = c.saturation(0.5).mixed(with: RGB(hex: 0xB59B76), 0.15)
             case "warm": c = c.mixed(with: RGB(hex: 0xF08A24), 0.18)
             case "cool": c = c.mixed(with: RGB(hex: 0x2F6BD8), 0.18)

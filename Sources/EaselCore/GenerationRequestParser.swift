@@ -24,9 +24,13 @@ public struct GenerationRequestParser: Sendable {
         if prompt.allSatisfy(\.isWhitespace) {
             throw .invalidRequest("'prompt' must not be empty.", param: "prompt", code: "empty_string")
         }
-        if prompt.count > caps.maxPromptLength {
+        // Counted as OpenAI counts (its schema's maxLength, and Python's len): Unicode code points, not UTF-8
+        // bytes and not grapheme clusters. A CJK character is one; 👍🏽 is two; a family emoji joined by
+        // zero-width joiners is several.
+        let length = prompt.unicodeScalars.count
+        if length > caps.maxPromptLength {
             throw .invalidRequest(
-                "'prompt' is too long: \(prompt.count) characters, the maximum for \(caps.id) is \(caps.maxPromptLength).",
+                "'prompt' is too long: \(length) characters (Unicode code points); the maximum for \(caps.id) is \(caps.maxPromptLength).",
                 param: "prompt",
                 code: "string_above_max_length"
             )

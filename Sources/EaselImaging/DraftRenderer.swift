@@ -73,12 +73,15 @@ public struct DraftRenderer: Sendable {
         return Output(data: data, raster: final, size: size, format: options.format)
     }
 
-    /// The subject, bottom left, on a translucent band so it reads on any background.
+    /// The subject on a translucent band at the bottom, so it reads on any background: at the left, or at
+    /// the right for a caption that reads right to left. Characters no font can draw are left out.
     static func drawCaption(_ scene: DraftScene, on canvas: inout PixelCanvas) throws {
+        let caption = TextMask.drawable(scene.caption)
+        guard caption.contains(where: { !$0.isWhitespace }) else { return }
         let unit = min(canvas.width, canvas.height)
         let textSize = max(9, unit / 22)
         let margin = max(6, unit / 28)
-        let mask = try TextMask.render(scene.caption, pixelSize: textSize, wrapWidth: canvas.width - margin * 4)
+        let mask = try TextMask.render(caption, pixelSize: textSize, wrapWidth: canvas.width - margin * 4)
         let bandTop = canvas.height - mask.height - margin * 3
         let shade = scene.captionColor.luminance > 0.5 ? RGB(0, 0, 0) : RGB(1, 1, 1)
         canvas.fillRect(x: 0, y: Double(bandTop), w: Double(canvas.width), h: Double(canvas.height - bandTop), color: shade, alpha: 0.28)
@@ -86,7 +89,7 @@ public struct DraftRenderer: Sendable {
             mask.coverage,
             maskWidth: mask.width,
             maskHeight: mask.height,
-            x: margin * 2,
+            x: TextMask.isRightToLeft(caption) ? canvas.width - margin * 2 - mask.width : margin * 2,
             y: bandTop + margin,
             color: scene.captionColor,
             alpha: 1
@@ -122,7 +125,7 @@ extension DraftRenderer {
 
     static func draftMask(pixelSize: Int) throws -> TextMask {
         if let cached = draftMasks.withLock({ $0[pixelSize] }) { return cached }
-        let mask = try TextMask.render("DRAFT", pixelSize: pixelSize, wrapWidth: 4096)
+        let mask = try TextMask.render("DRAFT", font: "DejaVu Sans Bold", pixelSize: pixelSize, wrapWidth: 4096)
         draftMasks.withLock { $0[pixelSize] = mask }
         return mask
     }

@@ -56,9 +56,12 @@ def test_generate_from_the_studio(browser, easel):
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#gallery img")) >= 1)
 
     # Revise it: the edit runs as a job and the history shows the original and the revision.
-    browser.find_element(By.ID, "editprompt").send_keys("warmer light")
+    # In another script: the revision's prompt comes back as typed (the history shows it as a tooltip).
+    browser.find_element(By.ID, "editprompt").send_keys("暖色的光 warmer light")
     browser.find_element(By.ID, "edit").click()
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#history img")) >= 2)
+    titles = [img.get_attribute("title") for img in browser.find_elements(By.CSS_SELECTOR, "#history img")]
+    assert "暖色的光 warmer light" in titles
     assert len(browser.find_elements(By.CSS_SELECTOR, "#history img.current")) == 1
     assert browser.find_element(By.ID, "error").text == ""
     wait.until(lambda d: "1 images left today" in d.find_element(By.ID, "account").text)

@@ -51,5 +51,8 @@ int cvips_cast_uchar(VipsImage *in, VipsImage **out);
 int cvips_colourspace_srgb(VipsImage *in, VipsImage **out);
 /// Composites `overlay` over `base` at (x, y) with the given VipsBlendMode (2 = over).
 int cvips_composite2(VipsImage *base, VipsImage *overlay, VipsImage **out, int mode, int x, int y);
+/// How many glyphs of `text` no font has when set in `font` (a Pango description with a family list), as
+/// the text renderer would lay it out: 0 when every character can be drawn.
+int cvips_unknown_glyphs(const char *text, const char *font);
 
 #endif

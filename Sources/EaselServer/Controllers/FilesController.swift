@@ -4,7 +4,8 @@ import Hummingbird
 
 /// The files themselves, and their WebP thumbnails. Two ways in: the owner's key or studio session, or a
 /// signed link (`?exp=…&sig=…`, as handed out with `response_format=url`) that opens without a key until it
-/// expires. Files are immutable per id, so they carry a strong ETag.
+/// expires. Files are immutable per id, so they carry a strong ETag. `?download=1` asks for an attachment
+/// named after the prompt's first words in the user's own script (RFC 5987 `filename*`).
 struct FilesController {
     let assets: AssetService
     let accounts: AccountService
@@ -57,12 +58,18 @@ struct FilesController {
             cacheControl = "private, max-age=31536000, immutable"
         }
         let key = try await assets.fileKey(of: asset, thumbnail: thumbnail)
+        let stem = thumbnail ? "\(asset.id)-thumb" : asset.id
+        let fileExtension = thumbnail ? "webp" : asset.format.fileExtension
         let etag = "\"\(key.split(separator: ".").first ?? "")\""
         var headers: HTTPFields = [
             .contentType: thumbnail ? "image/webp" : asset.format.mimeType,
             .eTag: etag,
             .cacheControl: cacheControl,
-            .contentDisposition: "inline; filename=\"\(asset.id)\(thumbnail ? "-thumb.webp" : "." + asset.format.fileExtension)\"",
+            .contentDisposition: ContentDisposition.header(
+                attachment: query["download"] != nil,
+                filename: ContentDisposition.filename(prompt: asset.prompt, id: stem, fileExtension: fileExtension),
+                fallback: "\(stem).\(fileExtension)"
+            ),
         ]
         if asset.isDraft { headers[.xEaselDraft] = "true" }
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
