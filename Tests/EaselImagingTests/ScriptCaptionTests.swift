@@ -27,6 +27,15 @@ struct ScriptCaptionTests {
         #expect(mask.coverage.contains { $0 > 200 }, "\(language): ink")
     }
 
+    @Test(arguments: [String(repeating: "春季营销活动海报", count: 6), String(repeating: "प्रकाशस्तंभ ", count: 8), String(repeating: "ประภาคาร", count: 8)])
+    func aLongCaptionWrapsIntoLines(text: String) throws {
+        let line = try TextMask.render(String(text.prefix(2)), pixelSize: 20, wrapWidth: 2000)
+        let wrapped = try TextMask.render(text, pixelSize: 20, wrapWidth: 240)
+        // Scripts without spaces wrap too, between characters, within the width asked for.
+        #expect(wrapped.height >= line.height * 2)
+        #expect(wrapped.width <= 240)
+    }
+
     @Test func aCharacterNoFontHasIsLeftOutNotBoxed() throws {
         // U+10FFFD is a private-use code point no font draws; without it the text draws whole.
         let text = "灯塔\u{10FFFD}海边"
