@@ -32,6 +32,10 @@ public struct AssetRecord: Sendable, Hashable {
     public var createdAt: Int64
     /// Set when an admin hid the asset: it is gone from every route but the admin's.
     public var hiddenAt: Int64? = nil
+    /// The brief, template and variables it was made from, when it was.
+    public var origin: CreativeOrigin? = nil
+    /// The batch it was made in, if any.
+    public var batchID: String? = nil
 
     /// The one rule for every route that takes an asset id: only the owner sees an asset, and nobody once an
     /// admin hid it (a deleted asset has no row at all). Anything else answers 404, never 403.

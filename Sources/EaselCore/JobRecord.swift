@@ -13,6 +13,8 @@ public struct JobPayload: Sendable, Hashable {
     /// Billed without a reservation: the plan limits nothing (no quota, no concurrency cap, unlimited
     /// spend), so admission writes nothing and the job's cost is recorded once when it ends.
     public var postpaid = false
+    /// The brief, template and batch row this job was made from, when it was.
+    public var origin: CreativeOrigin?
 
     public init(
         request: ImageRequest,
@@ -26,6 +28,26 @@ public struct JobPayload: Sendable, Hashable {
         self.maskAssetID = maskAssetID
         self.parentAssetID = parentAssetID
         self.upscaleFactor = upscaleFactor
+    }
+}
+
+/// Where a job's prompt came from: a brief (compiled by `BriefCompiler`), perhaps filled from a template at
+/// a version with variables, perhaps one item of a batch. Kept on the job and on every asset it makes.
+public struct CreativeOrigin: Sendable, Hashable {
+    public var brief: Brief?
+    /// `id@version`.
+    public var template: String?
+    public var variables: [String: String] = [:]
+    public var brandKit: String?
+    /// The item's place in its batch (the batch is the job's group) and the row it came from.
+    public var batchIndex: Int?
+    public var batchRow: Int?
+
+    public init(brief: Brief? = nil, template: String? = nil, variables: [String: String] = [:], brandKit: String? = nil) {
+        self.brief = brief
+        self.template = template
+        self.variables = variables
+        self.brandKit = brandKit
     }
 }
 
@@ -92,13 +114,23 @@ public struct JobResult: Sendable, Hashable {
     public var provider: String
     public var isDraft: Bool
     public var upstreamRequestID: String?
+    /// Set when the request cache answered: the earlier job whose images these are.
+    public var cachedFrom: String?
 
-    public init(assetIDs: [String], usage: ImageUsage?, provider: String, isDraft: Bool, upstreamRequestID: String? = nil) {
+    public init(
+        assetIDs: [String],
+        usage: ImageUsage?,
+        provider: String,
+        isDraft: Bool,
+        upstreamRequestID: String? = nil,
+        cachedFrom: String? = nil
+    ) {
         self.assetIDs = assetIDs
         self.usage = usage
         self.provider = provider
         self.isDraft = isDraft
         self.upstreamRequestID = upstreamRequestID
+        self.cachedFrom = cachedFrom
     }
 }
 

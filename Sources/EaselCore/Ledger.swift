@@ -16,6 +16,8 @@ public struct LedgerEntry: Sendable, Equatable {
         case refund
         case grant
         case budgetReset = "budget_reset"
+        /// The request cache answered with an earlier image: nothing charged.
+        case cacheHit = "cache_hit"
     }
 
     public var id: String

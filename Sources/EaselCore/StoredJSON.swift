@@ -95,6 +95,7 @@ extension JobPayload {
         if let upscaleFactor { object["upscale_factor"] = .int(upscaleFactor) }
         if billed { object["billed"] = .bool(true) }
         if postpaid { object["postpaid"] = .bool(true) }
+        if let origin { object["origin"] = origin.json }
         return .object(object)
     }
 
@@ -110,6 +111,7 @@ extension JobPayload {
         )
         billed = json.bool("billed")
         postpaid = json.bool("postpaid")
+        if let value = json["origin"] { origin = try CreativeOrigin(json: value) }
     }
 }
 
@@ -134,6 +136,7 @@ extension JobResult {
         ]
         if let usage { object["usage"] = usage.json }
         if let upstreamRequestID { object["upstream_request_id"] = .string(upstreamRequestID) }
+        if let cachedFrom { object["cached_from"] = .string(cachedFrom) }
         return .object(object)
     }
 
@@ -145,7 +148,8 @@ extension JobResult {
             usage: json["usage"].map(ImageUsage.init(json:)),
             provider: try json.string("provider"),
             isDraft: json.bool("draft"),
-            upstreamRequestID: json.optionalString("upstream_request_id")
+            upstreamRequestID: json.optionalString("upstream_request_id"),
+            cachedFrom: json.optionalString("cached_from")
         )
     }
 }
@@ -175,5 +179,29 @@ extension JobError {
             provider: json.optionalString("provider"),
             moderationDetails: json.optionalString("moderation_details")
         )
+    }
+}
+
+extension CreativeOrigin {
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [:]
+        if let brief { object["brief"] = brief.json }
+        if let template { object["template"] = .string(template) }
+        if !variables.isEmpty { object["variables"] = .object(variables.mapValues(JSONValue.string)) }
+        if let brandKit { object["brand_kit"] = .string(brandKit) }
+        if let batchIndex { object["batch_index"] = .int(batchIndex) }
+        if let batchRow { object["batch_row"] = .int(batchRow) }
+        return .object(object)
+    }
+
+    public init(json: JSONValue) throws {
+        self.init(
+            brief: try json["brief"].map { value throws(EaselError) in try Brief(json: value) },
+            template: json.optionalString("template"),
+            variables: json["variables"]?.objectValue?.compactMapValues(\.stringValue) ?? [:],
+            brandKit: json.optionalString("brand_kit")
+        )
+        batchIndex = json.optionalInteger("batch_index")
+        batchRow = json.optionalInteger("batch_row")
     }
 }

@@ -27,7 +27,7 @@ public struct SQLAssetStore: AssetStore {
 
     static let columns = """
         id, job_id, user_id, parent_asset_id, idx, blob_key, thumb_key, format, width, height, bytes, sha256, model, \
-        provider, is_draft, role, prompt, created_at
+        provider, is_draft, role, prompt, created_at, origin, template_ref, batch_id
         """
 
     public func insert(_ assets: [AssetRecord]) async throws {
@@ -43,7 +43,8 @@ public struct SQLAssetStore: AssetStore {
                 (\(bind: asset.id), \(bind: asset.jobID), \(bind: asset.userID), \(bind: asset.parentAssetID), \(bind: asset.index), \
                 \(bind: asset.blobKey), \(bind: asset.thumbKey), \(bind: asset.format.rawValue), \(bind: asset.width), \(bind: asset.height), \
                 \(bind: asset.bytes), \(bind: asset.sha256), \(bind: asset.model), \(bind: asset.provider), \(bind: asset.isDraft ? 1 : 0), \
-                \(bind: asset.role.rawValue), \(bind: asset.prompt), \(bind: asset.createdAt))
+                \(bind: asset.role.rawValue), \(bind: asset.prompt), \(bind: asset.createdAt), \(bind: asset.origin.map { JSONText.encode($0.json) }), \
+                \(bind: asset.origin?.template), \(bind: asset.batchID))
                 """
             }
             try await db.raw("INSERT INTO assets (\(unsafeRaw: columns)) VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING").run()
@@ -155,6 +156,8 @@ public struct SQLAssetStore: AssetStore {
             createdAt: try row.int64("created_at")
         )
         record.hiddenAt = try row.optionalInt64("hidden_at")
+        if let origin = try row.optionalString("origin") { record.origin = try CreativeOrigin(json: try JSONText.parse(origin)) }
+        record.batchID = try row.optionalString("batch_id")
         return record
     }
 }

@@ -26,6 +26,9 @@ public struct NewJob: Sendable {
     public var groupID: String?
     /// Set when the job starts on a local worker at once: it is inserted running, attempt 1, leased.
     public var claim: JobClaim?
+    /// The request cache's key (SHA-256 of what decides the image), when the caller allows reuse: an
+    /// identical job of the same user in flight is joined instead of inserting this one.
+    public var cacheKey: String?
 
     public init(
         id: String,
@@ -95,4 +98,9 @@ public protocol JobStore: Sendable {
     func queuePosition(of job: JobRecord) async throws -> Int?
     func attempts(jobID: String) async throws -> [JobAttempt]
     func countsByStatus() async throws -> [JobStatus: Int]
+
+    /// The user's most recent succeeded jobs with this cache key, newest first.
+    func cachedJobs(userID: String, cacheKey: String, limit: Int) async throws -> [JobRecord]
+    /// Stores a job that is already finished: the request cache answered it with `result`.
+    func insertFinished(_ job: NewJob, result: JobResult) async throws -> PushOutcome
 }

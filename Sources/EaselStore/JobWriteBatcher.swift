@@ -46,12 +46,12 @@ final class JobWriteBatcher: Sendable {
                     let lease = job.claim.map { now + $0.leaseMs }
                     let started: Int64? = job.claim == nil ? nil : now
                     return
-                        "(\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue), \(bind: job.payload.request.model), \(bind: payload), \(bind: job.requestHash), \(bind: status), \(bind: job.priority), \(bind: job.claim == nil ? 0 : 1), \(bind: job.maxAttempts), \(bind: now), \(bind: job.claim?.worker), \(bind: lease), \(bind: started), \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: now), \(bind: now))"
+                        "(\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue), \(bind: job.payload.request.model), \(bind: payload), \(bind: job.requestHash), \(bind: status), \(bind: job.priority), \(bind: job.claim == nil ? 0 : 1), \(bind: job.maxAttempts), \(bind: now), \(bind: job.claim?.worker), \(bind: lease), \(bind: started), \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: job.cacheKey), \(bind: now), \(bind: now))"
                 }
                 let ids = try await db.rows(
                     """
                     INSERT INTO jobs (id, user_id, queue, kind, model, payload, request_hash, status, priority, attempts,
-                        max_attempts, run_at, worker_id, lease_until, started_at, idempotency_key, group_id, created_at, updated_at)
+                        max_attempts, run_at, worker_id, lease_until, started_at, idempotency_key, group_id, cache_key, created_at, updated_at)
                     VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT DO NOTHING RETURNING id
                     """

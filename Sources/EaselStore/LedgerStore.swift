@@ -21,6 +21,21 @@ public struct Admission: Sendable {
     }
 }
 
+/// One job of an admission: its reservation.
+public struct AdmissionItem: Sendable, Equatable {
+    public var jobID: String
+    public var model: String
+    public var images: Int
+    public var estimateMicros: Int64
+
+    public init(jobID: String, model: String, images: Int, estimateMicros: Int64) {
+        self.jobID = jobID
+        self.model = model
+        self.images = images
+        self.estimateMicros = estimateMicros
+    }
+}
+
 public enum AdmissionRefusal: Error, Sendable, Equatable {
     case dailyQuota(limit: Int, used: Int)
     case concurrentJobs(limit: Int)
@@ -39,6 +54,10 @@ public struct AdmissionReceipt: Sendable, Equatable {
 public protocol LedgerStore: Sendable {
     /// Checks the daily quota, concurrent jobs and balance, and reserves the estimate, atomically.
     func admit(_ admission: Admission) async throws -> AdmissionReceipt
+    /// The same for a whole batch at once: every item fits or none is admitted.
+    func admitBatch(userID: String, plan: Plan, now: Int64, items: [AdmissionItem]) async throws -> AdmissionReceipt
+    /// Records that the request cache answered a job: a final row of zero cost, nothing charged.
+    func recordCacheHit(jobID: String, userID: String, model: String, now: Int64) async throws
     /// Settles (`cost` given) or refunds (`cost` nil) a job's reservation, exactly once: false when the job
     /// was already settled or refunded, or never reserved.
     func finish(jobID: String, cost: Int64?, images: Int, now: Int64) async throws -> Bool
@@ -66,12 +85,32 @@ public struct SQLLedgerStore: LedgerStore {
     }
 
     public func admit(_ admission: Admission) async throws -> AdmissionReceipt {
-        let day = UTCDay.string(millis: admission.now)
-        let plan = admission.plan
+        try await admit(
+            userID: admission.userID,
+            plan: admission.plan,
+            now: admission.now,
+            items: [
+                AdmissionItem(jobID: admission.jobID, model: admission.model, images: admission.images, estimateMicros: admission.estimateMicros)
+            ],
+            batch: false
+        )
+    }
+
+    public func admitBatch(userID: String, plan: Plan, now: Int64, items: [AdmissionItem]) async throws -> AdmissionReceipt {
+        try await admit(userID: userID, plan: plan, now: now, items: items, batch: true)
+    }
+
+    /// One transaction for one job or a whole batch: the day's images for all of them, one balance check
+    /// for their total, and a reserve row each. A batch is not held to the plan's concurrent-jobs limit
+    /// (its items wait in the queue); it still counts its items as active until each ends.
+    private func admit(userID: String, plan: Plan, now: Int64, items: [AdmissionItem], batch: Bool) async throws -> AdmissionReceipt {
+        let day = UTCDay.string(millis: now)
+        let images = items.reduce(0) { $0 + $1.images }
+        let estimate = items.reduce(Int64(0)) { $0 + $1.estimateMicros }
         return try await database.write { db in
             guard
                 let user = try await db.rows(
-                    "SELECT \(unsafeRaw: SQLUserStore.userColumns), budget_period FROM users WHERE id = \(bind: admission.userID)",
+                    "SELECT \(unsafeRaw: SQLUserStore.userColumns), budget_period FROM users WHERE id = \(bind: userID)",
                     { (try SQLUserStore.decodeUser($0), try $0.optionalString("budget_period")) }
                 ).first
             else {
@@ -79,7 +118,7 @@ public struct SQLLedgerStore: LedgerStore {
             }
             // A budget that resets tops the balance up at the start of each period (credits above it are kept).
             if let budget = plan.budgetMicros, plan.budgetPeriod != .none {
-                let period = plan.budgetPeriod == .daily ? day : UTCDay.month(millis: admission.now)
+                let period = plan.budgetPeriod == .daily ? day : UTCDay.month(millis: now)
                 if user.1 != period {
                     let topUp = max(0, budget - user.0.balanceMicros)
                     try await db.raw(
@@ -92,18 +131,18 @@ public struct SQLLedgerStore: LedgerStore {
                         """
                         INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, day, note, created_at)
                         VALUES (\(bind: "budget:\(user.0.id):\(period)"), \(bind: user.0.id), NULL, \(literal: Phase.budget.rawValue), \(literal: Kind.budgetReset.rawValue), \
-                        \(bind: topUp), \(bind: day), \(bind: "\(plan.budgetPeriod.rawValue) budget of \(Money.usd(budget)) USD"), \(bind: admission.now))
+                        \(bind: topUp), \(bind: day), \(bind: "\(plan.budgetPeriod.rawValue) budget of \(Money.usd(budget)) USD"), \(bind: now))
                         ON CONFLICT DO NOTHING
                         """
                     ).run()
                 }
             }
             // Daily images: counted up only while under the limit, in the same statement.
-            var imagesToday = admission.images
+            var imagesToday = images
             let limit = plan.imagesPerDay ?? Int.max / 2
             let counted = try await db.raw(
                 """
-                INSERT INTO daily_images (user_id, day, images) VALUES (\(bind: admission.userID), \(bind: day), \(bind: admission.images))
+                INSERT INTO daily_images (user_id, day, images) VALUES (\(bind: userID), \(bind: day), \(bind: images))
                 ON CONFLICT (user_id, day) DO UPDATE SET images = daily_images.images + excluded.images
                 WHERE daily_images.images + excluded.images <= \(bind: limit)
                 RETURNING images
@@ -111,47 +150,63 @@ public struct SQLLedgerStore: LedgerStore {
             ).all()
             if let row = counted.first {
                 imagesToday = try row.int("images")
-                if imagesToday > limit { throw AdmissionRefusal.dailyQuota(limit: limit, used: imagesToday - admission.images) }
+                if imagesToday > limit { throw AdmissionRefusal.dailyQuota(limit: limit, used: imagesToday - images) }
             } else {
                 let used =
                     try await db.rows(
-                        "SELECT images FROM daily_images WHERE user_id = \(bind: admission.userID) AND day = \(bind: day)",
+                        "SELECT images FROM daily_images WHERE user_id = \(bind: userID) AND day = \(bind: day)",
                         { try $0.int("images") }
                     ).first ?? 0
                 throw AdmissionRefusal.dailyQuota(limit: limit, used: used)
             }
-            if let concurrent = plan.concurrentJobs {
+            if let concurrent = plan.concurrentJobs, !batch {
                 let ok = try await db.raw(
                     """
-                    UPDATE users SET active_jobs = active_jobs + 1 WHERE id = \(bind: admission.userID) AND active_jobs < \(bind: concurrent)
+                    UPDATE users SET active_jobs = active_jobs + 1 WHERE id = \(bind: userID) AND active_jobs < \(bind: concurrent)
                     RETURNING id
                     """
                 ).all()
                 if ok.isEmpty { throw AdmissionRefusal.concurrentJobs(limit: concurrent) }
             } else {
-                try await db.raw("UPDATE users SET active_jobs = active_jobs + 1 WHERE id = \(bind: admission.userID)").run()
+                try await db.raw("UPDATE users SET active_jobs = active_jobs + \(bind: items.count) WHERE id = \(bind: userID)").run()
             }
             // The reservation: taken only if the balance covers it (unless the plan's spending is unlimited).
-            let estimate = admission.estimateMicros
             var balanceQuery: SQLQueryString = """
-                UPDATE users SET balance_micros = balance_micros - \(bind: estimate) WHERE id = \(bind: admission.userID)
+                UPDATE users SET balance_micros = balance_micros - \(bind: estimate) WHERE id = \(bind: userID)
                 """
             if !plan.unlimitedSpend && estimate > 0 { balanceQuery += " AND balance_micros >= \(bind: estimate)" }
             balanceQuery += " RETURNING balance_micros"
             guard let balanceRow = try await db.raw(balanceQuery).all().first else {
                 let balance =
-                    try await db.rows("SELECT balance_micros FROM users WHERE id = \(bind: admission.userID)", { try $0.int64("balance_micros") })
+                    try await db.rows("SELECT balance_micros FROM users WHERE id = \(bind: userID)", { try $0.int64("balance_micros") })
                     .first ?? 0
                 throw AdmissionRefusal.insufficientFunds(balance: balance, needed: estimate)
             }
+            for part in items.chunked(200) {
+                let rows = part.map { item -> SQLQueryString in
+                    "(\(bind: item.jobID + ":reserve"), \(bind: userID), \(bind: item.jobID), \(literal: Phase.reserve.rawValue), \(literal: Kind.reserve.rawValue), \(bind: -item.estimateMicros), \(bind: item.images), \(bind: item.model), \(bind: day), \(bind: now))"
+                }
+                try await db.raw(
+                    """
+                    INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, images, model, day, created_at)
+                    VALUES \(rows.joined(separator: ", "))
+                    """
+                ).run()
+            }
+            return AdmissionReceipt(imagesToday: imagesToday, balanceMicros: try balanceRow.int64("balance_micros"))
+        }
+    }
+
+    public func recordCacheHit(jobID: String, userID: String, model: String, now: Int64) async throws {
+        try await database.write { db in
             try await db.raw(
                 """
-                INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, images, model, day, created_at)
-                VALUES (\(bind: admission.jobID + ":reserve"), \(bind: admission.userID), \(bind: admission.jobID), \(literal: Phase.reserve.rawValue), \(literal: Kind.reserve.rawValue), \
-                \(bind: -estimate), \(bind: admission.images), \(bind: admission.model), \(bind: day), \(bind: admission.now))
+                INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, cost_micros, images, model, day, note, created_at)
+                VALUES (\(bind: jobID + ":final"), \(bind: userID), \(bind: jobID), \(literal: Phase.final.rawValue), \(literal: Kind.cacheHit.rawValue), \
+                0, 0, 0, \(bind: model), \(bind: UTCDay.string(millis: now)), 'answered by the request cache', \(bind: now))
+                ON CONFLICT DO NOTHING
                 """
             ).run()
-            return AdmissionReceipt(imagesToday: imagesToday, balanceMicros: try balanceRow.int64("balance_micros"))
         }
     }
 

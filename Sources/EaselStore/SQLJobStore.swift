@@ -51,15 +51,30 @@ public struct SQLJobStore: JobStore {
                 )
             )
         }
-        // The only unique key a fresh id can collide on is (user, idempotency key).
-        guard let key = job.idempotencyKey else { throw EaselError.server("job id collision") }
+        // A fresh id collides only on (user, idempotency key) or on an identical cached request in flight.
+        if let key = job.idempotencyKey, let earlier = try await idempotent(job, key: key) { return earlier }
+        guard let cacheKey = job.cacheKey else { throw EaselError.server("job id collision") }
+        let joined = try await database.reader.rows(
+            """
+            SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE user_id = \(bind: job.userID) AND cache_key = \(bind: cacheKey)
+            AND status IN ('queued', 'running', 'retry_wait')
+            """,
+            Self.decodeJob
+        ).first
+        // It finished between the insert and this read: the caller asks again and finds it cached.
+        guard let joined else { throw CacheRace() }
+        return .existing(joined)
+    }
+
+    /// The job an earlier request made with the same idempotency key; 409 if that request was another one.
+    private func idempotent(_ job: NewJob, key: String) async throws -> PushOutcome? {
         let rows = try await database.reader.raw(
             """
             SELECT \(unsafeRaw: Self.columns), request_hash FROM jobs
             WHERE user_id = \(bind: job.userID) AND idempotency_key = \(bind: key)
             """
         ).all()
-        guard let row = rows.first else { throw EaselError.server("idempotent job vanished") }
+        guard let row = rows.first else { return nil }
         guard try row.string("request_hash") == job.requestHash else {
             throw EaselError.conflict(
                 "The Idempotency-Key '\(key)' was already used for a different request. Use a new key for a new request.",
@@ -242,6 +257,41 @@ public struct SQLJobStore: JobStore {
         }
     }
 
+    public func cachedJobs(userID: String, cacheKey: String, limit: Int) async throws -> [JobRecord] {
+        try await database.reader.rows(
+            """
+            SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE user_id = \(bind: userID) AND cache_key = \(bind: cacheKey) AND status = 'succeeded'
+            ORDER BY finished_at DESC LIMIT \(bind: limit)
+            """,
+            Self.decodeJob
+        )
+    }
+
+    public func insertFinished(_ job: NewJob, result: JobResult) async throws -> PushOutcome {
+        let now = clock.nowMillis()
+        let payload = JSONText.encode(job.payload.json)
+        let resultText = JSONText.encode(result.json)
+        let inserted: JobRecord? = try await database.write { db in
+            guard
+                let row = try await db.rows(
+                    """
+                    INSERT INTO jobs (id, user_id, queue, kind, model, payload, request_hash, status, priority, attempts, max_attempts,
+                        run_at, idempotency_key, group_id, result, created_at, started_at, finished_at, updated_at)
+                    VALUES (\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue), \(bind: job.payload.request.model),
+                        \(bind: payload), \(bind: job.requestHash), 'succeeded', \(bind: job.priority), 0, \(bind: job.maxAttempts), \(bind: now),
+                        \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: resultText), \(bind: now), \(bind: now), \(bind: now), \(bind: now))
+                    ON CONFLICT DO NOTHING RETURNING \(unsafeRaw: Self.columns)
+                    """,
+                    Self.decodeJob
+                ).first
+            else { return nil }
+            return row
+        }
+        if let inserted { return .created(inserted) }
+        guard let key = job.idempotencyKey, let earlier = try await idempotent(job, key: key) else { throw EaselError.server("job id collision") }
+        return earlier
+    }
+
     public func job(id: String) async throws -> JobRecord? {
         try await database.reader.rows("SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE id = \(bind: id)", Self.decodeJob).first
     }
@@ -334,3 +384,6 @@ public struct SQLJobStore: JobStore {
         )
     }
 }
+
+/// An identical cached request finished while this one was being inserted; asking again finds its result.
+public struct CacheRace: Error {}

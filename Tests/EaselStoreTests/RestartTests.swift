@@ -2,6 +2,7 @@ import EaselCore
 import EaselStore
 import EaselTesting
 import Foundation
+import SQLKit
 import Testing
 
 @Suite("Durability across restarts")
@@ -67,11 +68,20 @@ struct RestartTests {
             payload: JobPayload(request: TestSupport.generateRequest()),
             requestHash: "h"
         )
-        _ = try await SQLJobStore(database: database, clock: ManualClock()).push(job)
+        // Written as that version wrote it: the columns of the first migration only.
+        let payload = JobPayload(request: TestSupport.generateRequest()).json.serializedString
+        try await database.write { db in
+            try await db.raw(
+                """
+                INSERT INTO jobs (id, user_id, queue, kind, model, payload, request_hash, status, max_attempts, run_at, created_at, updated_at)
+                VALUES (\(bind: job.id), 'u', 'default', 'generate', 'easel-draft', \(bind: payload), 'h', 'queued', 3, 1, 1, 1)
+                """
+            ).run()
+        }
         try await database.close()
 
         database = try await SQLiteEaselDatabase.open(path: path, logger: TestSupport.logger)
-        #expect(try await Migrator().migrate(database, now: 1, logger: TestSupport.logger) == ["CreateSessions", "CreateAccounts"])
+        #expect(try await Migrator().migrate(database, now: 1, logger: TestSupport.logger) == Migrator.all.dropFirst().map(\.name))
         #expect(try await SQLJobStore(database: database, clock: ManualClock()).job(id: job.id)?.status == .queued)
         let sessions = SQLSessionStore(database: database)
         let session = EditSession(id: "ses_1", userID: "u", title: nil, model: "easel-draft", baseAssetID: nil, createdAt: 1, updatedAt: 1)

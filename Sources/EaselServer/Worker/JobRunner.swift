@@ -177,7 +177,7 @@ struct JobRunner: Sendable {
                 format = header.format
             }
             let ref = try await blobs.put(image.data, fileExtension: format.fileExtension)
-            let asset = AssetRecord(
+            var asset = AssetRecord(
                 id: ids.make(prefix: "img", millis: now),
                 jobID: job.id,
                 userID: job.userID,
@@ -197,6 +197,9 @@ struct JobRunner: Sendable {
                 prompt: job.payload.request.prompt,
                 createdAt: now
             )
+            // The asset keeps the brief, template and batch it came from.
+            asset.origin = job.payload.origin
+            if job.payload.origin?.batchIndex != nil { asset.batchID = job.groupID }
             outputs.append(JobOutput(asset: asset, data: image.data))
         }
         return outputs
