@@ -53,7 +53,7 @@ extension Brief {
     }
 
     /// A string or a list of strings; empty entries are dropped.
-    static func list(_ value: JSONValue?, param: String) throws(EaselError) -> [String] {
+    public static func list(_ value: JSONValue?, param: String) throws(EaselError) -> [String] {
         switch value {
         case nil, .null?: return []
         case .string(let text)?: return text.trimmingWhitespace.isEmpty ? [] : [text.trimmingWhitespace]

@@ -21,6 +21,8 @@ public struct Plan: Sendable, Hashable {
     public var budgetPeriod: BudgetPeriod
     /// Spending is recorded but never limited (operators' own service keys).
     public var unlimitedSpend: Bool
+    /// Items one batch may expand to.
+    public var maxBatchItems: Int
 
     public init(
         name: String,
@@ -34,7 +36,8 @@ public struct Plan: Sendable, Hashable {
         concurrentJobs: Int? = nil,
         budgetMicros: Int64? = nil,
         budgetPeriod: BudgetPeriod = .none,
-        unlimitedSpend: Bool = false
+        unlimitedSpend: Bool = false,
+        maxBatchItems: Int = 100
     ) {
         self.name = name
         self.imagesPerDay = imagesPerDay
@@ -48,6 +51,7 @@ public struct Plan: Sendable, Hashable {
         self.budgetMicros = budgetMicros
         self.budgetPeriod = budgetPeriod
         self.unlimitedSpend = unlimitedSpend
+        self.maxBatchItems = maxBatchItems
     }
 
     /// The product brief's defaults: guests try the free draft renderer; registered and premium users
@@ -60,7 +64,8 @@ public struct Plan: Sendable, Hashable {
         maxPixels: 1_048_576,
         models: ["easel-draft"],
         qualities: ["low", "medium", "auto"],
-        concurrentJobs: 1
+        concurrentJobs: 1,
+        maxBatchItems: 3
     )
     public static let registered = Plan(
         name: "registered",
@@ -76,10 +81,11 @@ public struct Plan: Sendable, Hashable {
         imagesPerMinute: 60,
         maxN: 10,
         maxPixels: 8_294_400,
-        concurrentJobs: 16
+        concurrentJobs: 16,
+        maxBatchItems: 1000
     )
     /// For admins and service keys: no image limits; spending recorded, not limited.
-    public static let unlimited = Plan(name: "unlimited", imagesPerDay: nil, unlimitedSpend: true)
+    public static let unlimited = Plan(name: "unlimited", imagesPerDay: nil, unlimitedSpend: true, maxBatchItems: 10_000)
 
     public static let defaults: [String: Plan] = [
         "guest": .guest, "registered": .registered, "premium": .premium, "unlimited": .unlimited,

@@ -6,6 +6,12 @@ public struct StoredBrandKit: Sendable, Equatable {
     /// nil: shared with everyone.
     public var ownerID: String?
     public var body: JSONValue
+
+    public init(id: String, ownerID: String?, body: JSONValue) {
+        self.id = id
+        self.ownerID = ownerID
+        self.body = body
+    }
 }
 
 /// Brand kits: a team's palette, style, constraints and banned words.

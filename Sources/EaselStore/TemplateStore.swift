@@ -18,6 +18,14 @@ public struct TemplateVersion: Sendable, Equatable {
     public var authorID: String?
     public var note: String?
     public var createdAt: Int64
+
+    public init(version: Int, body: JSONValue, authorID: String?, note: String?, createdAt: Int64) {
+        self.version = version
+        self.body = body
+        self.authorID = authorID
+        self.note = note
+        self.createdAt = createdAt
+    }
 }
 
 /// Templates made by users, each change an immutable version (built-in templates live in code).

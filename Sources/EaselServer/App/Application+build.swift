@@ -50,7 +50,8 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
         publicBaseURL: config.publicBaseURL
     )
     let iterationBody = IterationBody(maxBytes: config.maxEditBodyBytes, publicBaseURL: config.publicBaseURL)
-    ImagesController(jobs: runtime.jobService, catalog: runtime.catalog, door: door, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
+    ImagesController(jobs: runtime.jobService, briefs: runtime.briefs, catalog: runtime.catalog, door: door, maxBodyBytes: config.maxJSONBodyBytes)
+        .addRoutes(to: api)
     EditsController(
         edits: runtime.edits,
         catalog: runtime.catalog,
@@ -58,8 +59,12 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
         maxBodyBytes: config.maxEditBodyBytes,
         publicBaseURL: config.publicBaseURL
     ).addRoutes(to: api)
-    JobsController(jobs: runtime.jobService, groups: runtime.groups, catalog: runtime.catalog, maxBodyBytes: config.maxJSONBodyBytes)
+    JobsController(jobs: runtime.jobService, groups: runtime.groups, briefs: runtime.briefs, maxBodyBytes: config.maxJSONBodyBytes)
         .addRoutes(to: api)
+    BriefsController(briefs: runtime.briefs, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
+    TemplatesController(templates: runtime.templates, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
+    BrandKitsController(kits: runtime.brandKits).addRoutes(to: api)
+    BatchesController(batches: runtime.batches, maxBodyBytes: config.maxJSONBodyBytes, pollIntervalMs: config.pollIntervalMs).addRoutes(to: api)
     GroupsController(groups: runtime.groups, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
     AssetsController(assets: runtime.assets, links: runtime.fileLinks).addRoutes(to: api)
     IterationController(iteration: runtime.iteration, body: iterationBody).addRoutes(to: api)

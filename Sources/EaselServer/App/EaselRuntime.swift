@@ -28,6 +28,9 @@ public final class EaselRuntime: Sendable {
     public let moderationStore: any ModerationStore
     let assetStore: any AssetStore
     let sessionStore: any SessionStore
+    let templateStore: any TemplateStore
+    let brandKitStore: any BrandKitStore
+    let batchStore: any BatchStore
     let blobs: any BlobStore
 
     // Plumbing between submissions, workers and waiters in this process.
@@ -50,6 +53,10 @@ public final class EaselRuntime: Sendable {
     let iteration: IterationService
     let sessions: SessionService
     let groups: JobGroupService
+    let templates: TemplateService
+    let brandKits: BrandKitService
+    let briefs: BriefService
+    let batches: BatchService
     let policy: PolicyConfig
 
     /// HTTP clients of the upstream providers, shut down on close.
@@ -140,6 +147,9 @@ public final class EaselRuntime: Sendable {
         jobStore = SQLJobStore(database: database, clock: clock)
         assetStore = SQLAssetStore(database: database)
         sessionStore = SQLSessionStore(database: database)
+        templateStore = SQLTemplateStore(database: database)
+        brandKitStore = SQLBrandKitStore(database: database)
+        batchStore = SQLBatchStore(database: database)
         userStore = SQLUserStore(database: database)
         ledgerStore = SQLLedgerStore(database: database)
         moderationStore = SQLModerationStore(database: database)
@@ -176,6 +186,7 @@ public final class EaselRuntime: Sendable {
             ids: ids,
             clock: clock,
             metrics: metrics,
+            catalog: catalog,
             maxAttempts: config.retry.maxAttempts,
             pollIntervalMs: config.pollIntervalMs
         )
@@ -191,6 +202,19 @@ public final class EaselRuntime: Sendable {
             clock: clock
         )
         groups = JobGroupService(jobs: jobService, catalog: catalog, ids: ids, clock: clock)
+        templates = TemplateService(store: templateStore, ids: ids, clock: clock)
+        brandKits = BrandKitService(store: brandKitStore, ids: ids, clock: clock)
+        briefs = BriefService(templates: templates, kits: brandKits, catalog: catalog, billing: billing)
+        batches = BatchService(
+            store: batchStore,
+            briefs: briefs,
+            jobs: jobService,
+            billing: billing,
+            assets: assets,
+            catalog: catalog,
+            ids: ids,
+            clock: clock
+        )
     }
 
     public func close() async throws {

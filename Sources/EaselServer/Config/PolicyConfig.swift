@@ -109,6 +109,7 @@ public struct PolicyConfig: Sendable {
         if let value = try int("images_per_day") { plan.imagesPerDay = value }
         if let value = try int("images_per_minute") { plan.imagesPerMinute = value }
         if let value = try int("max_n") { plan.maxN = value }
+        if let value = try int("max_batch_items") { plan.maxBatchItems = max(1, min(value, 10_000)) }
         if let value = try int("concurrent_jobs") { plan.concurrentJobs = value }
         if let value = fields["max_megapixels"] {
             guard let mp = (value as? Double) ?? (value as? Int).map(Double.init), mp > 0 else {

@@ -72,7 +72,7 @@ struct ImageDoor: Sendable {
         var headers = HTTPFields(rateLimit: submitted.rateLimit)
         headers[.xEaselJobID] = submitted.job.id
         if isDraft { headers[.xEaselDraft] = "true" }
-        return headers
+        return headers.adding(cache: submitted.cache)
     }
 
     /// A finished job in the `ImagesResponse` shape: base64 images, or signed URLs that open without a key.

@@ -6,6 +6,7 @@ import Hummingbird
 /// waiter; nothing is rendered inline, so the sync door, the async API and the studio share one queue.
 struct ImagesController {
     let jobs: JobService
+    let briefs: BriefService
     let catalog: ModelCatalog
     let door: ImageDoor
     let maxBodyBytes: Int
@@ -27,15 +28,15 @@ struct ImagesController {
 
     @inline(never) @Sendable func generate(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let identity = context.identity
-        let body = try await request.jsonBody(limit: maxBodyBytes)
-        let params = try catalog.parser.parse(body, seed: UInt64.random(in: 0...(1 << 53)))
-        let submission = JobService.Submission(
-            payload: JobPayload(request: params),
-            userID: identity.userID,
-            rawRequest: body,
+        let body = try await request.jsonObject(limit: maxBodyBytes)
+        // `extra_body={"brief": …}` or `{"template": …, "variables": …}` from the unchanged SDK lands here.
+        let submission = try await briefs.submission(
+            body,
+            identity: identity,
             idempotencyKey: request.headers[.idempotencyKey],
-            identity: identity
+            cacheRequested: request.wantsCachedImage
         )
+        let params = submission.payload.request
         return try await door.answer(params, isDraft: catalog.isDraft(params.model), kind: .generation, request: request) { delivery in
             try await jobs.submit(submission, delivery: delivery)
         }

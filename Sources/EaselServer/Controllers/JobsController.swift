@@ -6,7 +6,7 @@ import Hummingbird
 struct JobsController {
     let jobs: JobService
     let groups: JobGroupService
-    let catalog: ModelCatalog
+    let briefs: BriefService
     let maxBodyBytes: Int
 
     func addRoutes(to router: some RouterMethods<AuthenticatedContext>) {
@@ -17,8 +17,9 @@ struct JobsController {
         router.get("/api/jobs/{id}/events", use: events)
     }
 
-    /// Same body as `/v1/images/generations`, plus `priority` (-10…10). Partial images, when asked for,
-    /// are delivered on the job's event stream. With `aspects`, one job group with a job per aspect.
+    /// Same body as `/v1/images/generations` (a prompt, or a `brief`, or a `template` with `variables`), plus
+    /// `priority` (-10…10). Partial images, when asked for, are delivered on the job's event stream. With
+    /// `aspects`, one job group with a job per aspect.
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
         let identity = context.identity
         let fields = try await request.jsonObject(limit: maxBodyBytes)
@@ -30,26 +31,23 @@ struct JobsController {
             )
             return .json(.object(object), status: .accepted, headers: [.location: "/api/groups/\(group.id)"])
         }
-        var params = try catalog.parser.parse(.object(fields), seed: UInt64.random(in: 0...(1 << 53)))
-        params.stream = params.partialImages > 0
         let priority = try JobPriority.read(fields)
-        let submitted = try await jobs.submit(
-            .init(
-                payload: JobPayload(request: params),
-                userID: identity.userID,
-                rawRequest: .object(fields),
-                idempotencyKey: request.headers[.idempotencyKey],
-                priority: priority,
-                identity: identity
-            ),
-            delivery: .none
+        var body = fields
+        body.removeValue(forKey: "priority")
+        let submission = try await briefs.submission(
+            body,
+            identity: identity,
+            idempotencyKey: request.headers[.idempotencyKey],
+            cacheRequested: request.wantsCachedImage,
+            priority: priority
         )
+        let submitted = try await jobs.submit(submission, delivery: .none)
         let job = submitted.job
         let position = try await jobs.queuePosition(of: job)
         return .json(
             Representations.job(job, position: position),
             status: submitted.isNew ? .accepted : .ok,
-            headers: [.location: "/api/jobs/\(job.id)", .xEaselJobID: job.id]
+            headers: Self.headers(job, cache: submitted.cache)
         )
     }
 
@@ -126,6 +124,11 @@ struct JobsController {
                 }
             }
         }
+    }
+
+    static func headers(_ job: JobRecord, cache: JobService.CacheOutcome?) -> HTTPFields {
+        let fields: HTTPFields = [.location: "/api/jobs/\(job.id)", .xEaselJobID: job.id]
+        return fields.adding(cache: cache)
     }
 
     static func id(_ context: AuthenticatedContext) throws -> String {

@@ -1,4 +1,7 @@
+import EaselCore
+import Foundation
 import HTTPTypes
+import Hummingbird
 
 /// Header names Easel reads or sets.
 extension HTTPField.Name {
@@ -14,6 +17,17 @@ extension HTTPField.Name {
     static let xRateLimitRemainingImages = HTTPField.Name("x-ratelimit-remaining-images")!
     static let xRateLimitResetImages = HTTPField.Name("x-ratelimit-reset-images")!
     static let xEaselCostUSD = HTTPField.Name("x-easel-cost-usd")!
+    static let easelCache = HTTPField.Name("Easel-Cache")!
+    static let xEaselCache = HTTPField.Name("x-easel-cache")!
+}
+
+extension HTTPFields {
+    /// With `x-easel-cache: hit | joined | miss` when the request allowed the cache.
+    func adding(cache outcome: JobService.CacheOutcome?) -> HTTPFields {
+        var fields = self
+        if let outcome { fields[.xEaselCache] = outcome.rawValue }
+        return fields
+    }
 }
 
 extension HTTPFields {
@@ -25,4 +39,9 @@ extension HTTPFields {
         self[.xRateLimitRemainingImages] = String(rateLimit.remaining)
         self[.xRateLimitResetImages] = "\(rateLimit.resetSeconds)s"
     }
+}
+
+extension Request {
+    /// `Easel-Cache: reuse`: the caller allows an identical earlier image.
+    var wantsCachedImage: Bool { headers[.easelCache]?.lowercased().trimmingCharacters(in: .whitespaces) == CacheMode.reuse.rawValue }
 }

@@ -51,47 +51,52 @@ public final class BillingService: Sendable {
             )
         } catch let refusal as AdmissionRefusal {
             releaseMinuteSlot(identity: identity, at: now)
-            let resetSeconds = Self.secondsToMidnight(now)
-            switch refusal {
-            case .dailyQuota(let limit, let used):
-                throw AdmissionDenied(
-                    error: EaselError(
-                        status: 429,
-                        type: "rate_limit_error",
-                        code: "daily_quota_exceeded",
-                        param: nil,
-                        message: "Your plan '\(plan.name)' allows \(limit) images per day; \(used) used today, \(request.n) more asked. "
-                            + "The quota resets at 00:00 UTC.",
-                        retryAfterSeconds: resetSeconds
-                    ),
-                    rateLimit: RateLimitStatus(limit: limit, remaining: max(0, limit - used), resetSeconds: resetSeconds)
+            throw denial(refusal, plan: plan, asked: request.n, now: now)
+        }
+    }
+
+    /// Why admission refused, as the client is told: the error and, for the daily quota, what is left.
+    private func denial(_ refusal: AdmissionRefusal, plan: Plan, asked: Int, now: Int64) -> any Error {
+        let resetSeconds = Self.secondsToMidnight(now)
+        switch refusal {
+        case .dailyQuota(let limit, let used):
+            return AdmissionDenied(
+                error: EaselError(
+                    status: 429,
+                    type: "rate_limit_error",
+                    code: "daily_quota_exceeded",
+                    param: nil,
+                    message: "Your plan '\(plan.name)' allows \(limit) images per day; \(used) used today, \(asked) more asked. "
+                        + "The quota resets at 00:00 UTC.",
+                    retryAfterSeconds: resetSeconds
+                ),
+                rateLimit: RateLimitStatus(limit: limit, remaining: max(0, limit - used), resetSeconds: resetSeconds)
+            )
+        case .concurrentJobs(let limit):
+            return AdmissionDenied(
+                error: EaselError(
+                    status: 429,
+                    type: "rate_limit_error",
+                    code: "concurrent_jobs_exceeded",
+                    param: nil,
+                    message: "Your plan '\(plan.name)' runs at most \(limit) job\(limit == 1 ? "" : "s") at once; wait for one to finish.",
+                    retryAfterSeconds: 2
                 )
-            case .concurrentJobs(let limit):
-                throw AdmissionDenied(
-                    error: EaselError(
-                        status: 429,
-                        type: "rate_limit_error",
-                        code: "concurrent_jobs_exceeded",
-                        param: nil,
-                        message: "Your plan '\(plan.name)' runs at most \(limit) job\(limit == 1 ? "" : "s") at once; wait for one to finish.",
-                        retryAfterSeconds: 2
-                    )
+            )
+        case .insufficientFunds(let balance, let needed):
+            let reset = plan.budgetPeriod == .none ? "" : " or wait for your \(plan.budgetPeriod.rawValue) budget to reset"
+            return AdmissionDenied(
+                error: EaselError(
+                    status: 429,
+                    type: "insufficient_quota",
+                    code: "insufficient_quota",
+                    param: nil,
+                    message: "This request is estimated at \(Money.usd(needed)) USD but your balance is \(Money.usd(balance)) USD. "
+                        + "Ask an admin for credits\(reset)."
                 )
-            case .insufficientFunds(let balance, let needed):
-                let reset = plan.budgetPeriod == .none ? "" : " or wait for your \(plan.budgetPeriod.rawValue) budget to reset"
-                throw AdmissionDenied(
-                    error: EaselError(
-                        status: 429,
-                        type: "insufficient_quota",
-                        code: "insufficient_quota",
-                        param: nil,
-                        message: "This request is estimated at \(Money.usd(needed)) USD but your balance is \(Money.usd(balance)) USD. "
-                            + "Ask an admin for credits\(reset)."
-                    )
-                )
-            case .unknownUser:
-                throw EaselError.unauthorized("Your account no longer exists.")
-            }
+            )
+        case .unknownUser:
+            return EaselError.unauthorized("Your account no longer exists.")
         }
     }
 
@@ -158,6 +163,9 @@ public final class BillingService: Sendable {
 
     static func secondsToMidnight(_ now: Int64) -> Int { Int((UTCDay.nextMidnight(millis: now) - now + 999) / 1000) }
 
+    /// What a request is estimated and reserved at, in micro-dollars.
+    public func estimate(_ request: ImageRequest, inputImages: Int = 0) -> Int64 { prices.estimate(request, inputImages: inputImages) }
+
     // MARK: Settling
 
     public func cost(of job: JobRecord) -> Int64 {
@@ -190,6 +198,33 @@ public final class BillingService: Sendable {
         } catch {
             logger.error("could not settle job; the reconciler will retry", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
             return false
+        }
+    }
+
+    /// A job the request cache answered: a final ledger row of zero cost, so it shows in the ledger.
+    func recordCacheHit(_ job: JobRecord) async {
+        do {
+            try await ledger.recordCacheHit(jobID: job.id, userID: job.userID, model: job.model, now: clock.nowMillis())
+        } catch {
+            logger.error("could not record a cache hit", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    /// A reserved job that cost nothing after all (a batch item the cache answered): settled at zero.
+    func settleAtZero(_ job: JobRecord) async {
+        do {
+            _ = try await ledger.finish(jobID: job.id, cost: 0, images: 0, now: clock.nowMillis())
+        } catch {
+            logger.error("could not settle a cached batch item; the reconciler will retry", metadata: ["job.id": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Reserves a whole batch at once, or refuses it whole (`AdmissionDenied`).
+    func admitBatch(_ items: [AdmissionItem], identity: Identity) async throws -> AdmissionReceipt {
+        do {
+            return try await ledger.admitBatch(userID: identity.userID, plan: identity.plan, now: clock.nowMillis(), items: items)
+        } catch let refusal as AdmissionRefusal {
+            throw denial(refusal, plan: identity.plan, asked: items.reduce(0) { $0 + $1.images }, now: clock.nowMillis())
         }
     }
 

@@ -16,6 +16,8 @@ public struct JobService: Sendable {
     let ids: IDGenerator
     let clock: any EaselClock
     let metrics: EaselMetrics
+    /// Which models honour seeds (the request cache keys on the seed only for them).
+    let catalog: ModelCatalog
     /// Attempts each job gets for retryable failures.
     let maxAttempts: Int
     /// How often waiters look at the store for jobs other processes finish.
@@ -34,6 +36,13 @@ public struct JobService: Sendable {
         /// Who asks: their plan is checked and the job's cost reserved before it is queued. Nil only for the
         /// operator's own CLI.
         public var identity: Identity?
+        /// The caller allows an identical earlier image (the request cache): a finished one answers at no
+        /// cost, one in flight is joined.
+        public var cache = false
+        /// The caller chose the seed (it then decides the picture on models that honour seeds).
+        public var explicitSeed = false
+        /// Admission already reserved this job (a batch admits all its items at once).
+        var preAdmitted = false
 
         public init(
             kind: JobKind = .generate,
@@ -78,6 +87,8 @@ public struct JobService: Sendable {
         public var watch: JobWatch?
         /// `.wait`: the job as it ended with its images, or nil when the wait ran out first.
         public var finished: (job: JobRecord, outputs: [JobOutput])?
+        /// What the request cache did, when the caller allowed it.
+        public var cache: CacheOutcome?
 
         public var job: JobRecord { outcome.job }
         public var isNew: Bool {
@@ -86,27 +97,65 @@ public struct JobService: Sendable {
         }
     }
 
+    public enum CacheOutcome: String, Sendable {
+        /// An identical earlier image answered; nothing was charged.
+        case hit
+        /// An identical request in flight was joined.
+        case joined
+        /// Nothing identical: a new job.
+        case miss
+    }
+
     public func submit(_ submission: Submission, delivery: Delivery) async throws -> Submitted {
+        var submitted: Submitted
         switch delivery {
         case .none:
             let (outcome, receipt) = try await push(submission, id: ids.make(prefix: "job", millis: clock.nowMillis()))
-            return Submitted(outcome: outcome, rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt))
+            submitted = Submitted(outcome: outcome, rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt))
         case .stream:
             let (outcome, receipt, watch) = try await submitWatching(submission)
-            return Submitted(outcome: outcome, rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt), watch: watch)
+            submitted = Submitted(outcome: outcome, rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt), watch: watch)
         case .wait(let seconds):
             let (outcome, receipt, finished) = try await submitAndWait(submission, timeoutSeconds: seconds)
-            return Submitted(
+            submitted = Submitted(
                 outcome: outcome,
                 rateLimit: try await rateLimit(submission, outcome: outcome, receipt: receipt),
                 finished: finished
             )
         }
+        if submission.cache {
+            let fromCache = submitted.job.result?.cachedFrom != nil
+            submitted.cache = fromCache ? .hit : submitted.isNew ? .miss : submission.idempotencyKey == nil ? .joined : .miss
+        }
+        return submitted
     }
 
     /// Enqueues without watching (the job API answers at once and needs no events).
     public func enqueue(_ submission: Submission) async throws -> PushOutcome {
         try await push(submission, id: ids.make(prefix: "job", millis: clock.nowMillis())).0
+    }
+
+    /// Enqueues a job whose id admission already reserved under (a batch item).
+    func enqueueAdmitted(_ submission: Submission, id: String) async throws -> PushOutcome {
+        var admitted = submission
+        admitted.preAdmitted = true
+        return try await push(admitted, id: id).0
+    }
+
+    /// A new job id, for admissions made before the jobs exist.
+    func newJobID() -> String { ids.make(prefix: "job", millis: clock.nowMillis()) }
+
+    /// Every job of a group (a batch's items and their retries), oldest first.
+    func groupJobs(_ groupID: String, userID: String) async throws -> [JobRecord] {
+        var all: [JobRecord] = []
+        var before: String?
+        while true {
+            let page = try await jobs.jobs(userID: userID, status: nil, groupID: groupID, before: before, limit: 500)
+            all += page.items
+            guard page.hasMore, let last = page.items.last else { break }
+            before = last.id
+        }
+        return all.reversed()
     }
 
     /// Admission just counted today's images, unless an earlier job answered (its reservation went back).
@@ -196,22 +245,32 @@ public struct JobService: Sendable {
             groupID: submission.groupID
         )
         var receipt: AdmissionReceipt?
-        if let identity = submission.identity {
+        if let identity = submission.identity, !submission.preAdmitted {
             try await screen(submission.payload.request, identity: identity)
-            if !postpaid {
-                receipt = try await billing.admit(
-                    jobID: id,
-                    request: submission.payload.request,
-                    inputImages: submission.payload.inputAssetIDs.count,
-                    identity: identity
-                )
-            }
+        }
+        if submission.cache {
+            job.cacheKey = try await cacheKey(submission)
+            if let hit = try await cacheHit(job, submission: submission) { return (hit, nil) }
+        }
+        if let identity = submission.identity, !submission.preAdmitted, !postpaid {
+            receipt = try await billing.admit(
+                jobID: id,
+                request: submission.payload.request,
+                inputImages: submission.payload.inputAssetIDs.count,
+                identity: identity
+            )
         }
         // A free slot on this process's worker: the job is inserted claimed and starts without a queue trip.
         job.claim = dispatch.reserveForSubmission()
         let outcome: PushOutcome
         do {
             outcome = try await jobs.push(job)
+        } catch is CacheRace {
+            // The identical job finished between the insert and the join: its images answer this one.
+            if job.claim != nil { dispatch.release() }
+            if receipt != nil { await billing.refund(jobID: id) }
+            if let hit = try await cacheHit(job, submission: submission) { return (hit, nil) }
+            throw EaselError.unavailable("An identical request finished just now without its images; send this one again.", retryAfter: 1)
         } catch {
             if job.claim != nil { dispatch.release() }
             if receipt != nil { await billing.refund(jobID: id) }
@@ -297,5 +356,52 @@ public struct JobService: Sendable {
 
     static func hash(_ value: JSONValue) -> String {
         hexString(SHA256.hash(data: value.serialized()))
+    }
+
+    // MARK: The request cache
+
+    /// SHA-256 of what decides the image: the request's identity and the content of its inputs.
+    private func cacheKey(_ submission: Submission) async throws -> String {
+        let payload = submission.payload
+        let inputs = try await assets.records(ids: payload.inputAssetIDs)
+        let mask = try await assets.records(ids: payload.maskAssetID.map { [$0] } ?? []).first
+        let seedMatters = submission.explicitSeed && catalog.isDraft(payload.request.model)
+        var identity = payload.request.identity(inputDigests: inputs.map(\.sha256), maskDigest: mask?.sha256, seedMatters: seedMatters)
+        if case .object(var object) = identity {
+            object["kind"] = .string(submission.kind.rawValue)
+            object["upscale"] = payload.upscaleFactor.map { .int($0) } ?? .null
+            identity = .object(object)
+        }
+        return hexString(SHA256.hash(data: identity.serialized()))
+    }
+
+    /// An identical finished job of this user whose images are all still there (never hidden or deleted),
+    /// stored as a new finished job with a zero-cost ledger row.
+    private func cacheHit(_ job: NewJob, submission: Submission) async throws -> PushOutcome? {
+        guard let key = job.cacheKey else { return nil }
+        for earlier in try await jobs.cachedJobs(userID: job.userID, cacheKey: key, limit: 5) {
+            guard let result = earlier.result, !result.assetIDs.isEmpty else { continue }
+            let images = try await assets.records(ids: result.assetIDs).filter { $0.isVisible(to: job.userID) }
+            guard images.count == result.assetIDs.count else { continue }
+            var answered = job
+            answered.cacheKey = nil
+            answered.claim = nil
+            let outcome = try await jobs.insertFinished(
+                answered,
+                result: JobResult(assetIDs: result.assetIDs, usage: nil, provider: result.provider, isDraft: result.isDraft, cachedFrom: earlier.id)
+            )
+            if case .created(let record) = outcome {
+                if submission.preAdmitted {
+                    // Its reservation exists: settled at zero, it gives everything back.
+                    await billing.settleAtZero(record)
+                } else if submission.identity != nil {
+                    await billing.recordCacheHit(record)
+                }
+                metrics.jobEnqueued(model: record.model)
+                hub.publish(.succeeded(record, []))
+            }
+            return outcome
+        }
+        return nil
     }
 }
