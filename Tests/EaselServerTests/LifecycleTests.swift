@@ -28,7 +28,9 @@ struct LifecycleTests {
 
     @Test func aJobHeldByADeadWorkerIsTakenOver() async throws {
         let data = try TemporaryDirectory()
-        let runtime = try await TestSupport.runtime(data: data, workers: 2) { $0.leaseMs = 1000 }
+        // The dead worker's lease is short (1 s); the live worker's own is the tests' usual 2 s with a heartbeat
+        // every 0.5 s, so a loaded machine does not make it lose the job a second time.
+        let runtime = try await TestSupport.runtime(data: data, workers: 2)
         let outcome = try await runtime.jobService.submit(
             .init(payload: JobPayload(request: TestSupport.generateRequest(prompt: "orphan")), userID: "local", rawRequest: "y"),
             delivery: .stream

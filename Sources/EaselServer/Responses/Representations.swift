@@ -35,7 +35,9 @@ enum Representations {
             object["queue_position"] = position.map { .int($0) } ?? .null
             object["next_attempt_at"] = .int(job.runAt.unixSeconds)
         }
+        if let origin = job.payload.origin { object["origin"] = origin.json }
         if let result = job.result {
+            object["cached_from"] = .optional(result.cachedFrom)
             object["provider"] = .string(result.provider)
             object["draft"] = .bool(result.isDraft)
             object["usage"] = result.usage?.json ?? .null
@@ -110,6 +112,13 @@ enum Representations {
             "url": .string("/files/\(asset.id)"),
             "thumbnail_url": .string("/files/\(asset.id)/thumb"),
         ]
+        if let origin = asset.origin {
+            object["brief"] = origin.brief?.json ?? .null
+            object["template"] = .optional(origin.template)
+            object["variables"] = .object(origin.variables.mapValues(JSONValue.string))
+            object["brand_kit"] = .optional(origin.brandKit)
+        }
+        object["batch_id"] = .optional(asset.batchID)
         if let links {
             object["signed_url"] = .string(links.signedPath(assetID: asset.id))
             object["signed_thumbnail_url"] = .string(links.signedPath(assetID: asset.id, thumbnail: true))

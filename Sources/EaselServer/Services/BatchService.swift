@@ -290,9 +290,12 @@ struct BatchService: Sendable {
         for id in jobIDs { await billing.refund(jobID: id) }
     }
 
+    /// Queues the items many at a time, so the queue's group commit writes them in a few transactions (and
+    /// the reservations wait as briefly as possible for their jobs). Items not queued give their reservations back.
     private func enqueue(_ items: [PlannedItem], jobIDs: [String], batchID: String, cache: Bool, priority: Int, requester: Requester) async throws {
         let identity = requester.identity
-        for (position, (item, jobID)) in zip(items, jobIDs).enumerated() {
+        let jobs = self.jobs
+        let submissions = zip(items, jobIDs).map { item, jobID -> (JobService.Submission, String) in
             var payload = JobPayload(request: item.request)
             payload.origin = item.origin
             var submission = JobService.Submission(
@@ -304,15 +307,38 @@ struct BatchService: Sendable {
                 identity: requester.billed ? identity : nil
             )
             submission.cache = cache
-            do {
-                _ = try await jobs.enqueueAdmitted(submission, id: jobID)
-            } catch {
-                // Nothing half-queued stays reserved: the items not queued give their reservations back.
-                await refund(jobIDs[position...], requester: requester)
-                throw error
+            return (submission, jobID)
+        }
+        let failures = await withTaskGroup(of: (String, (any Error)?).self) { group -> [(String, any Error)] in
+            var next = submissions.makeIterator()
+            var failures: [(String, any Error)] = []
+            func start() -> Bool {
+                guard let (submission, jobID) = next.next() else { return false }
+                group.addTask {
+                    do {
+                        _ = try await jobs.enqueueAdmitted(submission, id: jobID)
+                        return (jobID, nil)
+                    } catch {
+                        return (jobID, error)
+                    }
+                }
+                return true
             }
+            for _ in 0..<Self.enqueueWidth where start() {}
+            while let (jobID, error) = await group.next() {
+                if let error { failures.append((jobID, error)) }
+                _ = start()
+            }
+            return failures
+        }
+        if let (_, error) = failures.first {
+            await refund(failures.map(\.0), requester: requester)
+            throw error
         }
     }
+
+    /// Items queued at once.
+    static let enqueueWidth = 64
 
     // MARK: Reading
 
