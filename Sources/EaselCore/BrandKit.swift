@@ -18,20 +18,12 @@ public struct BrandKit: Sendable, Hashable {
 
     /// The kit's fields from a request body (`id` is the server's to give).
     public init(json value: JSONValue, id: String) throws(EaselError) {
-        guard case .object(let fields) = value else { throw .invalidType("body", expected: "an object", got: value) }
-        let known: Set<String> = ["name", "palette", "colors", "style", "constraints", "banned_words", "default_model", "default_quality"]
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw .invalidRequest(
-                "Unknown field '\(unknown)'. Fields: \(known.sorted().joined(separator: ", ")).",
-                param: unknown,
-                code: "unknown_parameter"
-            )
-        }
+        let fields = try value.members(
+            known: ["name", "palette", "colors", "style", "constraints", "banned_words", "default_model", "default_quality"],
+            param: nil
+        )
         let reader = FieldReader(fields: fields)
-        guard let name = try reader.string("name")?.trimmingWhitespace, !name.isEmpty else { throw .missing("name") }
-        guard name.count <= 100 else {
-            throw .invalidRequest("'name' may be at most 100 characters.", param: "name", code: "string_above_max_length")
-        }
+        let name = try reader.name()
         self.init(id: id, name: name)
         palette = try Brief.list(fields["palette"], param: "palette")
         style = try Brief.list(fields["style"], param: "style")

@@ -10,17 +10,10 @@
 /// Every error names its field under `param` (`brief.constraints.headline_space`).
 extension Brief {
     public init(json value: JSONValue, param: String = "brief") throws(EaselError) {
-        guard case .object(let fields) = value else { throw .invalidType(param, expected: "an object", got: value) }
-        let known: Set<String> = [
-            "subject", "use_case", "scene", "style", "palette", "brand_colors", "format", "headline", "constraints", "avoid", "text",
-        ]
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw .invalidRequest(
-                "Unknown field '\(unknown)' in \(param). Fields: \(known.sorted().joined(separator: ", ")).",
-                param: "\(param).\(unknown)",
-                code: "unknown_parameter"
-            )
-        }
+        let fields = try value.members(
+            known: ["subject", "use_case", "scene", "style", "palette", "brand_colors", "format", "headline", "constraints", "avoid", "text"],
+            param: param
+        )
         let reader = FieldReader(fields: fields)
         func text(_ key: String) throws(EaselError) -> String? {
             do {
@@ -87,15 +80,11 @@ extension Brief {
 
 extension Brief.Constraints {
     public init(json value: JSONValue, param: String) throws(EaselError) {
-        guard case .object(let fields) = value else { throw .invalidType(param, expected: "an object", got: value) }
-        let known: Set<String> = ["no_text", "no_watermark", "no_logos", "no_people", "headline_space", "background"]
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw .invalidRequest(
-                "Unknown constraint '\(unknown)'. Constraints: \(known.sorted().joined(separator: ", ")).",
-                param: "\(param).\(unknown)",
-                code: "unknown_parameter"
-            )
-        }
+        let fields = try value.members(
+            known: ["no_text", "no_watermark", "no_logos", "no_people", "headline_space", "background"],
+            param: param,
+            what: "constraint"
+        )
         self.init()
         let reader = FieldReader(fields: fields)
         func flag(_ key: String) throws(EaselError) -> Bool {

@@ -88,6 +88,11 @@ extension EaselError {
         EaselError(status: 401, type: "invalid_request_error", code: "invalid_api_key", param: nil, message: message)
     }
 
+    /// 403: something only an admin may do.
+    public static func adminOnly(_ message: String, param: String? = nil) -> EaselError {
+        EaselError(status: 403, type: "invalid_request_error", code: "admin_only", param: param, message: message)
+    }
+
     public static func conflict(_ message: String, code: String, param: String? = nil) -> EaselError {
         EaselError(status: 409, type: "invalid_request_error", code: code, param: param, message: message)
     }

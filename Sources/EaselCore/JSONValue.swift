@@ -97,3 +97,30 @@ extension JSONValue: ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral {
 
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
 }
+
+extension JSONValue {
+    /// The members of an object whose keys are all `known`: anything else is a 400 naming the key under
+    /// `param` (`brief.colour`), so a typo is caught instead of silently ignored.
+    public func members(known: Set<String>, param: String?, what: String = "field") throws(EaselError) -> [String: JSONValue] {
+        guard case .object(let fields) = self else { throw .invalidType(param ?? "body", expected: "an object", got: self) }
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw .invalidRequest(
+                "Unknown \(what) '\(unknown)'\(param.map { " in \($0)" } ?? ""). Known: \(known.sorted().joined(separator: ", ")).",
+                param: param.map { "\($0).\(unknown)" } ?? unknown,
+                code: "unknown_parameter"
+            )
+        }
+        return fields
+    }
+}
+
+extension FieldReader {
+    /// A required display name: trimmed, 1 to 100 characters.
+    public func name() throws(EaselError) -> String {
+        guard let name = try string("name")?.trimmingWhitespace, !name.isEmpty else { throw .missing("name") }
+        guard name.count <= 100 else {
+            throw .invalidRequest("'name' may be at most 100 characters.", param: "name", code: "string_above_max_length")
+        }
+        return name
+    }
+}

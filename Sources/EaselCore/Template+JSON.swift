@@ -2,20 +2,12 @@
 /// answers. Without `variables`, every `{placeholder}` of the brief becomes a required variable.
 extension Template {
     public init(json value: JSONValue, id: String) throws(EaselError) {
-        guard case .object(let fields) = value else { throw .invalidType("body", expected: "an object", got: value) }
-        let known: Set<String> = ["name", "description", "job_type", "brief", "variables", "defaults", "shared", "note"]
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw .invalidRequest(
-                "Unknown field '\(unknown)'. Fields: \(known.sorted().joined(separator: ", ")).",
-                param: unknown,
-                code: "unknown_parameter"
-            )
-        }
+        let fields = try value.members(
+            known: ["name", "description", "job_type", "brief", "variables", "defaults", "shared", "note"],
+            param: nil
+        )
         let reader = FieldReader(fields: fields)
-        guard let name = try reader.string("name")?.trimmingWhitespace, !name.isEmpty else { throw .missing("name") }
-        guard name.count <= 100 else {
-            throw .invalidRequest("'name' may be at most 100 characters.", param: "name", code: "string_above_max_length")
-        }
+        let name = try reader.name()
         guard let briefValue = fields["brief"], briefValue != .null else { throw .missing("brief") }
         let brief = try Brief(json: briefValue)
         let jobType = try reader.string("job_type")?.trimmingWhitespace ?? "custom"
@@ -82,15 +74,7 @@ extension Template {
 
 extension Template.Defaults {
     public init(json value: JSONValue) throws(EaselError) {
-        guard case .object(let fields) = value else { throw .invalidType("defaults", expected: "an object", got: value) }
-        let known: Set<String> = ["model", "quality", "output_format", "n", "brand_kit", "cache"]
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw .invalidRequest(
-                "Unknown default '\(unknown)'. Defaults: \(known.sorted().joined(separator: ", ")).",
-                param: "defaults.\(unknown)",
-                code: "unknown_parameter"
-            )
-        }
+        let fields = try value.members(known: ["model", "quality", "output_format", "n", "brand_kit", "cache"], param: "defaults", what: "default")
         self.init()
         let reader = FieldReader(fields: fields)
         do {

@@ -14,8 +14,8 @@ import ServiceLifecycle
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure the draft renderer, the queue and the door on this machine.")
 
-    @Option(help: "Which parts: render, queue, door, gateway (comma-separated).")
-    var only: String = "render,queue,door,gateway"
+    @Option(help: "Which parts: render, queue, door, batch, gateway (comma-separated).")
+    var only: String = "render,queue,door,batch,gateway"
 
     @Option(help: "Jobs for the queue benchmark.")
     var jobs: Int = 20_000
@@ -39,6 +39,7 @@ struct Bench: AsyncParsableCommand {
         if parts.contains("render") { try renderBench() }
         if parts.contains("queue") { try await queueBench() }
         if parts.contains("door") { try await doorBench() }
+        if parts.contains("batch") { try await BatchBench().run() }
         if parts.contains("gateway") {
             let binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
             try await GatewayBench(requests: gatewayRequests, binary: binary, workers: gatewayWorkers).run()

@@ -10,7 +10,7 @@ struct Easel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "easel",
         abstract: "A self-hosted image-generation platform and OpenAI-compatible gateway.",
-        subcommands: [Serve.self, Worker.self, Generate.self, Migrate.self, Keys.self, Credits.self, Bench.self, FakeOpenAI.self],
+        subcommands: [Serve.self, Worker.self, Generate.self, BatchCommand.self, Migrate.self, Keys.self, Credits.self, Bench.self, FakeOpenAI.self],
         defaultSubcommand: Serve.self
     )
 

@@ -12,8 +12,14 @@ struct Generate: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Argument(help: "What to draw.")
-    var prompt: String
+    @Argument(help: "What to draw (or use --template).")
+    var prompt: String?
+
+    @Option(help: "A template (blog-banner, product-hero, paid-social, ecommerce-scene, app-onboarding, or tpl_… of your own).")
+    var template: String?
+
+    @Option(name: .customLong("var"), help: "A template variable as name=value (repeatable).")
+    var variables: [String] = []
 
     @Option(name: .shortAndLong, help: "Output file. With --n above 1, -2, -3 … are added before the extension.")
     var output: String
@@ -21,14 +27,14 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Model (see GET /v1/models).")
     var model: String?
 
-    @Option(help: "WIDTHxHEIGHT or auto.")
-    var size: String = "auto"
+    @Option(help: "WIDTHxHEIGHT or auto (with a template: its format decides unless given).")
+    var size: String?
 
     @Option(help: "png, jpeg or webp. Default: from the output file's extension, else png.")
     var format: String?
 
     @Option(help: "low, medium, high or auto.")
-    var quality: String = "auto"
+    var quality: String?
 
     @Option(help: "0-100 for jpeg and webp (100 = best quality).")
     var compression: Int?
@@ -37,7 +43,7 @@ struct Generate: AsyncParsableCommand {
     var background: String = "auto"
 
     @Option(help: "How many images.")
-    var n: Int = 1
+    var n: Int?
 
     @Option(help: "Seed, for a reproducible draft.")
     var seed: UInt64?
@@ -50,20 +56,31 @@ struct Generate: AsyncParsableCommand {
         let runtime = try await EaselRuntime.open(config: config, logger: logger)
         let chosenFormat = format ?? Self.format(forPath: output) ?? "png"
 
-        var body: [String: JSONValue] = [
-            "prompt": .string(prompt), "size": .string(size), "output_format": .string(chosenFormat),
-            "quality": .string(quality), "background": .string(background), "n": .int(n),
-        ]
+        var body: [String: JSONValue] = ["output_format": .string(chosenFormat), "background": .string(background)]
+        if let prompt { body["prompt"] = .string(prompt) }
+        if let size { body["size"] = .string(size) }
+        if let quality { body["quality"] = .string(quality) }
+        if let n { body["n"] = .int(n) }
         if let model { body["model"] = .string(model) }
         if let compression { body["output_compression"] = .int(compression) }
         if let seed { body["seed"] = .number(Double(seed)) }
-        let request: ImageRequest
+        let submission: JobService.Submission
         do {
-            request = try Self.parse(body, parser: runtime.catalog.parser)
+            switch (prompt, template) {
+            case (nil, nil): throw ValidationError("Give a prompt, or a --template with its --var values.")
+            case (.some, .some): throw ValidationError("Give a prompt or a --template, not both.")
+            default: break
+            }
+            if let template {
+                body["template"] = .string(template)
+                body["variables"] = .object(try Self.variables(variables).mapValues(JSONValue.string))
+            }
+            submission = try await Self.submission(body, runtime: runtime)
         } catch {
             try await runtime.close()
             throw error
         }
+        let request = submission.payload.request
 
         let progress = ProgressIndicator(interactive: isatty(1) != 0)
         let group = ServiceGroup(configuration: .init(services: runtime.workerServices(), logger: logger))
@@ -74,10 +91,9 @@ struct Generate: AsyncParsableCommand {
                 var streaming = request
                 streaming.stream = true
                 streaming.partialImages = 2
-                let submitted = try await runtime.jobService.submit(
-                    .init(payload: JobPayload(request: streaming), userID: "local", rawRequest: .object(body)),
-                    delivery: .stream
-                )
+                var streamed = submission
+                streamed.payload.request = streaming
+                let submitted = try await runtime.jobService.submit(streamed, delivery: .stream)
                 guard let watch = submitted.watch else { return .failure(CLIError("the job could not be followed")) }
                 progress.update("queued", detail: submitted.job.id)
                 var partials = 0
@@ -121,13 +137,31 @@ struct Generate: AsyncParsableCommand {
     }
 
     /// Checks the options with the same rules as the HTTP door, naming the flag at fault.
-    static func parse(_ body: [String: JSONValue], parser: GenerationRequestParser) throws -> ImageRequest {
+    static func submission(_ body: [String: JSONValue], runtime: EaselRuntime) async throws -> JobService.Submission {
         do {
-            return try parser.parse(.object(body), seed: UInt64.random(in: 0...(1 << 53)))
-        } catch {
-            let flag = error.param.map { "--" + $0.replacingOccurrences(of: "output_", with: "").replacingOccurrences(of: "_", with: "-") + ": " }
-            throw CLIError((flag ?? "") + error.message)
+            return try await runtime.operatorSubmission(body)
+        } catch let error as EaselError {
+            throw CLIError(flag(error.param) + error.message)
         }
+    }
+
+    /// The option an error's param stands for (`output_format` → `--format`, `variables.x` → `--var x=…`).
+    static func flag(_ param: String?) -> String {
+        guard let param else { return "" }
+        if param.hasPrefix("variables.") { return "--var \(param.dropFirst("variables.".count))=…: " }
+        return "--" + param.replacingOccurrences(of: "output_", with: "").replacingOccurrences(of: "_", with: "-") + ": "
+    }
+
+    /// `name=value` pairs.
+    static func variables(_ pairs: [String]) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("--var takes name=value, not '\(pair)'.")
+            }
+            values[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        return values
     }
 
     static func format(forPath path: String) -> String? {

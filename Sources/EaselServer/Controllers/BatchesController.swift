@@ -133,45 +133,17 @@ struct BatchesController {
         ]
         let body = ResponseBody { writer in
             var archive = ZipStream()
-            var manifest: [[String]] = []
-            var records: [JSONValue] = []
             for row in export.rows {
-                let job = row.job
                 for (asset, name) in zip(row.assets, row.fileNames) {
                     try await writer.write(archive.file(name, try await batches.data(of: asset)))
                 }
-                let variables = job.payload.origin?.variables ?? [:]
-                let assetIDs = row.assets.map(\.id).joined(separator: " ")
-                manifest.append([
-                    String(row.index), String((job.payload.origin?.batchRow ?? 0) + 1), Self.variablesText(variables), job.payload.request.prompt,
-                    job.model,
-                    job.payload.request.resolvedSize.description, job.status.rawValue, assetIDs, row.fileNames.joined(separator: " "),
-                    Money.usd(row.costMicros),
-                ])
-                records.append(
-                    .object([
-                        "index": .int(row.index), "row": .int((job.payload.origin?.batchRow ?? 0) + 1),
-                        "variables": .object(variables.mapValues(JSONValue.string)),
-                        "prompt": .string(job.payload.request.prompt), "model": .string(job.model),
-                        "size": .string(job.payload.request.resolvedSize.description), "status": .string(job.status.rawValue),
-                        "job_id": .string(job.id),
-                        "asset_ids": .array(row.assets.map { .string($0.id) }), "files": .array(row.fileNames.map(JSONValue.string)),
-                        "cost_usd": .string(Money.usd(row.costMicros)),
-                    ])
-                )
             }
-            let header = ["index", "row", "variables", "prompt", "model", "size", "status", "asset_ids", "files", "cost_usd"]
-            try await writer.write(archive.file("manifest.csv", Data(CSVTable.write(header: header, rows: manifest).utf8)))
-            let json = JSONValue.object(["object": "batch.manifest", "batch_id": .string(id), "items": .array(records)])
-            try await writer.write(archive.file("manifest.json", Data(json.serialized())))
+            let manifest = export.manifest(batchID: id)
+            try await writer.write(archive.file("manifest.csv", Data(manifest.csv.utf8)))
+            try await writer.write(archive.file("manifest.json", Data(manifest.json.serialized())))
             try await writer.write(archive.finish())
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
-    }
-
-    /// `name=value; name=value`, in name order.
-    static func variablesText(_ variables: [String: String]) -> String {
-        variables.keys.sorted().map { "\($0)=\(variables[$0]!)" }.joined(separator: "; ")
     }
 }

@@ -48,7 +48,7 @@ public struct AdminContext: ChildRequestContext {
 
     public init(context: AuthenticatedContext) throws {
         guard context.identity.isAdmin else {
-            throw EaselError(status: 403, type: "invalid_request_error", code: "admin_only", param: nil, message: "This route is for admins.")
+            throw EaselError.adminOnly("This route is for admins.")
         }
         self.coreContext = context.coreContext
         self.requestID = context.requestID

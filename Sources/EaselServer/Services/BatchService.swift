@@ -384,6 +384,36 @@ struct BatchService: Sendable {
 
         var rows: [Row]
         var totalBytes: Int64
+
+        /// One line per item: row, variables, compiled prompt, model, size, status, assets, files and cost.
+        func manifest(batchID: String) -> (csv: String, json: JSONValue) {
+            var lines: [[String]] = []
+            var records: [JSONValue] = []
+            for row in rows {
+                let job = row.job
+                let variables = job.payload.origin?.variables ?? [:]
+                let rowNumber = (job.payload.origin?.batchRow ?? 0) + 1
+                let size = job.payload.request.resolvedSize.description
+                lines.append([
+                    String(row.index), String(rowNumber), variables.keys.sorted().map { "\($0)=\(variables[$0]!)" }.joined(separator: "; "),
+                    job.payload.request.prompt, job.model, size, job.status.rawValue, row.assets.map(\.id).joined(separator: " "),
+                    row.fileNames.joined(separator: " "), Money.usd(row.costMicros),
+                ])
+                records.append(
+                    .object([
+                        "index": .int(row.index), "row": .int(rowNumber), "variables": .object(variables.mapValues(JSONValue.string)),
+                        "prompt": .string(job.payload.request.prompt), "model": .string(job.model), "size": .string(size),
+                        "status": .string(job.status.rawValue), "job_id": .string(job.id), "asset_ids": .array(row.assets.map { .string($0.id) }),
+                        "files": .array(row.fileNames.map(JSONValue.string)), "cost_usd": .string(Money.usd(row.costMicros)),
+                    ])
+                )
+            }
+            let header = ["index", "row", "variables", "prompt", "model", "size", "status", "asset_ids", "files", "cost_usd"]
+            return (
+                CSVTable.write(header: header, rows: lines),
+                .object(["object": "batch.manifest", "batch_id": .string(batchID), "items": .array(records)])
+            )
+        }
     }
 
     func export(_ id: String, identity: Identity) async throws -> Export {
@@ -394,12 +424,14 @@ struct BatchService: Sendable {
             let job = summary.items[index]!
             let images =
                 job.status == .succeeded ? try await assets.records(ids: job.result?.assetIDs ?? []).filter { $0.isVisible(to: identity.userID) } : []
+            // `0007-A-red-mug-img_….png`: the item's place first, so a folder lists in batch order.
             let names = images.map { asset in
-                ContentDisposition.filename(
-                    prompt: job.payload.origin?.brief?.subject ?? asset.prompt,
-                    id: "\(Self.padded(index))-\(asset.id)",
-                    fileExtension: asset.format.fileExtension
-                )
+                "\(Self.padded(index))-"
+                    + ContentDisposition.filename(
+                        prompt: job.payload.origin?.brief?.subject ?? asset.prompt,
+                        id: asset.id,
+                        fileExtension: asset.format.fileExtension
+                    )
             }
             total += images.reduce(Int64(0)) { $0 + Int64($1.bytes) }
             rows.append(

@@ -36,13 +36,7 @@ struct BrandKitService: Sendable {
         let shared = try FieldReader(fields: fields).bool("shared") ?? false
         fields.removeValue(forKey: "shared")
         if shared && !identity.isAdmin {
-            throw EaselError(
-                status: 403,
-                type: "invalid_request_error",
-                code: "admin_only",
-                param: "shared",
-                message: "Only admins share brand kits."
-            )
+            throw EaselError.adminOnly("Only admins share brand kits.", param: "shared")
         }
         let kit = try BrandKit(json: .object(fields), id: ids.make(prefix: "kit", millis: now))
         try await store.create(StoredBrandKit(id: kit.id, ownerID: shared ? nil : identity.userID, body: kit.json), name: kit.name, now: now)
@@ -69,13 +63,7 @@ struct BrandKitService: Sendable {
         guard EaselID.isValid(id, prefix: "kit"), let stored = try await store.kit(id: id), stored.ownerID == nil || stored.ownerID == identity.userID
         else { throw EaselError.notFound("brand kit", id: id, param: "id") }
         guard stored.ownerID == identity.userID || identity.isAdmin else {
-            throw EaselError(
-                status: 403,
-                type: "invalid_request_error",
-                code: "admin_only",
-                param: "id",
-                message: "Only admins change shared brand kits."
-            )
+            throw EaselError.adminOnly("Only admins change shared brand kits.", param: "id")
         }
         return stored
     }

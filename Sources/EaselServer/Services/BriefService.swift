@@ -1,4 +1,5 @@
 import EaselCore
+import Foundation
 
 /// Turns a request that carries a brief or a template (with variables and a brand kit) into the request
 /// fields the parser checks: the compiled prompt, the size for the model, and the template's defaults under
@@ -56,15 +57,11 @@ struct BriefService: Sendable {
         if templateRef != nil && briefValue != nil {
             throw EaselError.invalidRequest("Send either 'template' (with variables) or 'brief', not both.", param: param("brief"))
         }
-        if let prompt = fields["prompt"], prompt != .null {
-            throw EaselError.invalidRequest(
-                "A request with a \(templateRef != nil ? "template" : "brief") takes no 'prompt': it compiles to one (see POST /api/briefs/compile).",
-                param: "prompt",
-                code: "invalid_parameter_combination"
-            )
-        }
+        // The SDK always sends a prompt: with a brief or template it is extra words at the brief's end.
+        let extra = try FieldReader(fields: fields).string("prompt")?.trimmingCharacters(in: .whitespaces)
+        fields.removeValue(forKey: "prompt")
         var template: Template?
-        let brief: Brief
+        var brief: Brief
         if let templateRef {
             let found = try await templates.resolve(templateRef, identity: identity, param: param("template"))
             brief = try found.fill(variables, param: param("variables"))
@@ -76,6 +73,7 @@ struct BriefService: Sendable {
             }
             brief = try Brief(json: briefValue ?? .null, param: param("brief"))
         }
+        if let extra, !extra.isEmpty { brief.text = [brief.text, extra].compactMap { $0 }.joined(separator: " ") }
         var kit: BrandKit?
         if let reference = kitRef ?? template?.defaults.brandKit {
             kit = try await kits.resolve(reference, identity: identity, param: kitRef != nil ? param("brand_kit") : param("template"))

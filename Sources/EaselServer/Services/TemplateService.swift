@@ -55,13 +55,7 @@ struct TemplateService: Sendable {
         var template = try Template(json: body, id: ids.make(prefix: "tpl", millis: now))
         let shared = try FieldReader(fields: body.objectValue ?? [:]).bool("shared") ?? false
         if shared && !identity.isAdmin {
-            throw EaselError(
-                status: 403,
-                type: "invalid_request_error",
-                code: "admin_only",
-                param: "shared",
-                message: "Only admins share templates with everyone."
-            )
+            throw EaselError.adminOnly("Only admins share templates with everyone.", param: "shared")
         }
         template.ownerID = shared ? nil : identity.userID
         try await store.create(
@@ -166,13 +160,7 @@ struct TemplateService: Sendable {
             throw EaselError.notFound("template", id: id, param: "id")
         }
         guard stored.ownerID == identity.userID || (stored.ownerID == nil && identity.isAdmin) else {
-            throw EaselError(
-                status: 403,
-                type: "invalid_request_error",
-                code: "admin_only",
-                param: "id",
-                message: "Only admins change shared templates."
-            )
+            throw EaselError.adminOnly("Only admins change shared templates.", param: "id")
         }
         return stored
     }
