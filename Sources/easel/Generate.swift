@@ -149,6 +149,8 @@ struct Generate: AsyncParsableCommand {
     static func flag(_ param: String?) -> String {
         guard let param else { return "" }
         if param.hasPrefix("variables.") { return "--var \(param.dropFirst("variables.".count))=…: " }
+        // The API names CSV problems `csv` or `csv.row[N]…`; here the CSV is the --rows file.
+        if param == "csv" || param.hasPrefix("csv.") { return "--rows (\(param.dropFirst(3).drop(while: { $0 == "." }))): " }
         return "--" + param.replacingOccurrences(of: "output_", with: "").replacingOccurrences(of: "_", with: "-") + ": "
     }
 

@@ -21,6 +21,8 @@ public struct LeaseReaperService: Service {
                         logger.notice("requeued jobs whose worker stopped", metadata: ["jobs": "\(requeued)"])
                         signal.wake()
                     }
+                } catch is CancellationError {
+                    break
                 } catch {
                     logger.error("lease reaper failed", metadata: ["error": "\(error)"])
                 }

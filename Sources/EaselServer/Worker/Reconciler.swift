@@ -23,6 +23,8 @@ struct Reconciler: Sendable {
                 }
                 if job.status.isTerminal { await billing.finish(job) }
             }
+        } catch is CancellationError {
+            // Shutting down; the next start reconciles what is left.
         } catch {
             logger.error("reconciling reservations failed", metadata: ["error": "\(error)"])
         }
