@@ -15,6 +15,9 @@ public struct JobPayload: Sendable, Hashable {
     public var postpaid = false
     /// The brief, template and batch row this job was made from, when it was.
     public var origin: CreativeOrigin?
+    public var tier: ServiceTier = .standard
+    /// The share of the table price this job is reserved and settled at (50 for a provider's batch price).
+    public var pricePercent = 100
 
     public init(
         request: ImageRequest,
@@ -158,6 +161,8 @@ public struct JobRecord: Sendable, Hashable {
         public var lastError: JobError?
         public var idempotencyKey: String?
         public var groupID: String?
+        /// The provider batch an economy job was sent in (while it waits there, and after).
+        public var upstreamBatchID: String?
         public var result: JobResult?
         public var createdAt: Int64
         public var startedAt: Int64?
@@ -209,7 +214,8 @@ public struct JobRecord: Sendable, Hashable {
         createdAt: Int64,
         startedAt: Int64?,
         finishedAt: Int64?,
-        updatedAt: Int64
+        updatedAt: Int64,
+        upstreamBatchID: String? = nil
     ) {
         box = Box(
             Fields(
@@ -229,6 +235,7 @@ public struct JobRecord: Sendable, Hashable {
                 lastError: lastError,
                 idempotencyKey: idempotencyKey,
                 groupID: groupID,
+                upstreamBatchID: upstreamBatchID,
                 result: result,
                 createdAt: createdAt,
                 startedAt: startedAt,

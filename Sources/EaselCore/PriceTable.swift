@@ -31,6 +31,16 @@ public struct ModelPrice: Sendable, Hashable {
 
     public static let free = ModelPrice.flat(0)
 
+    /// Every price at `percent` of itself, rounded up to a whole micro-dollar (a provider's batch price).
+    public func scaled(percent: Int) -> ModelPrice {
+        guard percent != 100 else { return self }
+        func scale(_ micros: Int64) -> Int64 { (micros * Int64(percent) + 99) / 100 }
+        return ModelPrice(
+            perImage: perImage.mapValues { (scale($0.square), scale($0.wide)) },
+            tokens: tokens.map { TokenPrices(textIn: scale($0.textIn), imageIn: scale($0.imageIn), imageOut: scale($0.imageOut)) }
+        )
+    }
+
     public static func == (lhs: ModelPrice, rhs: ModelPrice) -> Bool {
         lhs.tokens == rhs.tokens && lhs.perImage.keys.sorted() == rhs.perImage.keys.sorted()
             && lhs.perImage.allSatisfy { key, value in rhs.perImage[key].map { $0 == value } ?? false }
@@ -108,8 +118,9 @@ public struct PriceTable: Sendable {
     /// What a job is reserved at before it runs: every image at the table price, plus streamed partial images
     /// (100 output tokens each), the prompt's text tokens (about four characters each) and, for edits, input
     /// images at a high-fidelity allowance. Usually a little above what settles.
-    public func estimate(_ request: ImageRequest, inputImages: Int = 0) -> Int64 {
-        guard let price = models[request.model] else { return 0 }
+    /// `percent` of the table price (the economy tier's batch price) when not 100.
+    public func estimate(_ request: ImageRequest, inputImages: Int = 0, percent: Int = 100) -> Int64 {
+        guard let price = models[request.model]?.scaled(percent: percent) else { return 0 }
         var total = price.image(quality: request.resolvedQuality, size: request.resolvedSize) * Int64(request.n)
         if let tokens = price.tokens {
             let partials = request.stream ? request.partialImages * request.n : 0
@@ -122,8 +133,8 @@ public struct PriceTable: Sendable {
 
     /// What a finished job costs: from the upstream usage at token prices when the model has them, else the
     /// per-image price of the images made.
-    public func actual(_ request: ImageRequest, usage: ImageUsage?, images: Int) -> Int64 {
-        guard let price = models[request.model] else { return 0 }
+    public func actual(_ request: ImageRequest, usage: ImageUsage?, images: Int, percent: Int = 100) -> Int64 {
+        guard let price = models[request.model]?.scaled(percent: percent) else { return 0 }
         if let tokens = price.tokens, let usage, usage.totalTokens > 0 {
             let imageOut = usage.outputImageTokens ?? usage.outputTokens
             let textOut = usage.outputTokens - imageOut

@@ -96,6 +96,8 @@ extension JobPayload {
         if billed { object["billed"] = .bool(true) }
         if postpaid { object["postpaid"] = .bool(true) }
         if let origin { object["origin"] = origin.json }
+        if tier != .standard { object["tier"] = .string(tier.rawValue) }
+        if pricePercent != 100 { object["price_percent"] = .int(pricePercent) }
         return .object(object)
     }
 
@@ -112,6 +114,8 @@ extension JobPayload {
         billed = json.bool("billed")
         postpaid = json.bool("postpaid")
         if let value = json["origin"] { origin = try CreativeOrigin(json: value) }
+        if json["tier"] != nil { tier = try json.value("tier", as: ServiceTier.self) }
+        pricePercent = json.optionalInteger("price_percent") ?? 100
     }
 }
 

@@ -84,21 +84,8 @@ public final class OpenAIProvider: ImageProvider {
             kind = "image_generation"
         }
         request.method = .POST
-        request.headers.add(name: "Accept", value: "application/json")
-        if let key = endpoint.apiKey, !key.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(key.reveal())") }
-        if let organization = endpoint.organization { request.headers.add(name: "OpenAI-Organization", value: organization) }
-        if let project = endpoint.project { request.headers.add(name: "OpenAI-Project", value: project) }
-        for (name, value) in endpoint.headers { request.headers.add(name: name, value: value) }
-        request.headers.add(name: "User-Agent", value: "Easel/1 (+OpenAI-compatible gateway)")
 
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request, deadline: .now() + endpoint.readTimeout + endpoint.connectTimeout, logger: logger)
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw mapper.transport(Self.describe(error))
-        }
+        let response = try await send(request, deadline: .now() + endpoint.readTimeout + endpoint.connectTimeout, mapper: mapper)
         let requestID = response.headers.first(name: "x-request-id")
         let headers = response.headers.map { ($0.name, $0.value) }
         guard (200..<300).contains(response.status.code) else {
@@ -118,9 +105,38 @@ public final class OpenAIProvider: ImageProvider {
         return try await readJSON(Data(buffer: body), job: job, requestID: requestID, mapper: mapper)
     }
 
+    /// The key, organization, project and configured headers every request to this provider carries.
+    func sign(_ request: inout HTTPClientRequest) {
+        request.headers.add(name: "Accept", value: "application/json")
+        if let key = endpoint.apiKey, !key.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(key.reveal())") }
+        if let organization = endpoint.organization { request.headers.add(name: "OpenAI-Organization", value: organization) }
+        if let project = endpoint.project { request.headers.add(name: "OpenAI-Project", value: project) }
+        for (name, value) in endpoint.headers { request.headers.add(name: name, value: value) }
+        request.headers.add(name: "User-Agent", value: "Easel/1 (+OpenAI-compatible gateway)")
+    }
+
+    /// Sends a signed request; a failure to reach the provider becomes a retryable transport error.
+    func send(_ request: HTTPClientRequest, deadline: NIODeadline, mapper: OpenAIErrorMapper) async throws -> HTTPClientResponse {
+        var signed = request
+        sign(&signed)
+        do {
+            return try await client.execute(signed, deadline: deadline, logger: logger)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw mapper.transport(Self.describe(error))
+        }
+    }
+
     /// The `ImagesResponse` JSON: images as base64 (or, from some gateways, as URLs to fetch), and usage.
     private func readJSON(_ body: Data, job: ProviderJob, requestID: String?, mapper: OpenAIErrorMapper) async throws -> ProviderResult {
-        guard let json = try? JSONParser.parse(body), case .array(let items)? = json["data"] else {
+        guard let json = try? JSONParser.parse(body) else { throw mapper.transport("the provider's answer is not an images response") }
+        return try await result(fromImagesResponse: json, requestID: requestID, mapper: mapper)
+    }
+
+    /// An `ImagesResponse` (a synchronous answer, or one line of a batch's output) as a result.
+    func result(fromImagesResponse json: JSONValue, requestID: String?, mapper: OpenAIErrorMapper) async throws -> ProviderResult {
+        guard case .array(let items)? = json["data"] else {
             throw mapper.transport("the provider's answer is not an images response")
         }
         var images: [ProviderImage] = []

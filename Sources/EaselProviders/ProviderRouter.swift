@@ -10,11 +10,14 @@ public struct ProviderRouter: Sendable {
         /// The model name this provider knows the model by.
         public var upstreamModel: String
         public var gate: ProviderGate
+        /// The provider's Batch API, when it has one and the config lets Easel use it.
+        public var batch: (any UpstreamBatchAPI)?
 
-        public init(provider: any ImageProvider, upstreamModel: String, gate: ProviderGate = ProviderGate()) {
+        public init(provider: any ImageProvider, upstreamModel: String, gate: ProviderGate = ProviderGate(), batch: (any UpstreamBatchAPI)? = nil) {
             self.provider = provider
             self.upstreamModel = upstreamModel
             self.gate = gate
+            self.batch = batch
         }
     }
 
@@ -47,6 +50,23 @@ public struct ProviderRouter: Sendable {
     public func capabilities(for model: String) -> ModelCapabilities? { routes[model]?.model }
 
     public var models: [ModelCapabilities] { order.compactMap { routes[$0]?.model } }
+
+    /// Where economy jobs of `model` go: the Batch API of the route's first provider, when it has one.
+    /// Fallbacks never apply to a batch (it is one provider's price and window).
+    public func upstreamBatch(for model: String) -> (api: any UpstreamBatchAPI, upstreamModel: String)? {
+        guard let first = routes[model]?.targets.first, let api = first.batch else { return nil }
+        return (api, first.upstreamModel)
+    }
+
+    /// The Batch API of a provider by name (to poll and read a batch sent earlier, whatever routes say now).
+    public func batchAPI(provider: String) -> (any UpstreamBatchAPI)? {
+        for route in routes.values {
+            for target in route.targets where target.provider.name == provider {
+                if let api = target.batch { return api }
+            }
+        }
+        return nil
+    }
 
     public func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
         let model = job.request.model
