@@ -42,3 +42,29 @@ public enum FakeFault: Sendable, Equatable {
         }
     }
 }
+
+/// An error the fake answers with, in OpenAI's envelope.
+struct FakeFailure: Error, Sendable {
+    var status: Int
+    var type: String
+    var code: String?
+    var param: String?
+    var message: String
+
+    init(_ status: Int, _ type: String, _ code: String?, _ param: String?, _ message: String) {
+        self.status = status
+        self.type = type
+        self.code = code
+        self.param = param
+        self.message = message
+    }
+
+    var envelope: JSONValue {
+        .object([
+            "error": .object([
+                "message": .string(message), "type": .string(type), "param": param.map(JSONValue.string) ?? .null,
+                "code": code.map(JSONValue.string) ?? .null,
+            ])
+        ])
+    }
+}

@@ -36,6 +36,7 @@ public struct FakeOpenAIServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.post("/v1/images/generations") { request, context in try await generations(request, context) }
         router.post("/v1/images/edits") { request, context in try await edits(request, context) }
+        FakeBatchAPI(server: self).addRoutes(to: router)
         router.get("/v1/models") { _, _ in
             Self.json(
                 .object([
@@ -104,22 +105,21 @@ public struct FakeOpenAIServer: Sendable {
         guard request.headers[.contentType]?.hasPrefix("application/json") == true, case .object(let fields)? = json else {
             return Self.error(400, "invalid_request_error", "invalid_json", nil, "We could not parse the JSON body of your request.", requestID)
         }
+        if let failure = Self.checkGenerationFields(fields) { return failure.response(requestID) }
+        return try await answer(fields: fields, inputSizes: [], kind: "image_generation", requestID: requestID)
+    }
+
+    /// Unknown and null fields of a generation body (a request's, or a batch line's).
+    static func checkGenerationFields(_ fields: [String: JSONValue]) -> FakeFailure? {
         for (key, value) in fields {
-            if !Self.generationFields.contains(key) {
-                return Self.error(400, "invalid_request_error", "unknown_parameter", key, "Unknown parameter: '\(key)'.", requestID)
+            if !generationFields.contains(key) {
+                return FakeFailure(400, "invalid_request_error", "unknown_parameter", key, "Unknown parameter: '\(key)'.")
             }
             if value == .null {
-                return Self.error(
-                    400,
-                    "invalid_request_error",
-                    "invalid_type",
-                    key,
-                    "Invalid type for '\(key)': expected a value, but got null instead.",
-                    requestID
-                )
+                return FakeFailure(400, "invalid_request_error", "invalid_type", key, "Invalid type for '\(key)': expected a value, but got null instead.")
             }
         }
-        return try await answer(fields: fields, inputSizes: [], kind: "image_generation", requestID: requestID)
+        return nil
     }
 
     // MARK: edits
@@ -386,49 +386,50 @@ public struct FakeOpenAIServer: Sendable {
         }
     }
 
-    /// Validates the common fields and answers with images (JSON or SSE).
-    func answer(fields: [String: JSONValue], inputSizes: [PixelSize], kind: String, requestID: String) async throws -> Response {
+    /// A request's images, made: what `answer` sends, and what a batch line holds.
+    struct Made {
+        var request: ImageRequest
+        var size: PixelSize
+        var b64: String
+        var usage: ImageUsage
+    }
+
+    /// Validates the common fields and makes the images.
+    func make(fields: [String: JSONValue], inputSizes: [PixelSize]) throws(FakeFailure) -> Made {
         let model = fields["model"]?.stringValue ?? ""
         guard let caps = Self.models[model] else {
-            return Self.error(
-                404,
-                "invalid_request_error",
-                "model_not_found",
-                "model",
-                "The model `\(model)` does not exist or you do not have access to it.",
-                requestID
-            )
+            throw FakeFailure(404, "invalid_request_error", "model_not_found", "model", "The model `\(model)` does not exist or you do not have access to it.")
         }
         var reader = FieldReader(fields: fields)
         let request: ImageRequest
         do {
             guard let prompt = try reader.string("prompt"), !prompt.isEmpty else {
-                return Self.error(
-                    400,
-                    "invalid_request_error",
-                    "missing_required_parameter",
-                    "prompt",
-                    "Missing required parameter: 'prompt'.",
-                    requestID
-                )
+                throw FakeFailure(400, "invalid_request_error", "missing_required_parameter", "prompt", "Missing required parameter: 'prompt'.")
             }
             try GenerationRequestParser.checkPrompt(prompt, caps: caps)
             request = try GenerationRequestParser.parseOutputOptions(&reader, caps: caps, prompt: prompt, defaultSeed: 0)
+        } catch let failure as FakeFailure {
+            throw failure
+        } catch let error as EaselError {
+            throw FakeFailure(error.status, error.type, error.code, error.param, error.message)
         } catch {
-            return Self.error(error.status, error.type, error.code, error.param, error.message, requestID)
+            throw FakeFailure(500, "server_error", nil, nil, "\(error)")
         }
         var size = request.resolvedSize
         if request.size == .auto, let first = inputSizes.first, caps.sizes.violation(for: first) == nil { size = first }
-        let format = request.outputFormat
-        let tint = UInt8(truncatingIfNeeded: stableHash(request.prompt))
-        let b64 = try images.base64(
-            width: size.width,
-            height: size.height,
-            format: format,
-            compression: request.outputCompression,
-            transparent: request.background == .transparent,
-            tint: tint
-        )
+        let b64: String
+        do {
+            b64 = try images.base64(
+                width: size.width,
+                height: size.height,
+                format: request.outputFormat,
+                compression: request.outputCompression,
+                transparent: request.background == .transparent,
+                tint: UInt8(truncatingIfNeeded: stableHash(request.prompt))
+            )
+        } catch {
+            throw FakeFailure(500, "server_error", nil, nil, "The server had an error while processing your request.")
+        }
         let usage = FakeUsage.usage(
             model: model,
             prompt: request.prompt,
@@ -438,6 +439,29 @@ public struct FakeOpenAIServer: Sendable {
             partials: request.stream ? request.partialImages : 0,
             inputImages: inputSizes
         )
+        return Made(request: request, size: size, b64: b64, usage: usage)
+    }
+
+    /// The non-streamed `ImagesResponse` body.
+    static func imagesBody(_ made: Made, created: Int64) -> JSONValue {
+        let request = made.request
+        return .object([
+            "created": .int(created),
+            "data": .array(Array(repeating: .object(["b64_json": .string(made.b64)]), count: request.n)),
+            "background": .string(request.resolvedBackground.rawValue), "output_format": .string(request.outputFormat.rawValue),
+            "quality": .string(request.resolvedQuality), "size": .string(made.size.description), "usage": made.usage.json,
+        ])
+    }
+
+    /// Validates the common fields and answers with images (JSON or SSE).
+    func answer(fields: [String: JSONValue], inputSizes: [PixelSize], kind: String, requestID: String) async throws -> Response {
+        let made: Made
+        do {
+            made = try make(fields: fields, inputSizes: inputSizes)
+        } catch {
+            return error.response(requestID)
+        }
+        let (request, b64, usage) = (made.request, made.b64, made.usage)
         let created = Int64(Date().timeIntervalSince1970)
         if request.stream {
             var text = ""
@@ -465,13 +489,7 @@ public struct FakeOpenAIServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: text))
             )
         }
-        let body: JSONValue = .object([
-            "created": .int(created),
-            "data": .array(Array(repeating: .object(["b64_json": .string(b64)]), count: request.n)),
-            "background": .string(request.resolvedBackground.rawValue), "output_format": .string(request.outputFormat.rawValue),
-            "quality": .string(request.resolvedQuality), "size": .string(size.description), "usage": usage.json,
-        ])
-        return Self.json(body, headers: [HTTPField.Name("x-request-id")!: requestID])
+        return Self.json(Self.imagesBody(made, created: created), headers: [HTTPField.Name("x-request-id")!: requestID])
     }
 
     static func invalidKey(_ key: String, _ requestID: String) -> Response {
@@ -580,5 +598,11 @@ extension FakeOpenAIServer {
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next() else { throw CancellationError() }
         return RunningFakeOpenAI(port: bound, state: state, task: task)
+    }
+}
+
+extension FakeFailure {
+    func response(_ requestID: String) -> Response {
+        FakeOpenAIServer.error(status, type, code, param, message, requestID)
     }
 }

@@ -34,6 +34,8 @@ public final class FakeOpenAIState: Sendable {
 
     /// Keys the server accepts; empty accepts any non-empty key.
     public let keys: Set<String>
+    /// Files and batches (the Files and Batch APIs).
+    public let batches = FakeBatchStore()
     private let storage = Locked(Storage())
 
     public init(keys: Set<String> = [], latencyMs: Int = 0) {
