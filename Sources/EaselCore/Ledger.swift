@@ -29,6 +29,8 @@ public struct LedgerEntry: Sendable, Equatable {
     public var costMicros: Int64
     public var images: Int
     public var createdAt: Int64
+    /// What the table price would have cost beyond `costMicros` (economy jobs).
+    public var savedMicros: Int64
 
     public init(
         id: String,
@@ -39,7 +41,8 @@ public struct LedgerEntry: Sendable, Equatable {
         amountMicros: Int64,
         costMicros: Int64,
         images: Int,
-        createdAt: Int64
+        createdAt: Int64,
+        savedMicros: Int64 = 0
     ) {
         self.id = id
         self.userID = userID
@@ -50,6 +53,7 @@ public struct LedgerEntry: Sendable, Equatable {
         self.costMicros = costMicros
         self.images = images
         self.createdAt = createdAt
+        self.savedMicros = savedMicros
     }
 }
 
@@ -61,13 +65,16 @@ public struct UsageRow: Sendable, Equatable {
     public var images: Int
     public var jobs: Int
     public var costMicros: Int64
+    /// What the batch price saved against the table price.
+    public var savedMicros: Int64
 
-    public init(userID: String, day: String, model: String, images: Int, jobs: Int, costMicros: Int64) {
+    public init(userID: String, day: String, model: String, images: Int, jobs: Int, costMicros: Int64, savedMicros: Int64 = 0) {
         self.userID = userID
         self.day = day
         self.model = model
         self.images = images
         self.jobs = jobs
         self.costMicros = costMicros
+        self.savedMicros = savedMicros
     }
 }

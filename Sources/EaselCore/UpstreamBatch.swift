@@ -80,6 +80,9 @@ public struct UpstreamBatch: Sendable, Equatable {
         self.nextPollAt = createdAt
     }
 
+    /// The worker name its jobs run under while the provider holds them.
+    public static func worker(_ id: String) -> String { "upstream:" + id }
+
     /// The pause before poll number `polls + 1`: doubling from `min` to `max`.
     public static func pollDelay(polls: Int, minMs: Int64, maxMs: Int64) -> Int64 {
         var delay = max(1, minMs)

@@ -59,17 +59,24 @@ public protocol LedgerStore: Sendable {
     /// Records that the request cache answered a job: a final row of zero cost, nothing charged.
     func recordCacheHit(jobID: String, userID: String, model: String, now: Int64) async throws
     /// Settles (`cost` given) or refunds (`cost` nil) a job's reservation, exactly once: false when the job
-    /// was already settled or refunded, or never reserved.
-    func finish(jobID: String, cost: Int64?, images: Int, now: Int64) async throws -> Bool
+    /// was already settled or refunded, or never reserved. `saved`: what the job would have cost at the table
+    /// price beyond `cost` (an economy job at the provider's batch price).
+    func finish(jobID: String, cost: Int64?, saved: Int64, images: Int, now: Int64) async throws -> Bool
     /// Adds (or with a negative amount takes away) credits; returns the new balance.
     func grant(userID: String, micros: Int64, note: String?, id: String, now: Int64) async throws -> Int64
     /// Records the cost of a job that had no reservation (a plan that limits nothing), exactly once.
-    func charge(jobID: String, userID: String, model: String, cost: Int64, images: Int, now: Int64) async throws -> Bool
+    func charge(jobID: String, userID: String, model: String, cost: Int64, saved: Int64, images: Int, now: Int64) async throws -> Bool
     func imagesUsed(userID: String, day: String) async throws -> Int
     func usage(userID: String?, fromDay: String) async throws -> [UsageRow]
     func ledger(userID: String, limit: Int) async throws -> [LedgerEntry]
     /// Reservations with no settlement or refund, made before `before`.
     func openReservations(before: Int64, limit: Int) async throws -> [(jobID: String, userID: String)]
+}
+
+extension LedgerStore {
+    public func finish(jobID: String, cost: Int64?, images: Int, now: Int64) async throws -> Bool {
+        try await finish(jobID: jobID, cost: cost, saved: 0, images: images, now: now)
+    }
 }
 
 public struct SQLLedgerStore: LedgerStore {
@@ -210,7 +217,7 @@ public struct SQLLedgerStore: LedgerStore {
         }
     }
 
-    public func finish(jobID: String, cost: Int64?, images: Int, now: Int64) async throws -> Bool {
+    public func finish(jobID: String, cost: Int64?, saved: Int64, images: Int, now: Int64) async throws -> Bool {
         try await database.write { db in
             guard
                 let reserve = try await db.rows(
@@ -230,9 +237,9 @@ public struct SQLLedgerStore: LedgerStore {
             let change = cost.map { reserved - $0 } ?? reserved
             let inserted = try await db.raw(
                 """
-                INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, cost_micros, images, model, day, created_at)
+                INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, cost_micros, saved_micros, images, model, day, created_at)
                 VALUES (\(bind: jobID + ":final"), \(bind: userID), \(bind: jobID), \(literal: Phase.final.rawValue), \(bind: (cost == nil ? Kind.refund : Kind.settle).rawValue), \
-                \(bind: change), \(bind: cost ?? 0), \(bind: cost == nil ? 0 : images), \(bind: model), \(bind: UTCDay.string(millis: now)), \(bind: now))
+                \(bind: change), \(bind: cost ?? 0), \(bind: cost == nil ? 0 : saved), \(bind: cost == nil ? 0 : images), \(bind: model), \(bind: UTCDay.string(millis: now)), \(bind: now))
                 ON CONFLICT DO NOTHING RETURNING id
                 """
             ).all()
@@ -258,12 +265,12 @@ public struct SQLLedgerStore: LedgerStore {
         }
     }
 
-    public func charge(jobID: String, userID: String, model: String, cost: Int64, images: Int, now: Int64) async throws -> Bool {
-        try await charges.submit(Charge(jobID: jobID, userID: userID, model: model, cost: cost, images: images, now: now))
+    public func charge(jobID: String, userID: String, model: String, cost: Int64, saved: Int64, images: Int, now: Int64) async throws -> Bool {
+        try await charges.submit(Charge(jobID: jobID, userID: userID, model: model, cost: cost, saved: saved, images: images, now: now))
     }
 
     struct Charge: Sendable {
-        let jobID: String, userID: String, model: String, cost: Int64, images: Int, now: Int64
+        let jobID: String, userID: String, model: String, cost: Int64, saved: Int64, images: Int, now: Int64
     }
 
     /// Charges of many jobs in one transaction: one multi-row insert (a job's final row exists once), then
@@ -273,11 +280,11 @@ public struct SQLLedgerStore: LedgerStore {
             var inserted = Set<String>()
             for part in charges.chunked(300) {
                 let rows = part.map { c -> SQLQueryString in
-                    "(\(bind: c.jobID + ":final"), \(bind: c.userID), \(bind: c.jobID), \(literal: Phase.final.rawValue), \(literal: Kind.settle.rawValue), \(bind: -c.cost), \(bind: c.cost), \(bind: c.images), \(bind: c.model), \(bind: UTCDay.string(millis: c.now)), \(bind: c.now))"
+                    "(\(bind: c.jobID + ":final"), \(bind: c.userID), \(bind: c.jobID), \(literal: Phase.final.rawValue), \(literal: Kind.settle.rawValue), \(bind: -c.cost), \(bind: c.cost), \(bind: c.saved), \(bind: c.images), \(bind: c.model), \(bind: UTCDay.string(millis: c.now)), \(bind: c.now))"
                 }
                 let ids = try await db.rows(
                     """
-                    INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, cost_micros, images, model, day, created_at)
+                    INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, cost_micros, saved_micros, images, model, day, created_at)
                     VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING job_id
                     """
                 ) { try $0.string("job_id") }
@@ -321,7 +328,8 @@ public struct SQLLedgerStore: LedgerStore {
 
     public func usage(userID: String?, fromDay: String) async throws -> [UsageRow] {
         var query: SQLQueryString = """
-            SELECT user_id, day, COALESCE(model, '') AS model, SUM(images) AS images, COUNT(*) AS jobs, SUM(cost_micros) AS cost
+            SELECT user_id, day, COALESCE(model, '') AS model, SUM(images) AS images, COUNT(*) AS jobs, SUM(cost_micros) AS cost,
+                SUM(saved_micros) AS saved
             FROM ledger WHERE phase = \(literal: Phase.final.rawValue) AND kind = \(literal: Kind.settle.rawValue) AND day >= \(bind: fromDay)
             """
         if let userID { query += " AND user_id = \(bind: userID)" }
@@ -333,7 +341,8 @@ public struct SQLLedgerStore: LedgerStore {
                 model: try row.string("model"),
                 images: try row.int("images"),
                 jobs: try row.int("jobs"),
-                costMicros: try row.int64("cost")
+                costMicros: try row.int64("cost"),
+                savedMicros: try row.int64("saved")
             )
         }
     }
@@ -341,7 +350,7 @@ public struct SQLLedgerStore: LedgerStore {
     public func ledger(userID: String, limit: Int) async throws -> [LedgerEntry] {
         try await database.reader.rows(
             """
-            SELECT id, user_id, job_id, phase, kind, amount_micros, cost_micros, images, created_at FROM ledger
+            SELECT id, user_id, job_id, phase, kind, amount_micros, cost_micros, saved_micros, images, created_at FROM ledger
             WHERE user_id = \(bind: userID) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)
             """
         ) { row in
@@ -354,7 +363,8 @@ public struct SQLLedgerStore: LedgerStore {
                 amountMicros: try row.int64("amount_micros"),
                 costMicros: try row.int64("cost_micros"),
                 images: try row.int("images"),
-                createdAt: try row.int64("created_at")
+                createdAt: try row.int64("created_at"),
+                savedMicros: try row.int64("saved_micros")
             )
         }
     }

@@ -17,7 +17,7 @@ public struct SQLJobStore: JobStore {
 
     static let columns = """
         id, user_id, queue, kind, model, payload, status, priority, attempts, max_attempts, run_at, lease_until, \
-        worker_id, last_error, idempotency_key, group_id, result, created_at, started_at, finished_at, updated_at
+        worker_id, last_error, idempotency_key, group_id, result, created_at, started_at, finished_at, updated_at, upstream_batch_id
         """
 
     public func push(_ job: NewJob) async throws -> PushOutcome {
@@ -380,7 +380,8 @@ public struct SQLJobStore: JobStore {
             createdAt: try row.int64("created_at"),
             startedAt: try row.optionalInt64("started_at"),
             finishedAt: try row.optionalInt64("finished_at"),
-            updatedAt: try row.int64("updated_at")
+            updatedAt: try row.int64("updated_at"),
+            upstreamBatchID: try row.optionalString("upstream_batch_id")
         )
     }
 }

@@ -32,11 +32,12 @@ public final class BillingService: Sendable {
     }
 
     /// Reserves the job's estimated cost and counts its images, or refuses with `AdmissionDenied`.
-    public func admit(jobID: String, request: ImageRequest, inputImages: Int, identity: Identity) async throws -> AdmissionReceipt {
+    /// `percent`: the share of the table price the job runs at (an economy job's batch price).
+    public func admit(jobID: String, request: ImageRequest, inputImages: Int, percent: Int = 100, identity: Identity) async throws -> AdmissionReceipt {
         let plan = identity.plan
         let now = clock.nowMillis()
         try takeMinuteSlot(identity: identity, images: request.n, now: now)
-        let estimate = prices.estimate(request, inputImages: inputImages)
+        let estimate = prices.estimate(request, inputImages: inputImages, percent: percent)
         do {
             return try await ledger.admit(
                 Admission(
@@ -164,12 +165,21 @@ public final class BillingService: Sendable {
     static func secondsToMidnight(_ now: Int64) -> Int { Int((UTCDay.nextMidnight(millis: now) - now + 999) / 1000) }
 
     /// What a request is estimated and reserved at, in micro-dollars.
-    public func estimate(_ request: ImageRequest, inputImages: Int = 0) -> Int64 { prices.estimate(request, inputImages: inputImages) }
+    public func estimate(_ request: ImageRequest, inputImages: Int = 0, percent: Int = 100) -> Int64 {
+        prices.estimate(request, inputImages: inputImages, percent: percent)
+    }
 
     // MARK: Settling
 
+    /// What the job costs at the price it ran at.
     public func cost(of job: JobRecord) -> Int64 {
-        prices.actual(job.payload.request, usage: job.result?.usage, images: job.result?.assetIDs.count ?? 0)
+        prices.actual(job.payload.request, usage: job.result?.usage, images: job.result?.assetIDs.count ?? 0, percent: job.payload.pricePercent)
+    }
+
+    /// What the job would have cost beyond `cost(of:)` at the table price (an economy job's saving).
+    public func saving(of job: JobRecord) -> Int64 {
+        guard job.payload.pricePercent != 100 else { return 0 }
+        return max(0, prices.actual(job.payload.request, usage: job.result?.usage, images: job.result?.assetIDs.count ?? 0) - cost(of: job))
     }
 
     /// Settles a finished job from its usage, or refunds it; a second call for the same job changes nothing.
@@ -185,12 +195,19 @@ public final class BillingService: Sendable {
                     userID: job.userID,
                     model: job.model,
                     cost: cost(of: job),
+                    saved: saving(of: job),
                     images: job.result?.assetIDs.count ?? 0,
                     now: clock.nowMillis()
                 )
             }
             if job.status == .succeeded {
-                return try await ledger.finish(jobID: job.id, cost: cost(of: job), images: job.result?.assetIDs.count ?? 0, now: clock.nowMillis())
+                return try await ledger.finish(
+                    jobID: job.id,
+                    cost: cost(of: job),
+                    saved: saving(of: job),
+                    images: job.result?.assetIDs.count ?? 0,
+                    now: clock.nowMillis()
+                )
             }
             let settled = try await ledger.finish(jobID: job.id, cost: nil, images: 0, now: clock.nowMillis())
             if settled, job.status == .failed, job.lastError?.code == "moderation_blocked" { await moderation.recordUpstreamBlock(job) }
