@@ -31,11 +31,14 @@ public final class EaselRuntime: Sendable {
     let templateStore: any TemplateStore
     let brandKitStore: any BrandKitStore
     let batchStore: any BatchStore
+    let upstreamBatchStore: any UpstreamBatchStore
     let blobs: any BlobStore
 
     // Plumbing between submissions, workers and waiters in this process.
     public let hub = JobEventHub()
     public let signal = WorkSignal()
+    /// Wakes the economy batcher.
+    public let economySignal = WorkSignal()
     public let running = RunningJobs()
     /// Hands jobs submitted here straight to this process's worker when it has a free slot.
     public let dispatch = LocalDispatch()
@@ -57,6 +60,7 @@ public final class EaselRuntime: Sendable {
     let brandKits: BrandKitService
     let briefs: BriefService
     let batches: BatchService
+    let economy: EconomyPolicy
     let policy: PolicyConfig
 
     /// HTTP clients of the upstream providers, shut down on close.
@@ -150,6 +154,7 @@ public final class EaselRuntime: Sendable {
         templateStore = SQLTemplateStore(database: database)
         brandKitStore = SQLBrandKitStore(database: database)
         batchStore = SQLBatchStore(database: database)
+        upstreamBatchStore = SQLUpstreamBatchStore(database: database)
         userStore = SQLUserStore(database: database)
         ledgerStore = SQLLedgerStore(database: database)
         moderationStore = SQLModerationStore(database: database)
@@ -181,6 +186,7 @@ public final class EaselRuntime: Sendable {
             moderation: moderation,
             hub: hub,
             signal: signal,
+            economySignal: economySignal,
             running: running,
             dispatch: dispatch,
             ids: ids,
@@ -204,7 +210,8 @@ public final class EaselRuntime: Sendable {
         groups = JobGroupService(jobs: jobService, catalog: catalog, ids: ids, clock: clock)
         templates = TemplateService(store: templateStore, ids: ids, clock: clock)
         brandKits = BrandKitService(store: brandKitStore, ids: ids, clock: clock)
-        briefs = BriefService(templates: templates, kits: brandKits, catalog: catalog, billing: billing)
+        economy = EconomyPolicy(router: router)
+        briefs = BriefService(templates: templates, kits: brandKits, catalog: catalog, billing: billing, economy: economy)
         batches = BatchService(
             store: batchStore,
             briefs: briefs,
@@ -212,6 +219,7 @@ public final class EaselRuntime: Sendable {
             billing: billing,
             assets: assets,
             catalog: catalog,
+            economy: economy,
             ids: ids,
             clock: clock
         )
@@ -226,20 +234,26 @@ public final class EaselRuntime: Sendable {
     /// `concurrency` overrides the configured number of jobs run at once.
     public func workerServices(concurrency: Int? = nil) -> [any Service] {
         let logger = Logger(label: "easel.worker", level: config.logLevel)
+        let finisher = JobFinisher(
+            jobs: jobStore,
+            blobs: blobs,
+            billing: billing,
+            hub: hub,
+            thumbnails: thumbnails,
+            ids: ids,
+            clock: clock
+        )
         let runner = JobRunner(
             workerID: workerID,
             jobs: jobStore,
             assets: assetStore,
             blobs: blobs,
             imaging: ImagingPool(threads: 1, maxInputPixels: config.maxInputPixels),
-            billing: billing,
+            finisher: finisher,
             router: router,
             hub: hub,
             signal: signal,
             running: running,
-            thumbnails: thumbnails,
-            ids: ids,
-            clock: clock,
             metrics: metrics,
             retry: config.retry,
             logger: logger
@@ -274,6 +288,19 @@ public final class EaselRuntime: Sendable {
                 intervalMs: config.reaperIntervalMs,
                 logger: Logger(label: "easel.reaper", level: config.logLevel),
                 reconciler: reconciler
+            ),
+            EconomyService(
+                store: upstreamBatchStore,
+                jobs: jobStore,
+                router: router,
+                finisher: finisher,
+                signal: economySignal,
+                ids: ids,
+                clock: clock,
+                owner: workerID,
+                leaseMs: config.leaseMs,
+                tickMs: config.economyTickMs,
+                logger: Logger(label: "easel.economy", level: config.logLevel)
             ),
         ]
     }

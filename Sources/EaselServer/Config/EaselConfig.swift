@@ -41,6 +41,8 @@ public struct EaselConfig: Sendable {
     public var maxEditBodyBytes: Int = 256 * 1024 * 1024
     /// Decoded pixels an input image may have (a decompression-bomb guard, checked from the header).
     public var maxInputPixels: Int = 40_000_000
+    /// How often the economy batcher looks for jobs to send and provider batches to poll when nothing wakes it.
+    public var economyTickMs: Int64 = 1_000
     /// A reservation still open this long after it was made is settled or refunded by the reaper.
     public var reconcileAfterMs: Int64 = 60_000
     /// The providers config file (YAML or JSON). Env: EASEL_CONFIG.

@@ -16,9 +16,9 @@ struct ProviderFactory {
 
     static func build(_ providers: ProvidersConfig, draftThreads: Int, clock: any EaselClock, logger: Logger) throws -> Built {
         var clients: [HTTPClient] = []
-        var targets: [String: (any ImageProvider, ProviderGate, ProvidersConfig.Provider?)] = [:]
+        var targets: [String: (any ImageProvider, ProviderGate, ProvidersConfig.Provider?, (any UpstreamBatchAPI)?)] = [:]
         if providers.draft || providers.routes.contains(where: { $0.providers.contains("draft") }) {
-            targets["draft"] = (DraftProvider(threads: draftThreads), ProviderGate(clock: clock), nil)
+            targets["draft"] = (DraftProvider(threads: draftThreads), ProviderGate(clock: clock), nil, nil)
         }
         for (name, provider) in providers.providers {
             var configuration = HTTPClient.Configuration(
@@ -53,7 +53,8 @@ struct ProviderFactory {
                 ),
                 clock: clock
             )
-            targets[name] = (OpenAIProvider(endpoint: endpoint, client: client, logger: logger), gate, provider)
+            let images = OpenAIProvider(endpoint: endpoint, client: client, logger: logger)
+            targets[name] = (images, gate, provider, provider.batch.map { OpenAIBatchAPI(provider: images, settings: $0) })
         }
         var routes: [ProviderRouter.Route] = []
         if providers.draft && !providers.routes.contains(where: { $0.model.id == ModelCapabilities.easelDraft.id }),
@@ -63,8 +64,8 @@ struct ProviderFactory {
         }
         for route in providers.routes {
             let chain = route.providers.compactMap { name -> ProviderRouter.Target? in
-                guard let (provider, gate, settings) = targets[name] else { return nil }
-                return .init(provider: provider, upstreamModel: settings?.modelNames[route.model.id] ?? route.model.id, gate: gate)
+                guard let (provider, gate, settings, batch) = targets[name] else { return nil }
+                return .init(provider: provider, upstreamModel: settings?.modelNames[route.model.id] ?? route.model.id, gate: gate, batch: batch)
             }
             var model = route.model
             if route.providers == ["draft"] { model.isDraft = true }

@@ -19,6 +19,7 @@ import Yams
 ///     api_key: ${BACKUP_KEY}
 ///     headers: { X-Title: Easel }
 ///     models: { gpt-image-2: vendor/gpt-image-2 }
+///     batch: false                  # no Batch API here (on by default only for type: openai)
 /// routes:
 ///   gpt-image-2: [openai, backup]
 ///   house-model:
@@ -43,6 +44,9 @@ public struct ProvidersConfig: Sendable {
         public var breakerCooldownSeconds: Int
         /// Route model name → the name this provider knows it by.
         public var modelNames: [String: String]
+        /// How economy jobs use this provider's Batch API; nil when they do not (then they run here at the
+        /// normal price). On by default for `type: openai`.
+        public var batch: UpstreamBatchSettings? = nil
     }
 
     public struct Route: Sendable {
@@ -117,7 +121,8 @@ public struct ProvidersConfig: Sendable {
             imagesPerMinute: nil,
             breakerFailures: 5,
             breakerCooldownSeconds: 30,
-            modelNames: [:]
+            modelNames: [:],
+            batch: UpstreamBatchSettings()
         )
         for model in [ModelCapabilities.gptImage2, .gptImage15, .gptImage1Mini, .chatGPTImageLatest]
         where !routes.contains(where: { $0.model.id == model.id }) {
@@ -169,7 +174,7 @@ public struct ProvidersConfig: Sendable {
             guard let map = value as? [String: Any] else { throw ConfigError.invalid(path, "\(value)", "a mapping") }
             let known: Set<String> = [
                 "type", "base_url", "api_key", "api_key_env", "organization", "project", "headers", "timeouts",
-                "concurrency", "images_per_minute", "circuit_breaker", "models",
+                "concurrency", "images_per_minute", "circuit_breaker", "models", "batch",
             ]
             for key in map.keys where !known.contains(key) {
                 throw ConfigError.invalid("\(path).\(key)", "(unknown key)", "one of \(known.sorted().joined(separator: ", "))")
@@ -219,8 +224,60 @@ public struct ProvidersConfig: Sendable {
                 imagesPerMinute: try int(map["images_per_minute"], "\(path).images_per_minute", range: 1...1_000_000),
                 breakerFailures: try int(breaker["failures"], "\(path).circuit_breaker.failures", range: 1...1000) ?? 5,
                 breakerCooldownSeconds: try int(breaker["cooldown_seconds"], "\(path).circuit_breaker.cooldown_seconds", range: 1...86400) ?? 30,
-                modelNames: names
+                modelNames: names,
+                batch: try batch(map["batch"], path: "\(path).batch", defaultOn: type == "openai")
             )
+        }
+
+        /// `batch: true | false | { price_percent, collect_seconds, max_requests, poll_seconds, max_poll_seconds,
+        /// on_unfinished, models, sizes }`.
+        func batch(_ value: Any?, path: String, defaultOn: Bool) throws -> UpstreamBatchSettings? {
+            guard let value else { return defaultOn ? UpstreamBatchSettings() : nil }
+            if let flag = value as? Bool { return flag ? UpstreamBatchSettings() : nil }
+            guard let map = value as? [String: Any] else { throw ConfigError.invalid(path, "\(value)", "true, false or a mapping") }
+            let known: Set<String> = [
+                "enabled", "price_percent", "collect_seconds", "max_requests", "poll_seconds", "max_poll_seconds", "on_unfinished", "models", "sizes",
+            ]
+            for key in map.keys where !known.contains(key) {
+                throw ConfigError.invalid("\(path).\(key)", "(unknown key)", "one of \(known.sorted().joined(separator: ", "))")
+            }
+            if let enabled = map["enabled"], try !bool(enabled, "\(path).enabled") { return nil }
+            var settings = UpstreamBatchSettings()
+            settings.pricePercent = try int(map["price_percent"], "\(path).price_percent", range: 1...100) ?? settings.pricePercent
+            settings.collectMs = try milliseconds(map["collect_seconds"], "\(path).collect_seconds") ?? settings.collectMs
+            settings.maxRequests = try int(map["max_requests"], "\(path).max_requests", range: 1...50_000) ?? settings.maxRequests
+            settings.pollMinMs = try milliseconds(map["poll_seconds"], "\(path).poll_seconds") ?? settings.pollMinMs
+            settings.pollMaxMs = try milliseconds(map["max_poll_seconds"], "\(path).max_poll_seconds") ?? max(settings.pollMaxMs, settings.pollMinMs)
+            if let text = try string(map["on_unfinished"], "\(path).on_unfinished") {
+                guard let policy = UpstreamBatchSettings.Unfinished(rawValue: text) else {
+                    throw ConfigError.invalid("\(path).on_unfinished", text, "requeue or fail")
+                }
+                settings.onUnfinished = policy
+            }
+            if let raw = map["models"] {
+                guard let list = raw as? [Any] else { throw ConfigError.invalid("\(path).models", "\(raw)", "a list of route models") }
+                settings.models = Set(try list.enumerated().map { try string($1, "\(path).models[\($0)]") ?? "" })
+            }
+            if let raw = map["sizes"] {
+                guard let list = raw as? [Any] else { throw ConfigError.invalid("\(path).sizes", "\(raw)", "a list of WIDTHxHEIGHT sizes") }
+                settings.sizes = try list.map { item in
+                    guard let text = item as? String, let size = PixelSize.parse(text) else {
+                        throw ConfigError.invalid("\(path).sizes", "\(item)", "WIDTHxHEIGHT")
+                    }
+                    return size
+                }
+            }
+            return settings
+        }
+
+        /// Seconds (whole or decimal) as milliseconds, from 0.01 s to a day.
+        func milliseconds(_ value: Any?, _ path: String) throws -> Int64? {
+            guard let value else { return nil }
+            let seconds = value as? Double ?? (value as? Int).map(Double.init) ?? (value as? String).flatMap { Double(interpolate($0)) }
+            guard let seconds, seconds >= 0.01, seconds <= 86_400 else {
+                throw ConfigError.invalid(path, "\(value)", "a number of seconds from 0.01 to 86400")
+            }
+            return Int64((seconds * 1000).rounded())
         }
 
         func route(model: String, _ value: Any) throws -> Route {

@@ -34,7 +34,8 @@ struct ImagesController {
             body,
             identity: identity,
             idempotencyKey: request.headers[.idempotencyKey],
-            cacheRequested: request.wantsCachedImage
+            cacheRequested: request.wantsCachedImage,
+            allowsEconomy: false
         )
         let params = submission.payload.request
         return try await door.answer(params, isDraft: catalog.isDraft(params.model), kind: .generation, request: request) { delivery in

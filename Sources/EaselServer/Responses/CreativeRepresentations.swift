@@ -7,6 +7,30 @@ extension Representations {
         .object(["usd": .string(Money.usd(micros)), "micros": .int(micros)])
     }
 
+    /// What the economy tier does for a request or batch, and what it saves against the standard price.
+    static func economy(_ routes: [EconomyRoute], estimateMicros: Int64, standardMicros: Int64) -> JSONValue {
+        guard !routes.isEmpty else { return .null }
+        return .object([
+            "standard_estimate": estimate(standardMicros),
+            "saving": estimate(standardMicros - estimateMicros),
+            "routes": .array(
+                routes.map { route in
+                    switch route {
+                    case .upstream(let provider, let percent):
+                        return .object([
+                            "runs": "provider_batch", "provider": .string(provider), "price_percent": .int(percent),
+                            "note": .string(
+                                "Sent to provider '\(provider)' in its Batch API: finished within 24 hours at \(percent)% of the standard price."
+                            ),
+                        ])
+                    case .local(let reason):
+                        return .object(["runs": "here_low_priority", "provider": .null, "price_percent": 100, "note": .string(reason)])
+                    }
+                }
+            ),
+        ])
+    }
+
     static func compiled(_ compiled: BriefService.Compiled) -> JSONValue {
         let request = compiled.request
         return .object([
@@ -20,6 +44,12 @@ extension Representations {
             "compiler_version": .int(BriefCompiler.version),
             "warnings": .array((compiled.prepared.compiled?.warnings ?? []).map(\.json)),
             "estimate": estimate(compiled.estimateMicros),
+            "service_tier": .string(compiled.economy == nil ? "standard" : "economy"),
+            "economy": economy(
+                compiled.economy.map { [$0] } ?? [],
+                estimateMicros: compiled.estimateMicros,
+                standardMicros: compiled.standardEstimateMicros
+            ),
             "origin": compiled.prepared.origin?.json ?? .null,
         ])
     }
@@ -66,6 +96,7 @@ extension Representations {
             "size": .string(item.request.resolvedSize.description),
             "n": .int(item.request.n),
             "estimate": estimate(item.estimateMicros),
+            "standard_estimate": estimate(item.standardEstimateMicros),
         ])
     }
 
@@ -75,6 +106,8 @@ extension Representations {
             "count": .int(planned.items.count),
             "images": .int(planned.items.reduce(0) { $0 + $1.request.n }),
             "estimate": estimate(planned.totalEstimateMicros),
+            "service_tier": .string(planned.tier.rawValue),
+            "economy": economy(planned.economyRoutes, estimateMicros: planned.totalEstimateMicros, standardMicros: planned.totalStandardMicros),
             "template": .optional(planned.templateRef),
             "items": .array(planned.items.map(batchItem)),
         ])

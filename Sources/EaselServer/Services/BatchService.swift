@@ -12,6 +12,7 @@ struct BatchService: Sendable {
     let billing: BillingService
     let assets: AssetService
     let catalog: ModelCatalog
+    let economy: EconomyPolicy
     let ids: IDGenerator
     let clock: any EaselClock
 
@@ -29,6 +30,10 @@ struct BatchService: Sendable {
         var request: ImageRequest
         var origin: CreativeOrigin
         var estimateMicros: Int64
+        /// The economy tier's decision for this item (nil: standard).
+        var economy: EconomyRoute?
+        /// At the table price.
+        var standardEstimateMicros: Int64
     }
 
     struct Planned: Sendable {
@@ -37,7 +42,15 @@ struct BatchService: Sendable {
         var cache: Bool
         var priority: Int
         var spec: JSONValue
+        var tier: ServiceTier
         var totalEstimateMicros: Int64 { items.reduce(0) { $0 + $1.estimateMicros } }
+        var totalStandardMicros: Int64 { items.reduce(0) { $0 + $1.standardEstimateMicros } }
+        /// Each economy decision once (per model), in item order.
+        var economyRoutes: [EconomyRoute] {
+            var seen: [EconomyRoute] = []
+            for item in items { if let route = item.economy, !seen.contains(route) { seen.append(route) } }
+            return seen
+        }
     }
 
     /// What a batch is now: its items' latest jobs, counts by state, cost so far and an ETA.
@@ -51,7 +64,6 @@ struct BatchService: Sendable {
         var isFinished: Bool { counts.filter { !$0.key.isTerminal }.values.reduce(0, +) == 0 }
     }
 
-    static let specKeys: Set<String> = ["rows", "csv", "models", "sizes", "variants", "dry_run", "priority"]
 
     // MARK: Planning
 
@@ -67,6 +79,8 @@ struct BatchService: Sendable {
         fields.removeValue(forKey: "dry_run")
         let priority = try JobPriority.read(fields)
         fields.removeValue(forKey: "priority")
+        let tier = try ServiceTier.read(fields)
+        fields.removeValue(forKey: "service_tier")
         for (index, model) in models.enumerated() { _ = try catalog.require(model, param: "models[\(index)]") }
 
         // The brief, template, kit and defaults, resolved once.
@@ -132,6 +146,7 @@ struct BatchService: Sendable {
                 compiledFor[model] = caps
             }
             let request: ImageRequest
+            var route: EconomyRoute?
             do {
                 let compiled = try BriefCompiler.compile(item.brief, caps: caps, kit: kit, outputFormat: outputFormat, param: "rows[\(item.row)]")
                 itemFields["prompt"] = .string(compiled.prompt)
@@ -141,6 +156,8 @@ struct BatchService: Sendable {
                 parsed.stream = parsed.partialImages > 0
                 try billing.checkPlan(parsed, identity: identity)
                 request = parsed
+                // Every item is checked: a size the provider batch cannot take is refused naming its row.
+                if tier == .economy { route = try economy.route(for: request, kind: .generate) }
             } catch var error as EaselError {
                 error.message = "Item \(item.index) (row \(item.row + 1)): " + error.message
                 throw error
@@ -155,14 +172,16 @@ struct BatchService: Sendable {
                     variables: item.variables,
                     request: request,
                     origin: origin,
-                    estimateMicros: billing.estimate(request)
+                    estimateMicros: billing.estimate(request, percent: route?.pricePercent ?? 100),
+                    economy: route,
+                    standardEstimateMicros: billing.estimate(request)
                 )
             )
         }
         var spec = body
         spec.removeValue(forKey: "csv")
         spec["rows_count"] = .int(rows.count)
-        return Planned(items: items, templateRef: template?.reference, cache: cache, priority: priority, spec: .object(spec))
+        return Planned(items: items, templateRef: template?.reference, cache: cache, priority: priority, spec: .object(spec), tier: tier)
     }
 
     static func mode(_ value: JSONValue?) throws -> BatchPlan.VariantMode {
@@ -251,14 +270,18 @@ struct BatchService: Sendable {
         guard !failed.isEmpty else {
             throw EaselError.conflict("Batch \(id) has no failed items to run again.", code: "nothing_to_retry")
         }
-        let items = failed.map { job in
-            PlannedItem(
+        // Economy items stay economy, routed as the config says now.
+        let items = try failed.map { job in
+            let route = job.payload.tier == .economy ? try economy.route(for: job.payload.request, kind: .generate) : nil
+            return PlannedItem(
                 index: job.payload.origin?.batchIndex ?? 0,
                 row: job.payload.origin?.batchRow ?? 0,
                 variables: job.payload.origin?.variables ?? [:],
                 request: job.payload.request,
                 origin: job.payload.origin ?? CreativeOrigin(),
-                estimateMicros: billing.estimate(job.payload.request)
+                estimateMicros: billing.estimate(job.payload.request, percent: route?.pricePercent ?? 100),
+                economy: route,
+                standardEstimateMicros: billing.estimate(job.payload.request)
             )
         }
         let jobIDs = items.map { _ in jobs.newJobID() }
@@ -307,6 +330,7 @@ struct BatchService: Sendable {
                 identity: requester.billed ? identity : nil
             )
             submission.cache = cache
+            if let route = item.economy { EconomyPolicy.apply(route, to: &submission) }
             return (submission, jobID)
         }
         let failures = await withTaskGroup(of: (String, (any Error)?).self) { group -> [(String, any Error)] in

@@ -10,6 +10,7 @@ struct BriefService: Sendable {
     let kits: BrandKitService
     let catalog: ModelCatalog
     let billing: BillingService
+    let economy: EconomyPolicy
 
     struct Prepared: Sendable {
         /// Generation fields, with `prompt` and `size` filled from the brief.
@@ -25,6 +26,9 @@ struct BriefService: Sendable {
         var prepared: Prepared
         var request: ImageRequest
         var estimateMicros: Int64
+        /// At the table price (differs from `estimateMicros` for economy at a provider's batch price).
+        var standardEstimateMicros: Int64
+        var economy: EconomyRoute?
     }
 
     func prepare(_ body: [String: JSONValue], identity: Identity, param prefix: String = "") async throws -> Prepared {
@@ -101,14 +105,26 @@ struct BriefService: Sendable {
 
     /// A generation body (a prompt, or a brief or template) as a job submission: the fields compiled and
     /// checked, the origin kept, and the cache allowed when the body, the template or the caller's header asks.
+    /// `service_tier: economy` is taken only where the caller does not wait for the image (`allowsEconomy`).
     func submission(
         _ body: [String: JSONValue],
         identity: Identity,
         idempotencyKey: String?,
         cacheRequested: Bool,
-        priority: Int = 0
+        priority: Int = 0,
+        allowsEconomy: Bool = true
     ) async throws -> JobService.Submission {
-        let prepared = try await prepare(body, identity: identity)
+        var fields = body
+        let tier = try ServiceTier.read(fields)
+        fields.removeValue(forKey: "service_tier")
+        if tier == .economy && !allowsEconomy {
+            throw EaselError.invalidRequest(
+                "The economy tier finishes within a day, so this endpoint, which waits for the image, does not take it. "
+                    + "Submit economy work with POST /api/jobs or POST /api/batches.",
+                param: "service_tier"
+            )
+        }
+        let prepared = try await prepare(fields, identity: identity)
         var request = try catalog.parser.parse(.object(prepared.fields), seed: UInt64.random(in: 0...(1 << 53)))
         request.stream = request.stream || request.partialImages > 0
         var payload = JobPayload(request: request)
@@ -123,19 +139,30 @@ struct BriefService: Sendable {
         )
         submission.cache = cacheRequested || prepared.cache
         submission.explicitSeed = body["seed"] != nil && body["seed"] != .null
+        if tier == .economy { EconomyPolicy.apply(try economy.route(for: request, kind: .generate), to: &submission) }
         return submission
     }
 
     /// `POST /api/briefs/compile`: everything a job from this body would be, without making one.
     func compile(_ body: [String: JSONValue], identity: Identity) async throws -> Compiled {
-        let prepared = try await prepare(body, identity: identity)
+        var fields = body
+        let tier = try ServiceTier.read(fields)
+        fields.removeValue(forKey: "service_tier")
+        let prepared = try await prepare(fields, identity: identity)
         guard prepared.compiled != nil else {
             throw EaselError.invalidRequest("Send a 'brief' or a 'template' to compile.", param: "brief", code: "missing_required_parameter")
         }
         var request = try catalog.parser.parse(.object(prepared.fields), seed: 0)
         request.stream = false
         try billing.checkPlan(request, identity: identity)
-        return Compiled(prepared: prepared, request: request, estimateMicros: billing.estimate(request))
+        let route = tier == .economy ? try economy.route(for: request, kind: .generate) : nil
+        return Compiled(
+            prepared: prepared,
+            request: request,
+            estimateMicros: billing.estimate(request, percent: route?.pricePercent ?? 100),
+            standardEstimateMicros: billing.estimate(request),
+            economy: route
+        )
     }
 
     static func cacheMode(_ value: JSONValue?, param: String) throws(EaselError) -> Bool? {

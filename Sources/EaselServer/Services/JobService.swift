@@ -11,6 +11,8 @@ public struct JobService: Sendable {
     let moderation: ModerationService
     let hub: JobEventHub
     let signal: WorkSignal
+    /// Wakes the economy batcher (a job for a provider batch was queued, or one it holds was cancelled).
+    let economySignal: WorkSignal
     let running: RunningJobs
     let dispatch: LocalDispatch
     let ids: IDGenerator
@@ -43,6 +45,8 @@ public struct JobService: Sendable {
         public var explicitSeed = false
         /// Admission already reserved this job (a batch admits all its items at once).
         var preAdmitted = false
+        /// `economy` for jobs a provider batch takes (`EconomyPolicy`); the workers' queue otherwise.
+        var queue = "default"
 
         public init(
             kind: JobKind = .generate,
@@ -236,6 +240,7 @@ public struct JobService: Sendable {
         var job = NewJob(
             id: id,
             userID: submission.userID,
+            queue: submission.queue,
             kind: submission.kind,
             payload: payload,
             requestHash: Self.hash(submission.rawRequest),
@@ -257,11 +262,13 @@ public struct JobService: Sendable {
                 jobID: id,
                 request: submission.payload.request,
                 inputImages: submission.payload.inputAssetIDs.count,
+                percent: submission.payload.pricePercent,
                 identity: identity
             )
         }
         // A free slot on this process's worker: the job is inserted claimed and starts without a queue trip.
-        job.claim = dispatch.reserveForSubmission()
+        // Jobs for a provider batch wait for the batcher instead.
+        if submission.queue == "default" { job.claim = dispatch.reserveForSubmission() }
         let outcome: PushOutcome
         do {
             outcome = try await jobs.push(job)
@@ -288,7 +295,7 @@ public struct JobService: Sendable {
                 dispatch.launch(record)
             } else {
                 hub.publish(.queued(record))
-                signal.wake()
+                if record.queue == EconomyPolicy.queue { economySignal.wake() } else { signal.wake() }
             }
         }
         return (outcome, receipt)
@@ -314,6 +321,8 @@ public struct JobService: Sendable {
             if wasRunning { running.stop(id, reason: .cancelledByUser) }
             await billing.finish(job)
             hub.publish(.cancelled(job))
+            // A provider batch none of whose jobs is wanted any more is cancelled upstream.
+            if job.upstreamBatchID != nil { economySignal.wake() }
             return job
         }
     }

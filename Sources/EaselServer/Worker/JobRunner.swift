@@ -13,14 +13,11 @@ struct JobRunner: Sendable {
     let assets: any AssetStore
     let blobs: any BlobStore
     let imaging: ImagingPool
-    let billing: BillingService
+    let finisher: JobFinisher
     let router: ProviderRouter
     let hub: JobEventHub
     let signal: WorkSignal
     let running: RunningJobs
-    let thumbnails: ThumbnailService
-    let ids: IDGenerator
-    let clock: any EaselClock
     let metrics: EaselMetrics
     let retry: RetryPolicy
     let logger: Logger
@@ -73,39 +70,11 @@ struct JobRunner: Sendable {
                 throw error
             }
             try Task.checkCancellation()
-            if !result.fallbackErrors.isEmpty {
-                try await jobs.recordErrors(jobID: job.id, attempt: job.attempts, errors: result.fallbackErrors)
-            }
-            let outputs = try await store(result, for: job)
-            let jobResult = JobResult(
-                assetIDs: outputs.map(\.asset.id),
-                usage: result.usage,
-                provider: result.provider,
-                isDraft: result.isDraft,
-                upstreamRequestID: result.upstreamRequestID
-            )
-            guard let finishedAt = try await jobs.complete(jobID: job.id, worker: workerID, result: jobResult, assets: outputs.map(\.asset)) else {
+            guard try await finisher.succeed(job, worker: workerID, result: result) != nil else {
                 logger.info("job finished after this worker lost it; result dropped")
                 return
             }
-            var done = job
-            done.status = .succeeded
-            done.result = jobResult
-            done.finishedAt = finishedAt
-            done.updatedAt = finishedAt
-            done.leaseUntil = nil
-            // Settled from a fresh task: this one may be cancelled (a shutdown, a lease check) after the job
-            // is already complete, and the money must follow the job regardless.
-            let billing = self.billing
-            let settled = done
-            await Task { @Sendable () async -> Void in _ = await billing.finish(settled) }.value
-            hub.publish(.succeeded(done, outputs))
             metrics.jobFinished(model: job.model, outcome: "succeeded", seconds: (ContinuousClock.now - started).seconds)
-            // Thumbnails now only where the pixels are already decoded (drafts); others are made on first
-            // request, so a proxied image never costs a second decode on the hot path.
-            for (output, image) in zip(outputs, result.images) {
-                if let raster = image.raster { thumbnails.enqueue(output.asset, raster: raster) }
-            }
         } catch {
             await handleFailure(error, job: job, logger: logger, started: started)
         }
@@ -158,53 +127,6 @@ struct JobRunner: Sendable {
         )
     }
 
-    /// Writes each image to the blob store and describes it as an asset (inserted with the completion).
-    @inline(never) private func store(_ result: ProviderResult, for job: JobRecord) async throws -> [JobOutput] {
-        var outputs: [JobOutput] = []
-        let now = clock.nowMillis()
-        for (index, image) in result.images.enumerated() {
-            var size = image.size
-            var format = image.format
-            if image.raster == nil {
-                // Bytes from elsewhere: trust the file's header, not the label.
-                guard let header = ImageHeader.read(image.data) else {
-                    throw EaselError.server(
-                        "Provider '\(result.provider)' returned a file that is not a PNG, JPEG or WebP image.",
-                        code: "bad_provider_output"
-                    )
-                }
-                size = PixelSize(width: header.width, height: header.height)
-                format = header.format
-            }
-            let ref = try await blobs.put(image.data, fileExtension: format.fileExtension)
-            var asset = AssetRecord(
-                id: ids.make(prefix: "img", millis: now),
-                jobID: job.id,
-                userID: job.userID,
-                parentAssetID: job.payload.parentAssetID,
-                index: index,
-                blobKey: ref.key,
-                thumbKey: nil,
-                format: format,
-                width: size.width,
-                height: size.height,
-                bytes: ref.bytes,
-                sha256: ref.sha256,
-                model: job.model,
-                provider: result.provider,
-                isDraft: result.isDraft,
-                role: .generated,
-                prompt: job.payload.request.prompt,
-                createdAt: now
-            )
-            // The asset keeps the brief, template and batch it came from.
-            asset.origin = job.payload.origin
-            if job.payload.origin?.batchIndex != nil { asset.batchID = job.groupID }
-            outputs.append(JobOutput(asset: asset, data: image.data))
-        }
-        return outputs
-    }
-
     @inline(never) private func handleFailure(_ error: any Error, job: JobRecord, logger: Logger, started: ContinuousClock.Instant) async {
         if Task.isCancelled || error is CancellationError {
             switch running.reason(job.id) {
@@ -251,13 +173,7 @@ struct JobRunner: Sendable {
         do {
             if failure.retryable && retry.shouldRetry(attempt: job.attempts) {
                 let delay = retry.delayMs(afterAttempt: job.attempts, retryAfterMs: retryAfterMs, using: &rng)
-                guard try await jobs.retry(jobID: job.id, worker: workerID, errors: earlier + [failure], delayMs: delay) else { return }
-                var waiting = job
-                waiting.status = .retryWait
-                waiting.lastError = failure
-                waiting.runAt = clock.nowMillis() + delay
-                waiting.updatedAt = clock.nowMillis()
-                hub.publish(.retrying(waiting))
+                guard try await finisher.retry(job, worker: workerID, errors: earlier + [failure], delayMs: delay) != nil else { return }
                 logger.notice("attempt failed; retrying", metadata: ["error": "\(failure.message)", "delay_ms": "\(delay)"])
                 let signal = self.signal
                 Task {
@@ -265,16 +181,7 @@ struct JobRunner: Sendable {
                     signal.wake()
                 }
             } else {
-                guard try await jobs.fail(jobID: job.id, worker: workerID, errors: earlier + [failure]) else { return }
-                var failed = job
-                failed.status = .failed
-                failed.lastError = failure
-                failed.finishedAt = clock.nowMillis()
-                failed.updatedAt = failed.finishedAt ?? failed.updatedAt
-                let billing = self.billing
-                let refunded = failed
-                await Task { @Sendable () async -> Void in _ = await billing.finish(refunded) }.value
-                hub.publish(.failed(failed))
+                guard try await finisher.fail(job, worker: workerID, errors: earlier + [failure]) != nil else { return }
                 metrics.jobFinished(model: job.model, outcome: "failed", seconds: (ContinuousClock.now - started).seconds)
                 logger.notice("job failed", metadata: ["error": "\(failure.message)"])
             }
