@@ -52,7 +52,8 @@ public final class FakeHarness: Sendable {
     }
 
     /// A providers config routing OpenAI's models to this fake.
-    public func providersConfig(extraYAML: String = "") throws -> EaselServer.ProvidersConfig {
+    /// `providerYAML`: more settings of the `openai` provider, indented four spaces.
+    public func providersConfig(extraYAML: String = "", providerYAML: String = "") throws -> EaselServer.ProvidersConfig {
         try EaselServer.ProvidersConfig.parse(
             """
             providers:
@@ -60,6 +61,7 @@ public final class FakeHarness: Sendable {
                 type: openai
                 base_url: \(fake.baseURL)
                 api_key: ${FAKE_KEY}
+            \(providerYAML)
             routes:
               gpt-image-2: [openai]
               gpt-image-1.5: [openai]

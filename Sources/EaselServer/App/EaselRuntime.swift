@@ -214,6 +214,7 @@ public final class EaselRuntime: Sendable {
         briefs = BriefService(templates: templates, kits: brandKits, catalog: catalog, billing: billing, economy: economy)
         batches = BatchService(
             store: batchStore,
+            upstream: upstreamBatchStore,
             briefs: briefs,
             jobs: jobService,
             billing: billing,

@@ -55,12 +55,14 @@ extension Representations {
             "object": "usage",
             "from": .string(usage.fromDay),
             "total_cost_usd": .string(Money.usd(usage.totalCostMicros)),
+            // What economy jobs saved against the standard price.
+            "total_saved_usd": .string(Money.usd(usage.totalSavedMicros)),
             "total_images": .int(usage.totalImages),
             "data": .array(
                 usage.rows.map { row in
                     var object: [String: JSONValue] = [
                         "day": .string(row.day), "model": .string(row.model), "images": .int(row.images), "jobs": .int(row.jobs),
-                        "cost_usd": .string(Money.usd(row.costMicros)),
+                        "cost_usd": .string(Money.usd(row.costMicros)), "saved_usd": .string(Money.usd(row.savedMicros)),
                     ]
                     if everyone { object["user_id"] = .string(row.userID) }
                     return .object(object)

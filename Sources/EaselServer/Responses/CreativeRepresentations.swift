@@ -113,6 +113,17 @@ extension Representations {
         ])
     }
 
+    /// A provider batch economy items were sent in, as far as Easel knows it.
+    static func upstreamBatch(_ batch: UpstreamBatch) -> JSONValue {
+        .object([
+            "id": .string(batch.id), "provider": .string(batch.provider), "phase": .string(batch.phase.rawValue),
+            "upstream_id": .optional(batch.upstreamID), "upstream_status": .optional(batch.upstreamStatus),
+            "request_counts": .object(["total": .int(batch.total), "completed": .int(batch.completed), "failed": .int(batch.failed)]),
+            "submitted_at": .optional(batch.submittedAt.map(\.unixSeconds)), "expires_at": .optional(batch.expiresAt.map(\.unixSeconds)),
+            "finished_at": .optional(batch.finishedAt.map(\.unixSeconds)), "note": .optional(batch.note),
+        ])
+    }
+
     static func batch(_ summary: BatchService.Summary, items includeItems: Bool = true) -> JSONValue {
         let batch = summary.batch
         var counts: [String: JSONValue] = [:]
@@ -126,6 +137,8 @@ extension Representations {
             "counts": .object(counts),
             "cost_usd": .string(Money.usd(summary.costMicros)),
             "eta_seconds": summary.etaSeconds.map { .int($0) } ?? .null,
+            "service_tier": .string(batch.spec["service_tier"]?.stringValue == "economy" ? "economy" : "standard"),
+            "upstream_batches": .array(summary.upstream.map(upstreamBatch)),
             "created_at": .int(batch.createdAt.unixSeconds),
             "links": .object([
                 "self": .string("/api/batches/\(batch.id)"),

@@ -15,6 +15,7 @@ enum Representations {
             "attempts": .int(job.attempts),
             "max_attempts": .int(job.maxAttempts),
             "priority": .int(job.priority),
+            "service_tier": .string(job.payload.tier.rawValue),
             "created_at": .int(job.createdAt.unixSeconds),
             "started_at": .optional(job.startedAt.map(\.unixSeconds)),
             "finished_at": .optional(job.finishedAt.map(\.unixSeconds)),
@@ -36,6 +37,10 @@ enum Representations {
             object["next_attempt_at"] = .int(job.runAt.unixSeconds)
         }
         if let origin = job.payload.origin { object["origin"] = origin.json }
+        if job.payload.tier == .economy {
+            object["price_percent"] = .int(job.payload.pricePercent)
+            object["upstream_batch_id"] = .optional(job.upstreamBatchID)
+        }
         if let result = job.result {
             object["cached_from"] = .optional(result.cachedFrom)
             object["provider"] = .string(result.provider)

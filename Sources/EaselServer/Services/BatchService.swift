@@ -7,6 +7,7 @@ import Foundation
 /// on its own; failed items can be run again; the results export as a zip with a manifest.
 struct BatchService: Sendable {
     let store: any BatchStore
+    let upstream: any UpstreamBatchStore
     let briefs: BriefService
     let jobs: JobService
     let billing: BillingService
@@ -61,6 +62,8 @@ struct BatchService: Sendable {
         var counts: [JobStatus: Int]
         var costMicros: Int64
         var etaSeconds: Int?
+        /// The provider batches its economy items were sent in.
+        var upstream: [UpstreamBatch] = []
         var isFinished: Bool { counts.filter { !$0.key.isTerminal }.values.reduce(0, +) == 0 }
     }
 
@@ -389,7 +392,9 @@ struct BatchService: Sendable {
         var eta: Int?
         let elapsed = Double(clock.nowMillis() - batch.createdAt) / 1000
         if remaining > 0, finished > 0, elapsed > 0 { eta = Int((Double(remaining) / (Double(finished) / elapsed)).rounded(.up)) }
-        return Summary(batch: batch, items: latest, counts: counts, costMicros: cost, etaSeconds: eta)
+        let sent = Set(latest.values.compactMap(\.upstreamBatchID))
+        let upstream = try await self.upstream.batches(ids: sent.sorted())
+        return Summary(batch: batch, items: latest, counts: counts, costMicros: cost, etaSeconds: eta, upstream: upstream)
     }
 
     func list(identity: Identity, before: String?, limit: Int) async throws -> Page<StoredBatch> {

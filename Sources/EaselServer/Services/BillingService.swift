@@ -259,6 +259,7 @@ public final class BillingService: Sendable {
         public var fromDay: String
         public var rows: [UsageRow]
         public var totalCostMicros: Int64 { rows.reduce(0) { $0 + $1.costMicros } }
+        public var totalSavedMicros: Int64 { rows.reduce(0) { $0 + $1.savedMicros } }
         public var totalImages: Int { rows.reduce(0) { $0 + $1.images } }
     }
 
