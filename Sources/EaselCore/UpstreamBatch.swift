@@ -1,3 +1,5 @@
+import Foundation
+
 /// How Easel uses one provider's Batch API (config `providers.<name>.batch`).
 public struct UpstreamBatchSettings: Sendable, Equatable {
     /// What to do with jobs an upstream batch did not finish when it expired or was cancelled upstream.
@@ -107,19 +109,23 @@ public struct LineSplitter: Sendable {
 
     /// The lines completed by `chunk` (without their `\n` or `\r\n`); empty lines are skipped.
     public mutating func feed(_ chunk: some Collection<UInt8>) throws -> [[UInt8]] {
+        // Output files carry megabytes of base64 per line: scan contiguous bytes with memchr, not per element.
+        if let lines = try chunk.withContiguousStorageIfAvailable({ try feed(UnsafeRawBufferPointer($0)) }) { return lines }
+        return try Array(chunk).withUnsafeBytes { try feed($0) }
+    }
+
+    private mutating func feed(_ bytes: UnsafeRawBufferPointer) throws -> [[UInt8]] {
         var lines: [[UInt8]] = []
-        var start = chunk.startIndex
-        var index = chunk.startIndex
-        while index != chunk.endIndex {
-            if chunk[index] == UInt8(ascii: "\n") {
-                pending.append(contentsOf: chunk[start..<index])
-                if pending.count > maxLineBytes { throw LineTooLong(limit: maxLineBytes) }
-                if let line = take() { lines.append(line) }
-                start = chunk.index(after: index)
-            }
-            index = chunk.index(after: index)
+        guard let base = bytes.baseAddress else { return lines }
+        var start = 0
+        while start < bytes.count, let found = memchr(base + start, 0x0A, bytes.count - start) {
+            let end = base.distance(to: UnsafeRawPointer(found))
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+            if pending.count > maxLineBytes { throw LineTooLong(limit: maxLineBytes) }
+            if let line = take() { lines.append(line) }
+            start = end + 1
         }
-        pending.append(contentsOf: chunk[start..<chunk.endIndex])
+        pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]))
         if pending.count > maxLineBytes { throw LineTooLong(limit: maxLineBytes) }
         return lines
     }

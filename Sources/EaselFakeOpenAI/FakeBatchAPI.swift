@@ -119,7 +119,9 @@ struct FakeBatchAPI: Sendable {
         case .stored(let bytes):
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case .output(let batchID), .errors(let batchID):
-            guard let batch = store.batch(batchID) else { throw FakeFailure(404, "invalid_request_error", nil, "id", "No such File object: \(file.id)") }
+            guard let batch = store.batch(batchID) else {
+                throw FakeFailure(404, "invalid_request_error", nil, "id", "No such File object: \(file.id)")
+            }
             let errors: Bool
             if case .errors = file.content { errors = true } else { errors = false }
             let processed = Self.timeline(batch, now: Date()).processed
@@ -163,7 +165,8 @@ struct FakeBatchAPI: Sendable {
             ]).serializedString
         }
         if case .error(let status, let code, let message)? = fault {
-            return errors ? response(status, FakeFailure(status, status >= 500 ? "server_error" : "invalid_request_error", code, nil, message).envelope) : nil
+            return errors
+                ? response(status, FakeFailure(status, status >= 500 ? "server_error" : "invalid_request_error", code, nil, message).envelope) : nil
         }
         do {
             if let failure = FakeOpenAIServer.checkGenerationFields(line.body) { throw failure }
@@ -195,13 +198,25 @@ struct FakeBatchAPI: Sendable {
                 throw FakeFailure(400, "invalid_request_error", "unknown_parameter", key, "Unknown parameter: '\(key)'.")
             }
             guard let fileID = fields["input_file_id"]?.stringValue else {
-                throw FakeFailure(400, "invalid_request_error", "missing_required_parameter", "input_file_id", "Missing required parameter: 'input_file_id'.")
+                throw FakeFailure(
+                    400,
+                    "invalid_request_error",
+                    "missing_required_parameter",
+                    "input_file_id",
+                    "Missing required parameter: 'input_file_id'."
+                )
             }
             guard let endpoint = fields["endpoint"]?.stringValue, Self.endpoints.contains(endpoint) else {
                 throw FakeFailure(400, "invalid_request_error", "invalid_value", "endpoint", "Invalid value for endpoint.")
             }
             guard fields["completion_window"]?.stringValue == "24h" else {
-                throw FakeFailure(400, "invalid_request_error", "invalid_value", "completion_window", "Only '24h' is supported for completion_window.")
+                throw FakeFailure(
+                    400,
+                    "invalid_request_error",
+                    "invalid_value",
+                    "completion_window",
+                    "Only '24h' is supported for completion_window."
+                )
             }
             var metadata: [String: String] = [:]
             if case .object(let map)? = fields["metadata"] {
@@ -219,7 +234,13 @@ struct FakeBatchAPI: Sendable {
                 throw FakeFailure(404, "invalid_request_error", nil, "input_file_id", "No such File object: \(fileID)")
             }
             guard file.purpose == "batch" else {
-                throw FakeFailure(400, "invalid_request_error", "invalid_value", "input_file_id", "The input file must be uploaded with purpose 'batch'.")
+                throw FakeFailure(
+                    400,
+                    "invalid_request_error",
+                    "invalid_value",
+                    "input_file_id",
+                    "The input file must be uploaded with purpose 'batch'."
+                )
             }
             let (lines, problems, model) = Self.read(bytes, endpoint: endpoint)
             let batch = FakeBatchStore.Batch(
@@ -366,7 +387,13 @@ struct FakeBatchAPI: Sendable {
             return Timeline(status: "expired", processed: processed, inProgressAt: seconds(v), expiredAt: seconds(v + r))
         }
         if elapsed < v + r + f { return Timeline(status: "finalizing", processed: total, inProgressAt: seconds(v), finalizingAt: seconds(v + r)) }
-        return Timeline(status: "completed", processed: total, inProgressAt: seconds(v), finalizingAt: seconds(v + r), completedAt: seconds(v + r + f))
+        return Timeline(
+            status: "completed",
+            processed: total,
+            inProgressAt: seconds(v),
+            finalizingAt: seconds(v + r),
+            completedAt: seconds(v + r + f)
+        )
     }
 
     /// OpenAI's `Batch` object, its output and error files made once the batch has ended.
@@ -388,12 +415,26 @@ struct FakeBatchAPI: Sendable {
                 } ?? batch
             if let output, batch.outputFileID == output {
                 store.addFile(
-                    .init(id: output, filename: "\(batch.id)_output.jsonl", purpose: "batch_output", bytes: 0, createdAt: now, content: .output(batchID: batch.id))
+                    .init(
+                        id: output,
+                        filename: "\(batch.id)_output.jsonl",
+                        purpose: "batch_output",
+                        bytes: 0,
+                        createdAt: now,
+                        content: .output(batchID: batch.id)
+                    )
                 )
             }
             if let error, batch.errorFileID == error {
                 store.addFile(
-                    .init(id: error, filename: "\(batch.id)_error.jsonl", purpose: "batch_output", bytes: 0, createdAt: now, content: .errors(batchID: batch.id))
+                    .init(
+                        id: error,
+                        filename: "\(batch.id)_error.jsonl",
+                        purpose: "batch_output",
+                        bytes: 0,
+                        createdAt: now,
+                        content: .errors(batchID: batch.id)
+                    )
                 )
             }
         }

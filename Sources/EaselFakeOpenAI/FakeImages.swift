@@ -11,15 +11,26 @@ final class FakeImages: Sendable {
         let key = "\(width)x\(height).\(format.rawValue).\(compression ?? -1).\(transparent).\(tint)"
         if let hit = cache.withLock({ $0[key] }) { return hit }
         let bands = transparent ? 4 : 3
+        // One row made per pixel, then copied down with its shade set: cheap even in a debug build.
+        var row = [UInt8](repeating: 0, count: width * bands)
+        for x in 0..<width {
+            row[x * bands] = tint
+            row[x * bands + 2] = UInt8(200 - (x * 120) / max(1, width))
+            if transparent { row[x * bands + 3] = x < width / 4 ? 0 : 255 }
+        }
         var pixels = [UInt8](repeating: 0, count: width * height * bands)
-        for y in 0..<height {
-            let shade = UInt8(40 + (y * 160) / max(1, height))
-            for x in 0..<width {
-                let i = (y * width + x) * bands
-                pixels[i] = tint
-                pixels[i + 1] = shade
-                pixels[i + 2] = UInt8(200 - (x * 120) / max(1, width))
-                if transparent { pixels[i + 3] = x < width / 4 ? 0 : 255 }
+        pixels.withUnsafeMutableBufferPointer { out in
+            for y in 0..<height {
+                let shade = UInt8(40 + (y * 160) / max(1, height))
+                let offset = y * width * bands
+                row.withUnsafeBufferPointer { source in
+                    UnsafeMutableRawPointer(out.baseAddress! + offset).copyMemory(from: source.baseAddress!, byteCount: source.count)
+                }
+                var i = offset + 1
+                while i < offset + width * bands {
+                    out[i] = shade
+                    i += bands
+                }
             }
         }
         let raster = try RasterImage.fromPixels(pixels, width: width, height: height, bands: bands)

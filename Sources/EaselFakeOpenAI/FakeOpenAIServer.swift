@@ -116,7 +116,13 @@ public struct FakeOpenAIServer: Sendable {
                 return FakeFailure(400, "invalid_request_error", "unknown_parameter", key, "Unknown parameter: '\(key)'.")
             }
             if value == .null {
-                return FakeFailure(400, "invalid_request_error", "invalid_type", key, "Invalid type for '\(key)': expected a value, but got null instead.")
+                return FakeFailure(
+                    400,
+                    "invalid_request_error",
+                    "invalid_type",
+                    key,
+                    "Invalid type for '\(key)': expected a value, but got null instead."
+                )
             }
         }
         return nil
@@ -398,7 +404,13 @@ public struct FakeOpenAIServer: Sendable {
     func make(fields: [String: JSONValue], inputSizes: [PixelSize]) throws(FakeFailure) -> Made {
         let model = fields["model"]?.stringValue ?? ""
         guard let caps = Self.models[model] else {
-            throw FakeFailure(404, "invalid_request_error", "model_not_found", "model", "The model `\(model)` does not exist or you do not have access to it.")
+            throw FakeFailure(
+                404,
+                "invalid_request_error",
+                "model_not_found",
+                "model",
+                "The model `\(model)` does not exist or you do not have access to it."
+            )
         }
         var reader = FieldReader(fields: fields)
         let request: ImageRequest

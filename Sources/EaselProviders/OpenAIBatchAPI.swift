@@ -158,7 +158,8 @@ public struct OpenAIBatchAPI: UpstreamBatchAPI {
             status: 502,
             type: "server_error",
             code: code,
-            message: "Provider '\(provider)' did not run this request in its batch: \(mapper.scrub(error["message"]?.stringValue ?? code ?? "no reason given"))",
+            message:
+                "Provider '\(provider)' did not run this request in its batch: \(mapper.scrub(error["message"]?.stringValue ?? code ?? "no reason given"))",
             retryable: code == "batch_expired" || code == "batch_cancelled"
         )
         failure.provider = provider

@@ -69,8 +69,9 @@ public protocol LedgerStore: Sendable {
     func imagesUsed(userID: String, day: String) async throws -> Int
     func usage(userID: String?, fromDay: String) async throws -> [UsageRow]
     func ledger(userID: String, limit: Int) async throws -> [LedgerEntry]
-    /// Reservations with no settlement or refund, made before `before`.
-    func openReservations(before: Int64, limit: Int) async throws -> [(jobID: String, userID: String)]
+    /// Reservations with no settlement or refund, made before `before`, whose job is not still waiting or running
+    /// (an economy job may run for a day; those would otherwise fill every page).
+    func openReservations(before: Int64, limit: Int) async throws -> [(jobID: String, userID: String, createdAt: Int64)]
 }
 
 extension LedgerStore {
@@ -369,14 +370,15 @@ public struct SQLLedgerStore: LedgerStore {
         }
     }
 
-    public func openReservations(before: Int64, limit: Int) async throws -> [(jobID: String, userID: String)] {
+    public func openReservations(before: Int64, limit: Int) async throws -> [(jobID: String, userID: String, createdAt: Int64)] {
         try await database.reader.rows(
             """
-            SELECT r.job_id, r.user_id FROM ledger r
+            SELECT r.job_id, r.user_id, r.created_at FROM ledger r
             WHERE r.phase = \(literal: Phase.reserve.rawValue) AND r.created_at < \(bind: before)
             AND NOT EXISTS (SELECT 1 FROM ledger f WHERE f.job_id = r.job_id AND f.phase = \(literal: Phase.final.rawValue))
+            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.job_id AND j.status IN ('queued', 'running', 'retry_wait'))
             ORDER BY r.created_at LIMIT \(bind: limit)
             """
-        ) { (jobID: try $0.string("job_id"), userID: try $0.string("user_id")) }
+        ) { (jobID: try $0.string("job_id"), userID: try $0.string("user_id"), createdAt: try $0.int64("created_at")) }
     }
 }

@@ -29,6 +29,9 @@ public protocol UpstreamBatchStore: Sendable {
     /// Batches sent upstream none of whose jobs is wanted any more (all cancelled): marked for an upstream
     /// cancel and made due now. Returns their ids.
     func markAbandoned(now: Int64) async throws -> [String]
+    /// When the earliest unfinished batch is next due (its poll time, or the end of another process's lease);
+    /// nil when none is unfinished.
+    func nextDue() async throws -> Int64?
     func batch(id: String) async throws -> UpstreamBatch?
     func batches(ids: [String]) async throws -> [UpstreamBatch]
     /// Newest first.
@@ -86,7 +89,13 @@ public struct SQLUpstreamBatchStore: UpstreamBatchStore {
         ) { EconomyBacklog(model: try $0.string("model"), count: try $0.int("waiting"), oldest: try $0.int64("oldest")) }
     }
 
-    public func collect(_ batch: UpstreamBatch, queue: String, limit: Int, owner: String, leaseMs: Int64) async throws -> (UpstreamBatch, [JobRecord])? {
+    public func collect(
+        _ batch: UpstreamBatch,
+        queue: String,
+        limit: Int,
+        owner: String,
+        leaseMs: Int64
+    ) async throws -> (UpstreamBatch, [JobRecord])? {
         let now = batch.createdAt
         let worker = UpstreamBatch.worker(batch.id)
         let lock: SQLQueryString = database.engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
@@ -120,7 +129,15 @@ public struct SQLUpstreamBatchStore: UpstreamBatchStore {
     }
 
     public func leaseDue(owner: String, leaseMs: Int64, now: Int64, limit: Int) async throws -> [UpstreamBatch] {
-        try await database.write { db in
+        // Looked for first on a reader: an idle batcher asks often and must not queue behind, or hold, the writer.
+        let due = try await database.reader.rows(
+            """
+            SELECT id FROM upstream_batches
+            WHERE phase <> 'finished' AND next_poll_at <= \(bind: now) AND (lease_until IS NULL OR lease_until < \(bind: now)) LIMIT 1
+            """
+        ) { try $0.string("id") }
+        guard !due.isEmpty else { return [] }
+        return try await database.write { db in
             try await db.rows(
                 """
                 UPDATE upstream_batches SET lease_owner = \(bind: owner), lease_until = \(bind: now + leaseMs)
@@ -167,16 +184,30 @@ public struct SQLUpstreamBatchStore: UpstreamBatchStore {
     }
 
     public func markAbandoned(now: Int64) async throws -> [String] {
-        try await database.write { db in
+        let abandoned: SQLQueryString = """
+            phase IN ('preparing', 'submitted') AND cancel_requested_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.upstream_batch_id = upstream_batches.id AND j.status = 'running')
+            """
+        let candidates = try await database.reader.rows("SELECT id FROM upstream_batches WHERE \(abandoned) LIMIT 1") { try $0.string("id") }
+        guard !candidates.isEmpty else { return [] }
+        return try await database.write { db in
             try await db.rows(
                 """
                 UPDATE upstream_batches SET cancel_requested_at = \(bind: now), next_poll_at = \(bind: now)
-                WHERE phase IN ('preparing', 'submitted') AND cancel_requested_at IS NULL
-                AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.upstream_batch_id = upstream_batches.id AND j.status = 'running')
+                WHERE \(abandoned)
                 RETURNING id
                 """
             ) { try $0.string("id") }
         }
+    }
+
+    public func nextDue() async throws -> Int64? {
+        try await database.reader.rows(
+            """
+            SELECT MIN(CASE WHEN lease_until > next_poll_at THEN lease_until ELSE next_poll_at END) AS due
+            FROM upstream_batches WHERE phase <> 'finished'
+            """
+        ) { try $0.optionalInt64("due") }.first ?? nil
     }
 
     public func batch(id: String) async throws -> UpstreamBatch? {

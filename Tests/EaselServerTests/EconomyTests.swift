@@ -14,7 +14,8 @@ import Testing
 struct EconomyTests {
     /// OpenAI through the fake, its Batch API quick to collect and poll; `batch` adds settings.
     static func providers(_ harness: FakeHarness, batch: [String] = []) throws -> ProvidersConfig {
-        let lines = ["    batch:", "      collect_seconds: 0.05", "      poll_seconds: 0.05", "      max_poll_seconds: 0.2"] + batch.map { "      " + $0 }
+        let lines =
+            ["    batch:", "      collect_seconds: 0.05", "      poll_seconds: 0.05", "      max_poll_seconds: 0.2"] + batch.map { "      " + $0 }
         return try harness.providersConfig(providerYAML: lines.joined(separator: "\n"))
     }
 
@@ -38,11 +39,26 @@ struct EconomyTests {
         try await runtime.ledgerStore.ledger(userID: userID, limit: 1000)
     }
 
+    /// The ledger once `finals` jobs are settled or refunded: money follows a job's end by a moment.
+    static func ledger(_ runtime: EaselRuntime, _ userID: String, finals: Int) async throws -> [LedgerEntry] {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while true {
+            let entries = try await ledger(runtime, userID)
+            if entries.filter({ $0.phase == .final }).count >= finals || ContinuousClock.now > deadline { return entries }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     @Test func twelveItemsRunInOneProviderBatchAtHalfPrice() async throws {
         try await FakeHarness.with { harness in
             let providers = try Self.providers(harness)
             let policy = Self.policy()
-            try await AppHarness.run(configure: .with { $0.providers = providers; $0.policy = policy }) { client, runtime in
+            try await AppHarness.run(
+                configure: .with {
+                    $0.providers = providers
+                    $0.policy = policy
+                }
+            ) { client, runtime in
                 let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
                 let saver = (client as! AuthorizedClient).with(key: key)
                 let subjects = (1...12).map { "catalogue scene \($0)" }
@@ -96,7 +112,7 @@ struct EconomyTests {
                 }
                 // Money: half the table price from each job's usage, settled once; the saving shows in usage.
                 let prices = PriceTable.builtIn
-                let entries = try await Self.ledger(runtime, user.id)
+                let entries = try await Self.ledger(runtime, user.id, finals: 12)
                 for entry in entries where entry.kind == .settle {
                     let jobID = try #require(entry.jobID)
                     let job = try #require(try await runtime.jobStore.job(id: jobID))
@@ -129,14 +145,22 @@ struct EconomyTests {
         try await FakeHarness.with { harness in
             var behavior = FakeBatchBehavior()
             behavior.lineFaults = [
-                .init(match: "BLOCKME", kind: .error(status: 400, code: "moderation_blocked", message: "Your request was rejected by the safety system.")),
+                .init(
+                    match: "BLOCKME",
+                    kind: .error(status: 400, code: "moderation_blocked", message: "Your request was rejected by the safety system.")
+                ),
                 .init(match: "BREAKME", kind: .malformed),
                 .init(match: "LOSEME", kind: .missing),
             ]
             harness.state.batches.behavior = behavior
             let providers = try Self.providers(harness)
             let policy = Self.policy()
-            try await AppHarness.run(configure: .with { $0.providers = providers; $0.policy = policy }) { client, runtime in
+            try await AppHarness.run(
+                configure: .with {
+                    $0.providers = providers
+                    $0.policy = policy
+                }
+            ) { client, runtime in
                 let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
                 let saver = (client as! AuthorizedClient).with(key: key)
                 let subjects = ["a fine mug", "BLOCKME please", "a fine lamp", "BREAKME now", "LOSEME here", "a fine chair"]
@@ -152,7 +176,7 @@ struct EconomyTests {
                 #expect(
                     codes == ["BLOCKME please": "moderation_blocked", "BREAKME now": "bad_provider_output", "LOSEME here": "upstream_result_missing"]
                 )
-                let entries = try await Self.ledger(runtime, user.id)
+                let entries = try await Self.ledger(runtime, user.id, finals: 6)
                 #expect(entries.filter { $0.kind == .refund }.count == 3)
                 #expect(entries.filter { $0.kind == .settle }.count == 3)
                 #expect(entries.filter { $0.kind == .reserve }.count == 6)
@@ -166,7 +190,7 @@ struct EconomyTests {
                     if sent.count == 2 && sent.allSatisfy({ $0["phase"] == "finished" }) { break }
                     try await Task.sleep(for: .milliseconds(20))
                 }
-                let after = try await Self.ledger(runtime, user.id)
+                let after = try await Self.ledger(runtime, user.id, finals: 9)
                 #expect(after.filter { $0.kind == .refund }.count == 6)
                 #expect(harness.state.batches.batchCount == 2)
             }
@@ -181,7 +205,12 @@ struct EconomyTests {
             harness.state.batches.behavior = expiring
             let providers = try Self.providers(harness)
             let policy = Self.policy()
-            try await AppHarness.run(configure: .with { $0.providers = providers; $0.policy = policy }) { client, runtime in
+            try await AppHarness.run(
+                configure: .with {
+                    $0.providers = providers
+                    $0.policy = policy
+                }
+            ) { client, runtime in
                 let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
                 let saver = (client as! AuthorizedClient).with(key: key)
                 let id = try #require(try await saver.post("/api/batches", json: Self.spec(["one", "two", "three", "four"])).json["id"]?.stringValue)
@@ -201,7 +230,7 @@ struct EconomyTests {
                 for job in again {
                     #expect(try await runtime.jobStore.attempts(jobID: job.id).first?.error.code == "batch_expired")
                 }
-                #expect(try await Self.ledger(runtime, user.id).filter { $0.kind == .settle }.count == 4)
+                #expect(try await Self.ledger(runtime, user.id, finals: 4).filter { $0.kind == .settle }.count == 4)
             }
         }
         // With `on_unfinished: fail`, the unrun jobs fail with the provider's reason and are refunded.
@@ -212,7 +241,12 @@ struct EconomyTests {
             harness.state.batches.behavior = expiring
             let providers = try Self.providers(harness, batch: ["on_unfinished: fail"])
             let policy = Self.policy()
-            try await AppHarness.run(configure: .with { $0.providers = providers; $0.policy = policy }) { client, runtime in
+            try await AppHarness.run(
+                configure: .with {
+                    $0.providers = providers
+                    $0.policy = policy
+                }
+            ) { client, runtime in
                 let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
                 let saver = (client as! AuthorizedClient).with(key: key)
                 let id = try #require(try await saver.post("/api/batches", json: Self.spec(["one", "two", "three", "four"])).json["id"]?.stringValue)
@@ -221,7 +255,7 @@ struct EconomyTests {
                 #expect(done["counts"]?["failed"] == 2)
                 let codes = try #require(done["items"]?.arrayValue).compactMap { $0["error"]?["code"]?.stringValue }
                 #expect(codes == ["batch_expired", "batch_expired"])
-                #expect(try await Self.ledger(runtime, user.id).filter { $0.kind == .refund }.count == 2)
+                #expect(try await Self.ledger(runtime, user.id, finals: 4).filter { $0.kind == .refund }.count == 2)
                 #expect(harness.state.batches.batchCount == 1)
             }
         }
@@ -234,7 +268,12 @@ struct EconomyTests {
             harness.state.batches.behavior = slow
             let providers = try Self.providers(harness)
             let policy = Self.policy()
-            try await AppHarness.run(configure: .with { $0.providers = providers; $0.policy = policy }) { client, runtime in
+            try await AppHarness.run(
+                configure: .with {
+                    $0.providers = providers
+                    $0.policy = policy
+                }
+            ) { client, runtime in
                 let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
                 let saver = (client as! AuthorizedClient).with(key: key)
                 let id = try #require(try await saver.post("/api/batches", json: Self.spec(["a", "b", "c"])).json["id"]?.stringValue)
@@ -245,7 +284,7 @@ struct EconomyTests {
                 let finished = try await Self.waitUpstream(saver, id) { $0["phase"] == "finished" }
                 #expect(finished["upstream_status"] == "cancelled")
                 #expect(harness.state.batches.cancelledBatchIDs == [sent["upstream_id"]?.stringValue ?? ""])
-                let entries = try await Self.ledger(runtime, user.id)
+                let entries = try await Self.ledger(runtime, user.id, finals: 3)
                 #expect(entries.filter { $0.kind == .refund }.count == 3)
                 #expect(try await runtime.userStore.user(id: user.id)?.balanceMicros == 5_000_000)
             }
@@ -310,7 +349,13 @@ struct EconomyTests {
         try await FakeHarness.with { harness in
             let providers = try Self.providers(harness, batch: ["models: [gpt-image-2]", "sizes: [1024x1024, 1536x1024, 1024x1536]"])
             let policy = Self.policy()
-            try await AppHarness.run(workers: 0, configure: .with { $0.providers = providers; $0.policy = policy }) { client, runtime in
+            try await AppHarness.run(
+                workers: 0,
+                configure: .with {
+                    $0.providers = providers
+                    $0.policy = policy
+                }
+            ) { client, runtime in
                 let (_, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
                 let saver = (client as! AuthorizedClient).with(key: key)
                 let cases: [(String, JSONValue, String)] = [
@@ -330,7 +375,10 @@ struct EconomyTests {
                 #expect(try await runtime.jobStore.countsByStatus().isEmpty)
 
                 // A single economy job through the job API waits for the provider batch at half the reservation.
-                let job = try await saver.post("/api/jobs", json: ["prompt": "one mug", "model": "gpt-image-2", "quality": "low", "service_tier": "economy"])
+                let job = try await saver.post(
+                    "/api/jobs",
+                    json: ["prompt": "one mug", "model": "gpt-image-2", "quality": "low", "service_tier": "economy"]
+                )
                 #expect(job.status == .accepted)
                 #expect(try job.json["service_tier"] == "economy")
                 #expect(try job.json["price_percent"] == 50)

@@ -46,7 +46,7 @@ public enum TestSupport {
         config.heartbeatMs = 500
         config.reaperIntervalMs = 100
         config.reconcileAfterMs = 3000
-        config.economyTickMs = 20
+        config.economyTickMs = 50
         config.retry = RetryPolicy(maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 200, jitter: 0.1)
         config.syncTimeoutSeconds = 20
         config.drainSeconds = 5

@@ -67,7 +67,6 @@ struct BatchService: Sendable {
         var isFinished: Bool { counts.filter { !$0.key.isTerminal }.values.reduce(0, +) == 0 }
     }
 
-
     // MARK: Planning
 
     /// Expands and checks a batch request (`csv`: an uploaded table, if any) without changing anything.

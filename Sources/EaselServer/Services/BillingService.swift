@@ -33,7 +33,8 @@ public final class BillingService: Sendable {
 
     /// Reserves the job's estimated cost and counts its images, or refuses with `AdmissionDenied`.
     /// `percent`: the share of the table price the job runs at (an economy job's batch price).
-    public func admit(jobID: String, request: ImageRequest, inputImages: Int, percent: Int = 100, identity: Identity) async throws -> AdmissionReceipt {
+    public func admit(jobID: String, request: ImageRequest, inputImages: Int, percent: Int = 100, identity: Identity) async throws -> AdmissionReceipt
+    {
         let plan = identity.plan
         let now = clock.nowMillis()
         try takeMinuteSlot(identity: identity, images: request.n, now: now)

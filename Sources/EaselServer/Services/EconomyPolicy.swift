@@ -28,7 +28,8 @@ struct EconomyPolicy: Sendable {
         }
         guard let (api, upstreamModel) = router.upstreamBatch(for: request.model) else {
             return .local(
-                reason: "Model '\(request.model)' has no provider Batch API behind it, so economy jobs run here at the lowest priority and the normal price."
+                reason:
+                    "Model '\(request.model)' has no provider Batch API behind it, so economy jobs run here at the lowest priority and the normal price."
             )
         }
         let settings = api.settings

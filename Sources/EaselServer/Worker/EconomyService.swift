@@ -21,7 +21,8 @@ struct EconomyService: Service {
     /// This process's name on the batches it works on.
     let owner: String
     let leaseMs: Int64
-    /// How often it looks for work when nothing wakes it.
+    /// The shortest pause between rounds. Between rounds it sleeps until the next batch or backlog is due, a
+    /// submission or cancel wakes it, or `20 × tickMs` pass (work another process may have left).
     let tickMs: Int64
     let logger: Logger
 
@@ -31,33 +32,40 @@ struct EconomyService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                await step()
-                await signal.wait(timeoutMs: tickMs)
+                let due = await step()
+                let idleMs = 20 * tickMs
+                let pause = due.map { $0 - clock.nowMillis() } ?? idleMs
+                await signal.wait(timeoutMs: min(max(pause, tickMs), idleMs))
             }
         }
     }
 
     /// One round: send what has waited long enough, mark batches nobody wants for cancelling, then move every
-    /// due batch one step on.
-    func step() async {
+    /// due batch one step on. Returns when the next known piece of work is due (nil: none known).
+    func step() async -> Int64? {
         do {
-            try await collect()
+            var due = try await collect()
             _ = try await store.markAbandoned(now: clock.nowMillis())
             for batch in try await store.leaseDue(owner: owner, leaseMs: leaseMs, now: clock.nowMillis(), limit: 16) {
                 try Task.checkCancellation()
                 await advance(batch)
             }
+            if let next = try await store.nextDue() { due = min(due ?? next, next) }
+            return due
         } catch is CancellationError {
-            return
+            return nil
         } catch {
             logger.error("economy batcher round failed", metadata: ["error": "\(error)"])
+            return nil
         }
     }
 
     // MARK: Collecting
 
-    func collect() async throws {
+    /// Sends the backlogs that are full or have waited `collect_seconds`; returns when the next one will have.
+    func collect() async throws -> Int64? {
         let now = clock.nowMillis()
+        var due: Int64?
         for backlog in try await store.backlog(queue: EconomyPolicy.queue, now: now) {
             guard let (api, upstreamModel) = router.upstreamBatch(for: backlog.model) else {
                 logger.warning(
@@ -67,7 +75,10 @@ struct EconomyService: Service {
                 continue
             }
             let settings = api.settings
-            guard backlog.count >= settings.maxRequests || now - backlog.oldest >= settings.collectMs else { continue }
+            guard backlog.count >= settings.maxRequests || now - backlog.oldest >= settings.collectMs else {
+                due = min(due ?? .max, backlog.oldest + settings.collectMs)
+                continue
+            }
             while true {
                 let fresh = UpstreamBatch(
                     id: ids.make(prefix: "ubt", millis: now),
@@ -77,13 +88,21 @@ struct EconomyService: Service {
                     endpoint: api.endpoint,
                     createdAt: clock.nowMillis()
                 )
-                guard let (batch, held) = try await store.collect(fresh, queue: EconomyPolicy.queue, limit: settings.maxRequests, owner: owner, leaseMs: leaseMs)
+                guard
+                    let (batch, held) = try await store.collect(
+                        fresh,
+                        queue: EconomyPolicy.queue,
+                        limit: settings.maxRequests,
+                        owner: owner,
+                        leaseMs: leaseMs
+                    )
                 else { break }
                 logger.info("economy jobs collected into a provider batch", metadata: ["batch": "\(batch.id)", "jobs": "\(held.count)"])
                 await send(batch, held: held, api: api)
                 if held.count < settings.maxRequests { break }
             }
         }
+        return due
     }
 
     // MARK: Moving a batch on

@@ -12,13 +12,17 @@ struct Reconciler: Sendable {
     /// How old an open reservation must be before it is looked at.
     let afterMs: Int64
     let logger: Logger
+    /// How old a reservation with no job must be before it is refunded. A batch reserves its items before
+    /// it queues them, so on a busy machine a young reservation's job may simply not be stored yet.
+    static let orphanAfterMs: Int64 = 600_000
 
     func reconcile() async {
         do {
             let open = try await ledger.openReservations(before: clock.nowMillis() - afterMs, limit: 200)
-            for (jobID, _) in open {
+            let now = clock.nowMillis()
+            for (jobID, _, createdAt) in open {
                 guard let job = try await jobs.job(id: jobID) else {
-                    await billing.refund(jobID: jobID)
+                    if now - createdAt > max(afterMs, Self.orphanAfterMs) { await billing.refund(jobID: jobID) }
                     continue
                 }
                 if job.status.isTerminal { await billing.finish(job) }

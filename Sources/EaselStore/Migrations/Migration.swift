@@ -34,7 +34,9 @@ public struct Migrator: Sendable {
     }
 
     /// Every migration Easel has, oldest first. Append only.
-    public static let all: [any Migration] = [CreateCoreTables(), CreateSessions(), CreateAccounts(), CreateCreativeTables(), CreateUpstreamBatches()]
+    public static let all: [any Migration] = [
+        CreateCoreTables(), CreateSessions(), CreateAccounts(), CreateCreativeTables(), CreateUpstreamBatches(),
+    ]
 
     public func applied(on database: any EaselDatabase) async throws -> [String] {
         try await database.write { db in
