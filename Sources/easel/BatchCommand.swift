@@ -42,6 +42,9 @@ struct BatchCommand: AsyncParsableCommand {
     @Option(help: "png, jpeg or webp.")
     var format: String?
 
+    @Option(help: "standard, or economy: through the provider's Batch API at its batch price (OpenAI: half), done within a day.")
+    var serviceTier: String?
+
     @Option(name: .shortAndLong, help: "Directory for the images and the manifest.")
     var output: String
 
@@ -69,6 +72,7 @@ struct BatchCommand: AsyncParsableCommand {
         if let random { spec["variants"] = .object(["mode": "random", "count": .int(random), "seed": seed.map { .number(Double($0)) } ?? .null]) }
         if let quality { spec["quality"] = .string(quality) }
         if let format { spec["output_format"] = .string(format) }
+        if let serviceTier { spec["service_tier"] = .string(serviceTier) }
 
         let runtime = try await EaselRuntime.open(config: config, logger: logger)
         let progress = ProgressIndicator(interactive: isatty(1) != 0)

@@ -33,6 +33,11 @@ extension EaselRuntime {
         return (planned.items.count, planned.totalEstimateMicros)
     }
 
+    /// The provider batches economy jobs were sent in, newest first.
+    public func upstreamBatches(limit: Int) async throws -> [UpstreamBatch] {
+        try await upstreamBatchStore.recent(limit: limit)
+    }
+
     public struct BatchProgress: Sendable {
         public var total: Int
         public var succeeded: Int
