@@ -19,6 +19,27 @@ struct EconomyTests {
         return try harness.providersConfig(providerYAML: lines.joined(separator: "\n"))
     }
 
+    /// Easel routed to the fake with its Batch API on (`batch`: more settings), and a metered user with $5.
+    static func withSaver(
+        _ harness: FakeHarness,
+        batch: [String] = [],
+        workers: Int = 4,
+        _ body: @Sendable (AuthorizedClient, EaselRuntime, EaselUser) async throws -> Void
+    ) async throws {
+        let providers = try providers(harness, batch: batch)
+        let policy = policy()
+        try await AppHarness.run(
+            workers: workers,
+            configure: .with {
+                $0.providers = providers
+                $0.policy = policy
+            }
+        ) { client, runtime in
+            let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
+            try await body((client as! AuthorizedClient).with(key: key), runtime, user)
+        }
+    }
+
     static func policy() -> PolicyConfig {
         var policy = PolicyConfig()
         policy.plans["metered"] = Plan(name: "metered", imagesPerDay: nil, maxN: 10)
@@ -51,16 +72,7 @@ struct EconomyTests {
 
     @Test func twelveItemsRunInOneProviderBatchAtHalfPrice() async throws {
         try await FakeHarness.with { harness in
-            let providers = try Self.providers(harness)
-            let policy = Self.policy()
-            try await AppHarness.run(
-                configure: .with {
-                    $0.providers = providers
-                    $0.policy = policy
-                }
-            ) { client, runtime in
-                let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
-                let saver = (client as! AuthorizedClient).with(key: key)
+            try await Self.withSaver(harness) { saver, runtime, user in
                 let subjects = (1...12).map { "catalogue scene \($0)" }
 
                 // The dry run shows both prices and where the items go.
@@ -153,16 +165,7 @@ struct EconomyTests {
                 .init(match: "LOSEME", kind: .missing),
             ]
             harness.state.batches.behavior = behavior
-            let providers = try Self.providers(harness)
-            let policy = Self.policy()
-            try await AppHarness.run(
-                configure: .with {
-                    $0.providers = providers
-                    $0.policy = policy
-                }
-            ) { client, runtime in
-                let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
-                let saver = (client as! AuthorizedClient).with(key: key)
+            try await Self.withSaver(harness) { saver, runtime, user in
                 let subjects = ["a fine mug", "BLOCKME please", "a fine lamp", "BREAKME now", "LOSEME here", "a fine chair"]
                 let id = try #require(try await saver.post("/api/batches", json: Self.spec(subjects)).json["id"]?.stringValue)
                 _ = try await Self.waitUpstream(saver, id) { $0["phase"] == "finished" }
@@ -203,16 +206,7 @@ struct EconomyTests {
             expiring.expire = true
             expiring.expireFraction = 0.5
             harness.state.batches.behavior = expiring
-            let providers = try Self.providers(harness)
-            let policy = Self.policy()
-            try await AppHarness.run(
-                configure: .with {
-                    $0.providers = providers
-                    $0.policy = policy
-                }
-            ) { client, runtime in
-                let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
-                let saver = (client as! AuthorizedClient).with(key: key)
+            try await Self.withSaver(harness) { saver, runtime, user in
                 let id = try #require(try await saver.post("/api/batches", json: Self.spec(["one", "two", "three", "four"])).json["id"]?.stringValue)
                 // Once the first provider batch exists, later ones run normally.
                 let deadline = ContinuousClock.now + .seconds(20)
@@ -239,16 +233,7 @@ struct EconomyTests {
             expiring.expire = true
             expiring.expireFraction = 0.5
             harness.state.batches.behavior = expiring
-            let providers = try Self.providers(harness, batch: ["on_unfinished: fail"])
-            let policy = Self.policy()
-            try await AppHarness.run(
-                configure: .with {
-                    $0.providers = providers
-                    $0.policy = policy
-                }
-            ) { client, runtime in
-                let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
-                let saver = (client as! AuthorizedClient).with(key: key)
+            try await Self.withSaver(harness, batch: ["on_unfinished: fail"]) { saver, runtime, user in
                 let id = try #require(try await saver.post("/api/batches", json: Self.spec(["one", "two", "three", "four"])).json["id"]?.stringValue)
                 let done = try await BatchTests.waitFinished(saver, id)
                 #expect(done["counts"]?["succeeded"] == 2)
@@ -266,16 +251,7 @@ struct EconomyTests {
             var slow = FakeBatchBehavior()
             slow.runMs = 60_000
             harness.state.batches.behavior = slow
-            let providers = try Self.providers(harness)
-            let policy = Self.policy()
-            try await AppHarness.run(
-                configure: .with {
-                    $0.providers = providers
-                    $0.policy = policy
-                }
-            ) { client, runtime in
-                let (user, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
-                let saver = (client as! AuthorizedClient).with(key: key)
+            try await Self.withSaver(harness) { saver, runtime, user in
                 let id = try #require(try await saver.post("/api/batches", json: Self.spec(["a", "b", "c"])).json["id"]?.stringValue)
                 let sent = try await Self.waitUpstream(saver, id) { $0["phase"] == "submitted" }
                 #expect(sent["upstream_id"]?.stringValue != nil)
@@ -347,17 +323,10 @@ struct EconomyTests {
 
     @Test func whatAProviderBatchCannotTakeIsRefusedAtSubmission() async throws {
         try await FakeHarness.with { harness in
-            let providers = try Self.providers(harness, batch: ["models: [gpt-image-2]", "sizes: [1024x1024, 1536x1024, 1024x1536]"])
-            let policy = Self.policy()
-            try await AppHarness.run(
-                workers: 0,
-                configure: .with {
-                    $0.providers = providers
-                    $0.policy = policy
-                }
-            ) { client, runtime in
-                let (_, key) = try await AccountsTests.user(runtime, "saver", plan: "metered", usd: "5.00")
-                let saver = (client as! AuthorizedClient).with(key: key)
+            try await Self.withSaver(harness, batch: ["models: [gpt-image-2]", "sizes: [1024x1024, 1536x1024, 1024x1536]"], workers: 0) {
+                saver,
+                runtime,
+                _ in
                 let cases: [(String, JSONValue, String)] = [
                     ("/api/batches", Self.spec(["x"], extra: ["model": "gpt-image-1.5"]), "model"),
                     ("/api/batches", Self.spec(["x"], extra: ["size": "2048x2048"]), "size"),

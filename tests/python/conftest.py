@@ -55,17 +55,13 @@ def easel():
     shutil.rmtree(data, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def easel_openai():
-    """Easel with its OpenAI route pointed at `easel fake-openai` (no real key, no network)."""
-    binary = os.environ.get("EASEL_BIN", os.path.join(ROOT, ".build", "debug", "easel"))
-    key = "sk-fake-python-0000111122223333"
-    fake_port, port = free_port(), free_port()
-    data = tempfile.mkdtemp(prefix="easel-sdk-openai-")
+def start_fake_and_serve(binary, key, data, fake_port, serve_args=(), env=None):
+    """`easel fake-openai` with `key`, then `easel serve` on a free port; waits until both answer.
+    Returns (processes, base URL, log file)."""
+    port = free_port()
     log = open(os.path.join(data, "processes.log"), "w")
     fake = subprocess.Popen([binary, "fake-openai", "--port", str(fake_port), "--key", key], stdout=log, stderr=subprocess.STDOUT)
-    env = dict(os.environ, OPENAI_API_KEY=key, OPENAI_BASE_URL=f"http://127.0.0.1:{fake_port}/v1", EASEL_LOG_FORMAT="json")
-    serve = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port), "--log-level", "info"],
+    serve = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port), "--log-level", "info", *serve_args],
                              stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -79,9 +75,25 @@ def easel_openai():
                     log.close()
                     raise RuntimeError("easel or the fake did not start:\n" + open(os.path.join(data, "processes.log")).read())
                 time.sleep(0.1)
-    yield {"base": base, "fake": f"http://127.0.0.1:{fake_port}", "key": key, "data": data, "api_key": make_key(binary, data)}
-    for process in (serve, fake):
+    return (serve, fake), base, log
+
+
+def stop(processes, log, data):
+    for process in processes:
         process.terminate()
         process.wait(timeout=30)
     log.close()
     shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def easel_openai():
+    """Easel with its OpenAI route pointed at `easel fake-openai` (no real key, no network)."""
+    binary = os.environ.get("EASEL_BIN", os.path.join(ROOT, ".build", "debug", "easel"))
+    key = "sk-fake-python-0000111122223333"
+    fake_port = free_port()
+    data = tempfile.mkdtemp(prefix="easel-sdk-openai-")
+    env = dict(os.environ, OPENAI_API_KEY=key, OPENAI_BASE_URL=f"http://127.0.0.1:{fake_port}/v1", EASEL_LOG_FORMAT="json")
+    processes, base, log = start_fake_and_serve(binary, key, data, fake_port, env=env)
+    yield {"base": base, "fake": f"http://127.0.0.1:{fake_port}", "key": key, "data": data, "api_key": make_key(binary, data)}
+    stop(processes, log, data)

@@ -3,8 +3,6 @@ and an Easel batch with `service_tier: economy` sent through them at half price.
 import io
 import json
 import os
-import shutil
-import subprocess
 import tempfile
 import time
 import urllib.request
@@ -13,7 +11,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from conftest import ROOT, free_port, make_key
+from conftest import ROOT, free_port, make_key, start_fake_and_serve, stop
 
 KEY = "sk-fake-economy-0000111122223333"
 
@@ -22,7 +20,7 @@ KEY = "sk-fake-economy-0000111122223333"
 def economy():
     """`easel fake-openai` and `easel serve` whose OpenAI provider collects and polls within a second."""
     binary = os.environ.get("EASEL_BIN", os.path.join(ROOT, ".build", "debug", "easel"))
-    fake_port, port = free_port(), free_port()
+    fake_port = free_port()
     data = tempfile.mkdtemp(prefix="easel-economy-")
     config = os.path.join(data, "easel.yaml")
     with open(config, "w") as f:
@@ -36,32 +34,13 @@ def economy():
             "routes:\n"
             "  gpt-image-2: [openai]\n"
         )
-    log = open(os.path.join(data, "processes.log"), "w")
-    fake = subprocess.Popen([binary, "fake-openai", "--port", str(fake_port), "--key", KEY], stdout=log, stderr=subprocess.STDOUT)
     env = dict(os.environ, EASEL_LOG_FORMAT="json")
     env.pop("OPENAI_API_KEY", None)
-    serve = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port), "--config", config, "--log-level", "info"],
-                             stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    for url in (f"http://127.0.0.1:{fake_port}/v1/models", base + "/readyz"):
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1).read()
-                break
-            except Exception:
-                if fake.poll() is not None or serve.poll() is not None or time.time() > deadline:
-                    log.close()
-                    raise RuntimeError("easel or the fake did not start:\n" + open(os.path.join(data, "processes.log")).read())
-                time.sleep(0.1)
+    processes, base, log = start_fake_and_serve(binary, KEY, data, fake_port, serve_args=("--config", config), env=env)
     # An unlimited key pays afterwards: each job's cost and saving are charged once it ends.
     api_key = make_key(binary, data, user="saver")
     yield {"base": base, "fake": f"http://127.0.0.1:{fake_port}", "data": data, "api_key": api_key}
-    for process in (serve, fake):
-        process.terminate()
-        process.wait(timeout=30)
-    log.close()
-    shutil.rmtree(data, ignore_errors=True)
+    stop(processes, log, data)
 
 
 def call(economy, method, path, body=None):
