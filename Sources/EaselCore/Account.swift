@@ -1,7 +1,8 @@
 /// A person or service that owns jobs, assets and sessions.
 public struct EaselUser: Sendable, Hashable {
     public enum Role: String, Sendable, Hashable {
-        case admin, user, guest
+        /// `reviewer` may review everyone's assets (as an admin may); otherwise a user.
+        case admin, user, guest, reviewer
     }
 
     public var id: String
@@ -85,6 +86,8 @@ public struct Identity: Sendable, Hashable {
 
     public var userID: String { user.id }
     public var isAdmin: Bool { user.role == .admin }
+    /// Reviews everyone's assets, not only their own.
+    public var isReviewer: Bool { user.role == .admin || user.role == .reviewer }
 }
 
 /// Calendar days and months in UTC, for daily quotas and budgets (no Foundation: a pure date calculation).

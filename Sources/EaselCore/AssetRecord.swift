@@ -36,6 +36,13 @@ public struct AssetRecord: Sendable, Hashable {
     public var origin: CreativeOrigin? = nil
     /// The batch it was made in, if any.
     public var batchID: String? = nil
+    /// Curation: the owner's star, 1–5 rating and tags; alt text and where it came from; the review state.
+    public var favorite = false
+    public var rating: Int? = nil
+    public var tags: [String] = []
+    public var altText: String? = nil
+    public var altSource: AltTextSource? = nil
+    public var reviewStatus = ReviewStatus.unreviewed
 
     /// The one rule for every route that takes an asset id: only the owner sees an asset, and nobody once an
     /// admin hid it (a deleted asset has no row at all). Anything else answers 404, never 403.

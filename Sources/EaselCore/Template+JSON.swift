@@ -3,7 +3,7 @@
 extension Template {
     public init(json value: JSONValue, id: String) throws(EaselError) {
         let fields = try value.members(
-            known: ["name", "description", "job_type", "brief", "variables", "defaults", "shared", "note"],
+            known: ["name", "description", "job_type", "brief", "variables", "defaults", "review", "example_asset", "shared", "note"],
             param: nil
         )
         let reader = FieldReader(fields: fields)
@@ -38,26 +38,39 @@ extension Template {
         }
         self.init(id: id, name: name, description: try reader.string("description") ?? "", jobType: jobType, brief: brief, variables: variables)
         if let value = fields["defaults"], value != .null { defaults = try Defaults(json: value) }
+        if let value = fields["review"], value != .null { review = try ReviewPolicy(json: value, param: "review") }
+        exampleAssetID = try reader.string("example_asset")
         try validate()
     }
 
-    /// The fields a version stores (what a diff compares).
+    public static func variablesJSON(_ variables: [Variable]) -> JSONValue {
+        .array(
+            variables.map { variable in
+                .object([
+                    "name": .string(variable.name), "required": .bool(variable.required),
+                    "default": variable.defaultValue.map(JSONValue.string) ?? .null, "help": variable.help.map(JSONValue.string) ?? .null,
+                ])
+            }
+        )
+    }
+
+    /// The fields a version stores (what a diff compares); review settings and the example only when set.
     public var body: JSONValue {
-        .object([
+        var object = baseBody
+        if !review.isEmpty { object["review"] = review.json }
+        if let exampleAssetID { object["example_asset"] = .string(exampleAssetID) }
+        return .object(object)
+    }
+
+    private var baseBody: [String: JSONValue] {
+        [
             "name": .string(name),
             "description": .string(description),
             "job_type": .string(jobType),
             "brief": brief.json,
-            "variables": .array(
-                variables.map { variable in
-                    .object([
-                        "name": .string(variable.name), "required": .bool(variable.required),
-                        "default": variable.defaultValue.map(JSONValue.string) ?? .null, "help": variable.help.map(JSONValue.string) ?? .null,
-                    ])
-                }
-            ),
+            "variables": Self.variablesJSON(variables),
             "defaults": defaults.json,
-        ])
+        ]
     }
 
     public var json: JSONValue {

@@ -36,6 +36,10 @@ public struct Template: Sendable, Hashable {
     public var brief: Brief
     public var variables: [Variable]
     public var defaults = Defaults()
+    /// What a review of its images checks, and whether approval comes before sharing or export.
+    public var review = ReviewPolicy()
+    /// An approved image made from it (set by save-as-template).
+    public var exampleAssetID: String?
     public var version = 1
     /// The owner; nil for built-in templates and those an admin shares with everyone.
     public var ownerID: String?

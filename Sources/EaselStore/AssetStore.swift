@@ -47,7 +47,11 @@ public struct SQLAssetStore: AssetStore {
                 \(bind: asset.origin?.template), \(bind: asset.batchID))
                 """
             }
-            try await db.raw("INSERT INTO assets (\(unsafeRaw: columns)) VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING").run()
+            let inserted = try await db.rows(
+                "INSERT INTO assets (\(unsafeRaw: columns)) VALUES \(rows.joined(separator: ", ")) ON CONFLICT DO NOTHING RETURNING id"
+            ) { try $0.string("id") }
+            let fresh = Set(inserted)
+            try await SQLCurationStore.index(part.filter { fresh.contains($0.id) && $0.role == .generated }, on: db)
         }
     }
 
@@ -109,7 +113,7 @@ public struct SQLAssetStore: AssetStore {
         return try await database.reader.rows(query, Self.decode)
     }
 
-    static let selectColumns = columns + ", hidden_at"
+    static let selectColumns = columns + ", hidden_at, favorite, rating, alt_text, alt_source, review_status"
 
     public func hide(assetID: String, at: Int64) async throws -> Bool {
         try await database.write { db in
@@ -122,6 +126,8 @@ public struct SQLAssetStore: AssetStore {
             guard let row = try await db.raw("DELETE FROM assets WHERE id = \(bind: assetID) RETURNING blob_key, thumb_key").all().first else {
                 return []
             }
+            // Nothing about it stays behind: search, tags, boards, reviews, share links.
+            try await SQLCurationStore.forget(assetID: assetID, on: db)
             var orphaned: [String] = []
             for key in [try row.string("blob_key"), try row.optionalString("thumb_key")].compactMap({ $0 }) {
                 let users = try await db.raw("SELECT 1 FROM assets WHERE blob_key = \(bind: key) OR thumb_key = \(bind: key) LIMIT 1").all()
@@ -158,6 +164,11 @@ public struct SQLAssetStore: AssetStore {
         record.hiddenAt = try row.optionalInt64("hidden_at")
         if let origin = try row.optionalString("origin") { record.origin = try CreativeOrigin(json: try JSONText.parse(origin)) }
         record.batchID = try row.optionalString("batch_id")
+        record.favorite = try row.bool("favorite")
+        record.rating = try row.decode(column: "rating", as: Int?.self)
+        record.altText = try row.optionalString("alt_text")
+        record.altSource = try row.optionalString("alt_source").flatMap(AltTextSource.init(rawValue:))
+        record.reviewStatus = try row.value("review_status", as: ReviewStatus.self)
         return record
     }
 }

@@ -69,6 +69,8 @@ public protocol LedgerStore: Sendable {
     func imagesUsed(userID: String, day: String) async throws -> Int
     func usage(userID: String?, fromDay: String) async throws -> [UsageRow]
     func ledger(userID: String, limit: Int) async throws -> [LedgerEntry]
+    /// What each of `jobIDs` was settled at (jobs not settled are absent).
+    func settledCosts(jobIDs: [String]) async throws -> [String: Int64]
     /// Reservations with no settlement or refund, made before `before`, whose job is not still waiting or running
     /// (an economy job may run for a day; those would otherwise fill every page).
     func openReservations(before: Int64, limit: Int) async throws -> [(jobID: String, userID: String, createdAt: Int64)]
@@ -346,6 +348,20 @@ public struct SQLLedgerStore: LedgerStore {
                 savedMicros: try row.int64("saved")
             )
         }
+    }
+
+    public func settledCosts(jobIDs: [String]) async throws -> [String: Int64] {
+        var costs: [String: Int64] = [:]
+        for part in jobIDs.chunked(500) {
+            let rows = try await database.reader.rows(
+                """
+                SELECT job_id, cost_micros FROM ledger
+                WHERE job_id IN (\(binds: Array(part))) AND phase = \(literal: Phase.final.rawValue) AND kind IN ('settle', 'charge')
+                """
+            ) { (try $0.string("job_id"), try $0.int64("cost_micros")) }
+            for (id, cost) in rows { costs[id] = cost }
+        }
+        return costs
     }
 
     public func ledger(userID: String, limit: Int) async throws -> [LedgerEntry] {

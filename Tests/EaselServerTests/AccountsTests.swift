@@ -43,26 +43,22 @@ struct AccountsTests {
 
     @Test func twoHundredParallelRequestsAgainstABudgetForFiftyImages() async throws {
         let policy = try Self.policy()
-        try await AppHarness.run(workers: 16, routes: Self.routes(), testing: .live, configure: .with { $0.policy = policy }) { client, runtime in
+        // The door waits as long as the burst takes on a machine busy with the rest of the suite.
+        try await AppHarness.run(
+            workers: 16,
+            routes: Self.routes(),
+            testing: .live,
+            configure: .with {
+                $0.policy = policy
+                $0.syncTimeoutSeconds = 150
+            }
+        ) { client, runtime in
             let (user, key) = try await Self.user(runtime, "buyer", plan: "metered", usd: "2.00")
             let buyer = (client as! AuthorizedClient).with(key: key)
-            let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
-                for index in 0..<200 {
-                    group.addTask {
-                        let response = try await buyer.post(
-                            "/v1/images/generations",
-                            json: [
-                                "model": "priced", "prompt": .string("banner \(index)"), "size": "64x64",
-                            ]
-                        )
-                        return (response.status, response.headers[HTTPField.Name("x-easel-cost-usd")!])
-                    }
-                }
-                var all: [(HTTPResponse.Status, String?)] = []
-                for try await result in group { all.append(result) }
-                return all
-            }
-            #expect(statuses.filter { $0.0 == .ok }.count == 50)
+            let bodies: [JSONValue] = (0..<200).map { ["model": "priced", "prompt": .string("banner \($0)"), "size": "64x64"] }
+            let statuses = try await PatientBurst.post(port: try #require(client.port), key: key, path: "/v1/images/generations", bodies: bodies)
+                .map { (HTTPResponse.Status(code: $0.status), $0.headers["x-easel-cost-usd"]) }
+            #expect(statuses.filter { $0.0 == .ok }.count == 50, "\(Dictionary(grouping: statuses, by: { $0.0.code }).mapValues(\.count))")
             #expect(statuses.filter { $0.0 == .tooManyRequests }.count == 150)
             #expect(statuses.filter { $0.0 == .ok }.allSatisfy { $0.1 == "0.040000" })
             // Workers settle right after they complete a job; the door may answer a moment before.
@@ -85,24 +81,16 @@ struct AccountsTests {
         try await AppHarness.run(workers: 8, routes: Self.routes(), testing: .live, configure: .with { $0.policy = policy }) { client, runtime in
             let (_, key) = try await Self.user(runtime, "daily", plan: "daily10")
             let daily = (client as! AuthorizedClient).with(key: key)
-            let responses = try await withThrowingTaskGroup(of: TestResponse.self) { group in
-                for index in 0..<64 {
-                    group.addTask {
-                        try await daily.post("/api/jobs", json: ["model": "easel-draft", "prompt": .string("p\(index)"), "size": "64x64"])
-                    }
-                }
-                var all: [TestResponse] = []
-                for try await response in group { all.append(response) }
-                return all
-            }
-            #expect(responses.filter { $0.status == .accepted }.count == 10)
-            let refused = responses.filter { $0.status == .tooManyRequests }
+            let bodies: [JSONValue] = (0..<64).map { ["model": "easel-draft", "prompt": .string("p\($0)"), "size": "64x64"] }
+            let responses = try await PatientBurst.post(port: try #require(client.port), key: key, path: "/api/jobs", bodies: bodies)
+            #expect(responses.filter { $0.status == 202 }.count == 10)
+            let refused = responses.filter { $0.status == 429 }
             #expect(refused.count == 54)
             let sample = try #require(refused.first)
             #expect(try sample.errorObject["code"] == "daily_quota_exceeded")
-            #expect(sample.headers[HTTPField.Name("x-ratelimit-limit-images")!] == "10")
-            #expect(sample.headers[HTTPField.Name("x-ratelimit-remaining-images")!] == "0")
-            #expect(sample.headers[.retryAfter] != nil)
+            #expect(sample.headers["x-ratelimit-limit-images"] == "10")
+            #expect(sample.headers["x-ratelimit-remaining-images"] == "0")
+            #expect(sample.headers["retry-after"] != nil)
             let me = try await daily.get("/api/me").json
             #expect(me["today"]?["images_used"] == 10)
             #expect(me["today"]?["images_remaining"] == 0)

@@ -15,7 +15,7 @@ struct BatchTests {
         while ContinuousClock.now < deadline {
             let batch = try await client.get("/api/batches/\(id)").json
             if batch["status"] == "finished" { return batch }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(200))
         }
         return try await client.get("/api/batches/\(id)").json
     }

@@ -90,6 +90,14 @@ extension TestClientProtocol {
     public func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
         try await execute(uri: uri, method: .get, headers: headers, body: nil)
     }
+
+    public func put(_ uri: String, json: JSONValue) async throws -> TestResponse {
+        try await execute(uri: uri, method: .put, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: json.serialized()))
+    }
+
+    public func patch(_ uri: String, json: JSONValue) async throws -> TestResponse {
+        try await execute(uri: uri, method: .patch, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: json.serialized()))
+    }
 }
 
 /// One server-sent event.

@@ -40,6 +40,7 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     OpsController(jobs: runtime.jobService, running: runtime.running, metrics: runtime.metrics).addRoutes(to: router)
     SignInController(accounts: runtime.accounts, guestsAllowed: runtime.policy.guests).addRoutes(to: router)
     FilesController(assets: runtime.assets, accounts: runtime.accounts, links: runtime.fileLinks).addRoutes(to: router)
+    SharePageController(shares: runtime.shares).addRoutes(to: router)
 
     // Authenticated.
     let api = router.group().add(middleware: IdentityMiddleware(accounts: runtime.accounts)).group(context: AuthenticatedContext.self)
@@ -52,6 +53,9 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     let iterationBody = IterationBody(maxBytes: config.maxEditBodyBytes, publicBaseURL: config.publicBaseURL)
     ImagesController(jobs: runtime.jobService, briefs: runtime.briefs, catalog: runtime.catalog, door: door, maxBodyBytes: config.maxJSONBodyBytes)
         .addRoutes(to: api)
+    CurationController(collections: runtime.collections, shares: runtime.shares, exports: runtime.exports)
+        .addRoutes(to: api)
+    ReviewsController(reviews: runtime.reviews, links: runtime.fileLinks).addRoutes(to: api)
     EditsController(
         edits: runtime.edits,
         catalog: runtime.catalog,
@@ -66,7 +70,8 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     BrandKitsController(kits: runtime.brandKits).addRoutes(to: api)
     BatchesController(batches: runtime.batches, maxBodyBytes: config.maxJSONBodyBytes, pollIntervalMs: config.pollIntervalMs).addRoutes(to: api)
     GroupsController(groups: runtime.groups, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
-    AssetsController(assets: runtime.assets, links: runtime.fileLinks).addRoutes(to: api)
+    AssetsController(assets: runtime.assets, gallery: runtime.gallery, collections: runtime.collections, links: runtime.fileLinks)
+        .addRoutes(to: api)
     IterationController(iteration: runtime.iteration, body: iterationBody).addRoutes(to: api)
     SessionsController(sessions: runtime.sessions, body: iterationBody).addRoutes(to: api)
     AccountsController(accounts: runtime.accounts, billing: runtime.billing, moderation: runtime.moderation).addRoutes(to: api)

@@ -62,6 +62,12 @@ public final class EaselRuntime: Sendable {
     let batches: BatchService
     let economy: EconomyPolicy
     let policy: PolicyConfig
+    public let curationStore: any CurationStore
+    let gallery: GalleryService
+    let collections: CollectionService
+    let shares: ShareService
+    let exports: ExportService
+    let reviews: ReviewService
 
     /// HTTP clients of the upstream providers, shut down on close.
     private let httpClients: [HTTPClient]
@@ -221,6 +227,28 @@ public final class EaselRuntime: Sendable {
             assets: assets,
             catalog: catalog,
             economy: economy,
+            ids: ids,
+            clock: clock
+        )
+        curationStore = SQLCurationStore(database: database)
+        gallery = GalleryService(curation: curationStore, assets: assets)
+        collections = CollectionService(curation: curationStore, assets: assets, ids: ids, clock: clock)
+        let gate = ApprovalGate(templates: templates)
+        shares = ShareService(curation: curationStore, assets: assets, collections: collections, gate: gate, ids: ids, clock: clock)
+        exports = ExportService(
+            curation: curationStore,
+            assets: assets,
+            collections: collections,
+            ledger: ledgerStore,
+            gate: gate,
+            maxAssets: config.exportMaxAssets
+        )
+        reviews = ReviewService(
+            curation: curationStore,
+            assets: assets,
+            templates: templates,
+            jobs: jobStore,
+            ledger: ledgerStore,
             ids: ids,
             clock: clock
         )

@@ -30,6 +30,8 @@ public struct EaselConfig: Sendable {
     public var retry = RetryPolicy()
     /// How long the synchronous door waits for a job before answering 504 with the job id.
     public var syncTimeoutSeconds: Int = 600
+    /// Most images one export (`POST /api/exports`) takes. Env: EASEL_EXPORT_MAX.
+    public var exportMaxAssets = 5000
     /// On SIGTERM, how long running jobs get to finish before they are handed back to the queue.
     public var drainSeconds: Int = 30
     public var autoMigrate: Bool = true
@@ -92,6 +94,7 @@ public struct EaselConfig: Sendable {
         if let value = try int("EASEL_MAX_EDIT_BODY_MB") { config.maxEditBodyBytes = max(1, value) * 1024 * 1024 }
         if let value = try int("EASEL_MAX_INPUT_PIXELS") { config.maxInputPixels = max(1, value) }
         if let value = try int("EASEL_SYNC_TIMEOUT") { config.syncTimeoutSeconds = value }
+        if let value = try int("EASEL_EXPORT_MAX") { config.exportMaxAssets = min(max(1, value), 60_000) }
         if let value = try int("EASEL_DRAIN_SECONDS") { config.drainSeconds = value }
         if let value = env["EASEL_AUTO_MIGRATE"] { config.autoMigrate = !["0", "false", "no"].contains(value.lowercased()) }
         if let value = env["EASEL_LOG_LEVEL"], !value.isEmpty {

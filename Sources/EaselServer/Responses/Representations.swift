@@ -124,6 +124,12 @@ enum Representations {
             object["brand_kit"] = .optional(origin.brandKit)
         }
         object["batch_id"] = .optional(asset.batchID)
+        object["favorite"] = .bool(asset.favorite)
+        object["rating"] = asset.rating.map { .int($0) } ?? .null
+        object["tags"] = .array(asset.tags.map(JSONValue.string))
+        object["alt_text"] = .optional(asset.altText)
+        object["alt_source"] = .optional(asset.altSource?.rawValue)
+        object["review_status"] = .string(asset.reviewStatus.rawValue)
         if let links {
             object["signed_url"] = .string(links.signedPath(assetID: asset.id))
             object["signed_thumbnail_url"] = .string(links.signedPath(assetID: asset.id, thumbnail: true))

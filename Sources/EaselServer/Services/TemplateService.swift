@@ -27,6 +27,16 @@ struct TemplateService: Sendable {
         return try Self.template(id: id, version: stored.version, body: stored.body, ownerID: stored.ownerID)
     }
 
+    /// The review settings of the template version an asset came from (`id@version`), whoever may see it:
+    /// for reviews and the approval gate. Built-in templates and unknown references have the standard ones.
+    func reviewPolicy(_ reference: String) async throws -> ReviewPolicy {
+        let parts = reference.split(separator: "@", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let number = Int(parts[1]), EaselID.isValid(parts[0], prefix: "tpl"),
+            let version = try await store.version(id: parts[0], version: number)
+        else { return ReviewPolicy() }
+        return (try? Template(json: version.body, id: parts[0]))?.review ?? ReviewPolicy()
+    }
+
     /// As `find`, or a 400 naming `param` (a template used by a request that does not exist).
     func resolve(_ reference: String, identity: Identity, param: String) async throws -> Template {
         guard let template = try await find(reference, identity: identity) else {
@@ -146,7 +156,7 @@ struct TemplateService: Sendable {
     }
 
     /// A stored template the caller may change: their own, or a shared one if they are an admin.
-    private func editable(_ id: String, identity: Identity) async throws -> StoredTemplate {
+    func editable(_ id: String, identity: Identity) async throws -> StoredTemplate {
         if BuiltInTemplates.named(id) != nil {
             throw EaselError(
                 status: 403,

@@ -35,7 +35,7 @@ public struct Migrator: Sendable {
 
     /// Every migration Easel has, oldest first. Append only.
     public static let all: [any Migration] = [
-        CreateCoreTables(), CreateSessions(), CreateAccounts(), CreateCreativeTables(), CreateUpstreamBatches(),
+        CreateCoreTables(), CreateSessions(), CreateAccounts(), CreateCreativeTables(), CreateUpstreamBatches(), CreateCuration(),
     ]
 
     public func applied(on database: any EaselDatabase) async throws -> [String] {
