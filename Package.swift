@@ -129,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "easel",
             dependencies: [
-                "EaselServer", "EaselFakeOpenAI", "EaselCore", "EaselImaging", "EaselProviders", "CEaselSystem",
+                "EaselServer", "EaselFakeOpenAI", "EaselCore", "EaselImaging", "EaselProviders", "EaselStore", "CEaselSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -101,8 +101,8 @@ public struct SQLCurationStore: CurationStore {
             if template.contains("@") {
                 sql += " AND template_ref = \(bind: template)"
             } else {
-                // Any version: `id@1` … `id@99…` sort between `id@` and `id@~`.
-                sql += " AND template_ref >= \(bind: template + "@") AND template_ref < \(bind: template + "@~")"
+                // Any version: the expression `assets_by_user_template` indexes.
+                sql += " AND template_ref IS NOT NULL AND substr(template_ref, 1, instr(template_ref, '@') - 1) = \(bind: template)"
             }
         }
         if let batch = query.batchID { sql += " AND batch_id = \(bind: batch)" }

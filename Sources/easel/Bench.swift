@@ -14,8 +14,8 @@ import ServiceLifecycle
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure the draft renderer, the queue and the door on this machine.")
 
-    @Option(help: "Which parts: render, queue, door, batch, economy, gateway (comma-separated).")
-    var only: String = "render,queue,door,batch,economy,gateway"
+    @Option(help: "Which parts: render, queue, door, batch, economy, gallery, gateway (comma-separated).")
+    var only: String = "render,queue,door,batch,economy,gallery,gateway"
 
     @Option(help: "Jobs for the queue benchmark.")
     var jobs: Int = 20_000
@@ -25,6 +25,9 @@ struct Bench: AsyncParsableCommand {
 
     @Option(help: "Concurrent clients for the door benchmark.")
     var concurrency: Int = 32
+
+    @Option(help: "Assets in the gallery benchmark.")
+    var galleryAssets: Int = 100_000
 
     @Option(help: "Images in the economy batch benchmark.")
     var economyImages: Int = 500
@@ -44,6 +47,7 @@ struct Bench: AsyncParsableCommand {
         if parts.contains("door") { try await doorBench() }
         if parts.contains("batch") { try await BatchBench().run() }
         if parts.contains("economy") { try await EconomyBench(images: economyImages).run() }
+        if parts.contains("gallery") { try await GalleryBench(count: galleryAssets).run() }
         if parts.contains("gateway") {
             let binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
             try await GatewayBench(requests: gatewayRequests, binary: binary, workers: gatewayWorkers).run()

@@ -1,5 +1,6 @@
 import EaselCore
 import Foundation
+import NIOCore
 
 /// What the command line does as the operator at the terminal: an admin on the unlimited plan, who sees the
 /// built-in and shared templates and whose jobs are not billed.
@@ -31,6 +32,30 @@ extension EaselRuntime {
         let table = try csv.map { try CSVTable(bytes: $0, maxRows: operatorIdentity.plan.maxBatchItems) }
         let planned = try await batches.plan(spec, csv: table, requester: requester)
         return (planned.items.count, planned.totalEstimateMicros)
+    }
+
+    /// Searches `userID`'s gallery as `GET /api/assets` does.
+    public func searchAssets(_ parameters: [String: String], userID: String) async throws -> Page<AssetRecord> {
+        try await gallery.search(try AssetQuery(parameters: parameters, userID: userID))
+    }
+
+    /// Writes `userID`'s export of `selection` (as `POST /api/exports` takes it) as a zip through `write`;
+    /// returns the number of images.
+    public func writeExport(
+        _ selection: [String: JSONValue],
+        userID: String,
+        write: (ByteBuffer) async throws -> Void
+    ) async throws -> Int {
+        let export = try await exports.plan(selection, userID: userID)
+        var archive = ZipStream()
+        for (index, asset) in export.assets.enumerated() {
+            try await write(archive.file(export.fileName(index, asset), try await exports.data(of: asset)))
+        }
+        let manifest = export.manifest
+        try await write(archive.file("manifest.csv", Data(manifest.csv.utf8)))
+        try await write(archive.file("manifest.json", Data(manifest.json.serialized())))
+        try await write(archive.finish())
+        return export.assets.count
     }
 
     /// The provider batches economy jobs were sent in, newest first.

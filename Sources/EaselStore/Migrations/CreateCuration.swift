@@ -40,7 +40,8 @@ struct CreateCuration: Migration {
             "CREATE INDEX assets_by_favorite ON assets (user_id, id) WHERE favorite = 1",
             "CREATE INDEX assets_by_format ON assets (user_id, format, id)",
             "CREATE INDEX assets_by_created ON assets (user_id, created_at)",
-            "CREATE INDEX assets_by_user_template ON assets (user_id, template_ref, id) WHERE template_ref IS NOT NULL",
+            // A template's images of every version, in id order: the id part of `id@version`.
+            "CREATE INDEX assets_by_user_template ON assets (user_id, substr(template_ref, 1, instr(template_ref, '@') - 1), id) WHERE template_ref IS NOT NULL",
             "CREATE VIRTUAL TABLE asset_search USING fts5(asset_id UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2')",
         ]
         for statement in statements { try await db.raw(SQLQueryString(statement)).run() }
