@@ -10,6 +10,8 @@ public struct BrandKit: Sendable, Hashable {
     public var bannedWords: [String] = []
     public var defaultModel: String?
     public var defaultQuality: String?
+    /// Checklist keys it adds or requires, and whether its images need approval before sharing or export.
+    public var review = ReviewPolicy()
 
     public init(id: String, name: String) {
         self.id = id
@@ -19,7 +21,7 @@ public struct BrandKit: Sendable, Hashable {
     /// The kit's fields from a request body (`id` is the server's to give).
     public init(json value: JSONValue, id: String) throws(EaselError) {
         let fields = try value.members(
-            known: ["name", "palette", "colors", "style", "constraints", "banned_words", "default_model", "default_quality"],
+            known: ["name", "palette", "colors", "style", "constraints", "banned_words", "default_model", "default_quality", "review"],
             param: nil
         )
         let reader = FieldReader(fields: fields)
@@ -36,10 +38,17 @@ public struct BrandKit: Sendable, Hashable {
         if let value = fields["constraints"], value != .null { constraints = try Brief.Constraints(json: value, param: "constraints") }
         defaultModel = try reader.string("default_model")
         defaultQuality = try reader.string("default_quality")
+        if let value = fields["review"], value != .null { review = try ReviewPolicy(json: value, param: "review") }
     }
 
     public var json: JSONValue {
-        .object([
+        var object = baseJSON
+        if !review.isEmpty { object["review"] = review.json }
+        return .object(object)
+    }
+
+    private var baseJSON: [String: JSONValue] {
+        [
             "object": "brand_kit",
             "id": .string(id),
             "name": .string(name),
@@ -50,7 +59,7 @@ public struct BrandKit: Sendable, Hashable {
             "banned_words": .array(bannedWords.map(JSONValue.string)),
             "default_model": defaultModel.map(JSONValue.string) ?? .null,
             "default_quality": defaultQuality.map(JSONValue.string) ?? .null,
-        ])
+        ]
     }
 
     /// The brief with the kit's look added after its own: its words first, the kit's after; constraints of

@@ -53,6 +53,15 @@ public struct ReviewPolicy: Sendable, Hashable {
 
     public var keys: [String] { Self.standardKeys + extraKeys.filter { !Self.standardKeys.contains($0) } }
 
+    /// Both policies at once (a template's and its brand kit's): every key, every requirement.
+    public func union(_ other: ReviewPolicy) -> ReviewPolicy {
+        ReviewPolicy(
+            extraKeys: extraKeys + other.extraKeys.filter { !extraKeys.contains($0) },
+            requiredKeys: requiredKeys + other.requiredKeys.filter { !requiredKeys.contains($0) },
+            approvalRequired: approvalRequired || other.approvalRequired
+        )
+    }
+
     public var isEmpty: Bool { extraKeys.isEmpty && requiredKeys.isEmpty && !approvalRequired }
 
     /// `{"keys": [...], "required": [...], "approval_required": bool}` of a template.

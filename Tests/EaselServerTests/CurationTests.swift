@@ -391,6 +391,32 @@ struct CurationTests {
             _ = try await a.post("/api/assets/\(asset)/review", json: ["status": "approved", "alt_text": "A gated image."])
             #expect(try await a.post("/api/collections/\(collection)/share", json: [:]).status == .created)
             #expect(try await a.post("/api/exports", json: ["collection_id": .string(collection)]).status == .ok)
+
+            // A brand kit adds a required checklist key and asks for approval before sharing.
+            let kit = try #require(
+                try await a.post(
+                    "/api/brand-kits",
+                    json: ["name": "Legal first", "review": ["keys": ["legal"], "required": ["legal"], "approval_required": true]]
+                ).json["id"]?.stringValue
+            )
+            let job = try await a.post(
+                "/api/jobs",
+                json: ["model": "easel-draft", "size": "64x64", "brief": ["subject": "a kit image"], "brand_kit": .string(kit)]
+            ).json
+            let jobID = try #require(job["id"]?.stringValue)
+            let kitted = try #require(try await a.finishedJob(jobID)["asset_ids"]?.arrayValue?.first?.stringValue)
+            let state = try await a.get("/api/assets/\(kitted)/review").json
+            #expect(state["checklist_keys"]?.arrayValue?.count == 8)
+            #expect(state["required_keys"] == ["legal"])
+            #expect(try await a.post("/api/assets/\(kitted)/share", json: [:]).errorObject["code"] == "approval_required")
+            let incomplete = try await a.post("/api/assets/\(kitted)/review", json: ["status": "approved", "alt_text": "A kit image."])
+            #expect(try incomplete.errorObject["code"] == "checklist_incomplete")
+            let approved = try await a.post(
+                "/api/assets/\(kitted)/review",
+                json: ["status": "approved", "alt_text": "A kit image.", "checklist": [["key": "legal", "result": "pass"]]]
+            )
+            #expect(try approved.json["status"] == "approved")
+            #expect(try await a.post("/api/assets/\(kitted)/share", json: [:]).status == .created)
         }
     }
 

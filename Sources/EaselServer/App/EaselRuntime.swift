@@ -233,7 +233,8 @@ public final class EaselRuntime: Sendable {
         curationStore = SQLCurationStore(database: database)
         gallery = GalleryService(curation: curationStore, assets: assets)
         collections = CollectionService(curation: curationStore, assets: assets, ids: ids, clock: clock)
-        let gate = ApprovalGate(templates: templates)
+        let policies = ReviewPolicies(templates: templates, kits: brandKits)
+        let gate = ApprovalGate(policies: policies)
         shares = ShareService(curation: curationStore, assets: assets, collections: collections, gate: gate, ids: ids, clock: clock)
         exports = ExportService(
             curation: curationStore,
@@ -247,6 +248,7 @@ public final class EaselRuntime: Sendable {
             curation: curationStore,
             assets: assets,
             templates: templates,
+            policies: policies,
             jobs: jobStore,
             ledger: ledgerStore,
             ids: ids,

@@ -21,6 +21,12 @@ struct BrandKitService: Sendable {
         return kit
     }
 
+    /// The review settings of a kit an asset was made with, whoever may see it now (none if it is gone).
+    func reviewPolicy(_ id: String) async throws -> ReviewPolicy {
+        guard EaselID.isValid(id, prefix: "kit"), let stored = try await store.kit(id: id) else { return ReviewPolicy() }
+        return (try? Self.kit(stored))?.review ?? ReviewPolicy()
+    }
+
     func kit(_ id: String, identity: Identity) async throws -> BrandKit {
         guard let kit = try await find(id, identity: identity) else { throw EaselError.notFound("brand kit", id: id, param: "id") }
         return kit

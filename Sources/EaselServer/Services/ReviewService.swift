@@ -8,6 +8,7 @@ public struct ReviewService: Sendable {
     let curation: any CurationStore
     let assets: AssetService
     let templates: TemplateService
+    let policies: ReviewPolicies
     let jobs: any JobStore
     let ledger: any LedgerStore
     let ids: IDGenerator
@@ -30,10 +31,7 @@ public struct ReviewService: Sendable {
         return asset
     }
 
-    func policy(of asset: AssetRecord) async throws -> ReviewPolicy {
-        guard let template = asset.origin?.template else { return ReviewPolicy() }
-        return try await templates.reviewPolicy(template)
-    }
+    func policy(of asset: AssetRecord) async throws -> ReviewPolicy { try await policies.policy(of: asset) }
 
     public func state(_ id: String, identity: Identity) async throws -> State {
         try await state(of: try await target(id, identity: identity))
