@@ -32,7 +32,8 @@ public struct TextMask: Sendable {
         try Vips.start()
         var out: UnsafeMutablePointer<VipsImage>?
         // At 72 dpi a point is a pixel, so the font size is the text height in pixels.
-        let status = escapeMarkup(text).withCString { textPointer in
+        // vips_text reads Pango markup: a prompt's `<` or `&` must stay literal.
+        let status = Markup.escape(text).withCString { textPointer in
             "\(font ?? fonts(for: text)) \(max(4, pixelSize))".withCString { fontPointer in
                 cvips_text(&out, textPointer, fontPointer, Int32(max(8, wrapWidth)), 72)
             }
@@ -75,17 +76,4 @@ public struct TextMask: Sendable {
         return false
     }
 
-    /// vips_text reads Pango markup; a prompt's `<` or `&` must stay literal.
-    static func escapeMarkup(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
 }

@@ -11,13 +11,10 @@ struct BatchBench {
     let rows = 1000
 
     func run() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("easel-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var config = EaselConfig()
-        config.dataDirectory = directory.path
-        config.workerConcurrency = 0
-        config.logLevel = .error
-        let runtime = try await EaselRuntime.open(config: config, logger: Logger(label: "easel.bench"))
+        try await BenchRuntime.with { runtime, _ in try await measure(runtime) }
+    }
+
+    func measure(_ runtime: EaselRuntime) async throws {
         var csv = "product,setting\n"
         for row in 0..<rows { csv += "\"a {red|blue} mug no. \(row)\",on a desk\n" }
         let spec: [String: JSONValue] = ["template": "product-hero", "size": "1024x1024"]
@@ -38,6 +35,5 @@ struct BatchBench {
         let (_, total) = try await runtime.startBatch(spec, csv: Array(csv.utf8))
         let seconds = (ContinuousClock.now - start).seconds
         print(String(format: "batch: submit %d items (plan, admit, queue): %.2f s, %.0f items/s", total, seconds, Double(total) / seconds))
-        try await runtime.close()
     }
 }

@@ -226,6 +226,32 @@ struct NoopProvider: ImageProvider {
     }
 }
 
+/// A runtime on a fresh data directory in a temporary folder, with no workers, for one benchmark; the
+/// folder is removed afterwards.
+enum BenchRuntime {
+    static func with<T>(
+        _ configure: (inout EaselConfig) throws -> Void = { _ in },
+        _ body: (EaselRuntime, EaselConfig) async throws -> T
+    ) async throws -> T {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("easel-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = EaselConfig()
+        config.dataDirectory = directory.path
+        config.workerConcurrency = 0
+        config.logLevel = .error
+        try configure(&config)
+        let runtime = try await EaselRuntime.open(config: config, logger: Logger(label: "easel.bench"))
+        do {
+            let value = try await body(runtime, config)
+            try await runtime.close()
+            return value
+        } catch {
+            try? await runtime.close()
+            throw error
+        }
+    }
+}
+
 struct Stats {
     let sorted: [Double]
 

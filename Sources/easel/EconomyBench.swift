@@ -23,14 +23,7 @@ struct EconomyBench {
         (behavior.validatingMs, behavior.runMs, behavior.finalizingMs) = (0, 500, 0)
         state.batches.behavior = behavior
         let fake = try await FakeOpenAIServer.start(state: state, logger: Logger(label: "easel.bench.fake"))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("easel-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var config = EaselConfig()
-        config.dataDirectory = directory.path
-        config.workerConcurrency = 0
-        config.logLevel = .error
-        config.economyTickMs = 20
-        config.providers = try ProvidersConfig.parse(
+        let providers = try ProvidersConfig.parse(
             """
             providers:
               openai:
@@ -43,7 +36,27 @@ struct EconomyBench {
             """,
             environment: [:]
         )
-        let runtime = try await EaselRuntime.open(config: config, logger: Logger(label: "easel.bench"))
+        let ingest = try await BenchRuntime.with {
+            $0.economyTickMs = 20
+            $0.providers = providers
+        } _: { runtime, _ in
+            try await measure(runtime)
+        }
+        // The same output, only downloaded: a second batch of the same lines, its file read and thrown away.
+        let download = try await downloadBaseline(fake: fake, key: key, lines: images)
+        report(ingest, download: download)
+        await fake.stop()
+    }
+
+    struct Ingest {
+        var ms: Double
+        var baselineKB: Int
+        var peakKB: Int
+        var sawOutput: Bool
+    }
+
+    /// Runs the batch; returns how long reading its output took and the memory it added.
+    func measure(_ runtime: EaselRuntime) async throws -> Ingest {
         let group = ServiceGroup(configuration: .init(services: runtime.workerServices(), logger: Logger(label: "easel.bench")))
         let services = Task { try? await group.run() }
 
@@ -99,32 +112,31 @@ struct EconomyBench {
         )
         await group.triggerGracefulShutdown()
         _ = await services.value
-        try await runtime.close()
+        return Ingest(ms: ingestMs, baselineKB: baselineKB, peakKB: peakKB, sawOutput: outputFileID != nil)
+    }
 
-        // The same output, only downloaded: a second batch of the same lines, its file read and thrown away.
-        let download = try await downloadBaseline(fake: fake, key: key, lines: images)
+    func report(_ ingest: Ingest, download: (ms: Double, bytes: Int)) {
         print(
             String(
                 format:
                     "economy: reading a %d-line output file (%.1f MB) into jobs: %.0f ms (%.2f ms per image); downloading it alone: %.0f ms; %.1f× the download",
                 images,
                 Double(download.bytes) / 1_048_576,
-                ingestMs,
-                ingestMs / Double(images),
+                ingest.ms,
+                ingest.ms / Double(images),
                 download.ms,
-                ingestMs / max(1, download.ms)
+                ingest.ms / max(1, download.ms)
             )
         )
         print(
             String(
                 format: "economy: resident memory while reading: %+.1f MB at peak over %.1f MB before (the file is %.1f MB)%@",
-                Double(peakKB - baselineKB) / 1024,
-                Double(baselineKB) / 1024,
+                Double(ingest.peakKB - ingest.baselineKB) / 1024,
+                Double(ingest.baselineKB) / 1024,
                 Double(download.bytes) / 1_048_576,
-                outputFileID == nil ? " (no output file seen)" : ""
+                ingest.sawOutput ? "" : " (no output file seen)"
             )
         )
-        await fake.stop()
     }
 
     /// Sends `lines` requests as one batch straight to the fake, waits for it, and times a plain download of its

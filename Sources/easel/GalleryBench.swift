@@ -22,14 +22,14 @@ struct GalleryBench {
     static let sizes = [(1024, 1024), (1536, 1024), (1024, 1536), (1536, 864)]
 
     func run() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("easel-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var config = EaselConfig()
-        config.dataDirectory = directory.path
-        config.workerConcurrency = 0
-        config.logLevel = .error
-        config.exportMaxAssets = 5000
-        let runtime = try await EaselRuntime.open(config: config, logger: Logger(label: "easel.bench"))
+        try await BenchRuntime.with {
+            $0.exportMaxAssets = 5000
+        } _: { runtime, config in
+            try await measure(runtime, config: config)
+        }
+    }
+
+    func measure(_ runtime: EaselRuntime, config: EaselConfig) async throws {
         let blobs = try FileBlobStore(root: config.blobDirectory)
         let store = SQLAssetStore(database: runtime.database)
         let curation = SQLCurationStore(database: runtime.database)
@@ -168,8 +168,15 @@ struct GalleryBench {
 
         // Export: the collection's 1,000 images as a zip, streamed to nowhere.
         var bytes = 0
+        var chunks = 0
+        let baselineKB = GatewayBench.residentKB(pid: getpid())
+        var peakKB = baselineKB
         let exportStart = ContinuousClock.now
-        let exported = try await runtime.writeExport(["collection_id": .string(board.id)], userID: userID) { buffer in bytes += buffer.readableBytes }
+        let exported = try await runtime.writeExport(["collection_id": .string(board.id)], userID: userID) { buffer in
+            bytes += buffer.readableBytes
+            chunks += 1
+            if chunks % 25 == 0 { peakKB = max(peakKB, GatewayBench.residentKB(pid: getpid())) }
+        }
         let exportSeconds = (ContinuousClock.now - exportStart).seconds
         print(
             String(
@@ -181,6 +188,12 @@ struct GalleryBench {
                 Double(bytes) / 1_048_576 / exportSeconds
             )
         )
-        try await runtime.close()
+        print(
+            String(
+                format: "gallery: resident memory while exporting: %+.1f MB over %.1f MB",
+                Double(peakKB - baselineKB) / 1024,
+                Double(baselineKB) / 1024
+            )
+        )
     }
 }

@@ -65,31 +65,16 @@ struct SharePageController {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await shares.data(of: asset))))
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-
     static func html(_ opened: ShareService.Opened, images: [JSONValue]) -> String {
-        let title = opened.collectionName.map { escape($0) } ?? "Shared image"
+        let title = opened.collectionName.map { Markup.escape($0) } ?? "Shared image"
         var figures = ""
         for image in images {
-            let alt = escape(image["alt_text"]?.stringValue ?? "")
-            figures += "<figure><img src=\"\(escape(image["url"]?.stringValue ?? ""))\" alt=\"\(alt)\">"
+            let alt = Markup.escape(image["alt_text"]?.stringValue ?? "")
+            figures += "<figure><img src=\"\(Markup.escape(image["url"]?.stringValue ?? ""))\" alt=\"\(alt)\">"
             var caption: [String] = []
-            if let prompt = image["prompt"]?.stringValue { caption.append(escape(prompt)) }
+            if let prompt = image["prompt"]?.stringValue { caption.append(Markup.escape(prompt)) }
             if image["draft"] == .bool(true) { caption.append("Draft (offline renderer)") }
-            if let download = image["download_url"]?.stringValue { caption.append("<a href=\"\(escape(download))\">Download</a>") }
+            if let download = image["download_url"]?.stringValue { caption.append("<a href=\"\(Markup.escape(download))\">Download</a>") }
             if !caption.isEmpty { figures += "<figcaption>\(caption.joined(separator: " · "))</figcaption>" }
             figures += "</figure>"
         }
