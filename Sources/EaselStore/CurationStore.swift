@@ -21,9 +21,10 @@ public protocol CurationStore: Sendable {
     func collections(userID: String) async throws -> [AssetCollection]
     func updateCollection(id: String, name: String?, approvalRequired: Bool?, now: Int64) async throws
     func deleteCollection(id: String) async throws
-    /// Adds the assets (all the collection owner's) not there yet; returns how many were added.
-    func addToCollection(id: String, assetIDs: [String], now: Int64) async throws -> Int
-    func removeFromCollection(id: String, assetIDs: [String]) async throws -> Int
+    /// Adds the assets (all the collection owner's) not there yet; returns those added.
+    func addToCollection(id: String, assetIDs: [String], now: Int64) async throws -> [String]
+    /// Returns those that were there.
+    func removeFromCollection(id: String, assetIDs: [String]) async throws -> [String]
 
     /// Appends the event and moves the asset to its status (and alt text, when given) in one transaction.
     func recordReview(_ event: ReviewEvent, ownerID: String, altText: String?, altSource: AltTextSource?) async throws
@@ -37,6 +38,22 @@ public protocol CurationStore: Sendable {
     func share(id: String) async throws -> ShareLink?
     func shares(userID: String) async throws -> [ShareLink]
     func revokeShare(id: String, at: Int64) async throws -> Bool
+}
+
+extension CurationStore {
+    /// Every asset `query` matches, page after page, until at least `limit` are read (a page may overshoot).
+    public func searchAll(_ query: AssetQuery, limit: Int) async throws -> [AssetRecord] {
+        var query = query
+        query.limit = 200
+        var out: [AssetRecord] = []
+        while out.count < limit {
+            let page = try await search(query)
+            out += page.items
+            guard page.hasMore, let last = page.items.last else { break }
+            query.after = last.id
+        }
+        return out
+    }
 }
 
 public struct SQLCurationStore: CurationStore {
@@ -283,10 +300,10 @@ public struct SQLCurationStore: CurationStore {
         }
     }
 
-    public func addToCollection(id: String, assetIDs: [String], now: Int64) async throws -> Int {
-        guard !assetIDs.isEmpty else { return 0 }
+    public func addToCollection(id: String, assetIDs: [String], now: Int64) async throws -> [String] {
+        guard !assetIDs.isEmpty else { return [] }
         return try await database.write { db in
-            var added = 0
+            var added: [String] = []
             for part in assetIDs.chunked(400) {
                 added += try await db.rows(
                     """
@@ -294,19 +311,19 @@ public struct SQLCurationStore: CurationStore {
                     SELECT \(bind: id), a.id, \(bind: now) FROM assets a JOIN collections c ON c.id = \(bind: id) AND c.user_id = a.user_id
                     WHERE a.id IN (\(binds: Array(part))) ON CONFLICT DO NOTHING RETURNING asset_id
                     """
-                ) { try $0.string("asset_id") }.count
+                ) { try $0.string("asset_id") }
             }
             try await db.raw("UPDATE collections SET updated_at = \(bind: now) WHERE id = \(bind: id)").run()
             return added
         }
     }
 
-    public func removeFromCollection(id: String, assetIDs: [String]) async throws -> Int {
-        guard !assetIDs.isEmpty else { return 0 }
+    public func removeFromCollection(id: String, assetIDs: [String]) async throws -> [String] {
+        guard !assetIDs.isEmpty else { return [] }
         return try await database.write { db in
             try await db.rows(
                 "DELETE FROM collection_assets WHERE collection_id = \(bind: id) AND asset_id IN (\(binds: assetIDs)) RETURNING asset_id"
-            ) { try $0.string("asset_id") }.count
+            ) { try $0.string("asset_id") }
         }
     }
 

@@ -47,14 +47,7 @@ extension EaselRuntime {
         write: (ByteBuffer) async throws -> Void
     ) async throws -> Int {
         let export = try await exports.plan(selection, userID: userID)
-        var archive = ZipStream()
-        for (index, asset) in export.assets.enumerated() {
-            try await write(archive.file(export.fileName(index, asset), try await exports.data(of: asset)))
-        }
-        let manifest = export.manifest
-        try await write(archive.file("manifest.csv", Data(manifest.csv.utf8)))
-        try await write(archive.file("manifest.json", Data(manifest.json.serialized())))
-        try await write(archive.finish())
+        try await ZipStream.write(export.entries, data: exports.data(of:), manifest: export.manifest, to: write)
         return export.assets.count
     }
 

@@ -131,17 +131,9 @@ struct BatchesController {
             .contentDisposition: ContentDisposition.header(attachment: true, filename: "\(id).zip", fallback: "\(id).zip"),
             .cacheControl: "no-store",
         ]
+        let entries = export.rows.flatMap { row in zip(row.fileNames, row.assets).map { (name: $0, asset: $1) } }
         let body = ResponseBody { writer in
-            var archive = ZipStream()
-            for row in export.rows {
-                for (asset, name) in zip(row.assets, row.fileNames) {
-                    try await writer.write(archive.file(name, try await batches.data(of: asset)))
-                }
-            }
-            let manifest = export.manifest(batchID: id)
-            try await writer.write(archive.file("manifest.csv", Data(manifest.csv.utf8)))
-            try await writer.write(archive.file("manifest.json", Data(manifest.json.serialized())))
-            try await writer.write(archive.finish())
+            try await ZipStream.write(entries, data: batches.data(of:), manifest: export.manifest(batchID: id)) { try await writer.write($0) }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)

@@ -130,14 +130,7 @@ struct CurationController {
             .cacheControl: "no-store",
         ]
         let body = ResponseBody { writer in
-            var archive = ZipStream()
-            for (index, asset) in export.assets.enumerated() {
-                try await writer.write(archive.file(export.fileName(index, asset), try await exports.data(of: asset)))
-            }
-            let manifest = export.manifest
-            try await writer.write(archive.file("manifest.csv", Data(manifest.csv.utf8)))
-            try await writer.write(archive.file("manifest.json", Data(manifest.json.serialized())))
-            try await writer.write(archive.finish())
+            try await ZipStream.write(export.entries, data: exports.data(of:), manifest: export.manifest) { try await writer.write($0) }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)

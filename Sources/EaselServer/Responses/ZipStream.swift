@@ -76,3 +76,20 @@ struct ZipStream {
         return buffer
     }
 }
+
+extension ZipStream {
+    /// A whole export: each image read only when its turn comes, then `manifest.csv`, `manifest.json` and the
+    /// central directory, every piece handed to `write` as it is made.
+    static func write(
+        _ entries: [(name: String, asset: AssetRecord)],
+        data: (AssetRecord) async throws -> Data,
+        manifest: (csv: String, json: JSONValue),
+        to write: (ByteBuffer) async throws -> Void
+    ) async throws {
+        var archive = ZipStream()
+        for entry in entries { try await write(archive.file(entry.name, try await data(entry.asset))) }
+        try await write(archive.file("manifest.csv", Data(manifest.csv.utf8)))
+        try await write(archive.file("manifest.json", Data(manifest.json.serialized())))
+        try await write(archive.finish())
+    }
+}

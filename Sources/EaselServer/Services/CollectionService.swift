@@ -48,35 +48,27 @@ public struct CollectionService: Sendable {
         try await curation.deleteCollection(id: id)
     }
 
-    /// Adds the caller's visible assets among `assetIDs`; returns those newly added.
+    /// Adds the caller's visible assets among `assetIDs`; returns those newly added, in the order given.
     public func add(_ id: String, assetIDs: [String], userID: String) async throws -> [String] {
         _ = try await collection(id, userID: userID)
         let mine = try await assets.records(ids: assetIDs).filter { $0.isVisible(to: userID) && $0.role == .generated }.map(\.id)
-        let before = Set(try await members(id, userID: userID))
-        _ = try await curation.addToCollection(id: id, assetIDs: mine, now: clock.nowMillis())
-        return mine.filter { !before.contains($0) }
+        let added = Set(try await curation.addToCollection(id: id, assetIDs: mine, now: clock.nowMillis()))
+        return mine.filter { added.contains($0) }
     }
 
+    /// Returns those of `assetIDs` that were in the collection, in the order given.
     public func remove(_ id: String, assetIDs: [String], userID: String) async throws -> [String] {
         _ = try await collection(id, userID: userID)
-        let before = Set(try await members(id, userID: userID))
-        _ = try await curation.removeFromCollection(id: id, assetIDs: assetIDs)
-        return assetIDs.filter { before.contains($0) }
+        let mine = try await assets.records(ids: assetIDs).filter { $0.isVisible(to: userID) }.map(\.id)
+        let removed = Set(try await curation.removeFromCollection(id: id, assetIDs: mine))
+        return mine.filter { removed.contains($0) }
     }
 
-    /// The ids of the collection's visible assets, newest first.
-    func members(_ id: String, userID: String, limit: Int = 100_000) async throws -> [String] {
+    /// The collection's visible assets, newest first.
+    func members(_ id: String, userID: String, limit: Int = 100_000) async throws -> [AssetRecord] {
         var query = AssetQuery(userID: userID)
         query.collectionID = id
-        query.limit = 200
-        var ids: [String] = []
-        while ids.count < limit {
-            let page = try await curation.search(query)
-            ids += page.items.map(\.id)
-            guard page.hasMore, let last = page.items.last else { break }
-            query.after = last.id
-        }
-        return ids
+        return try await curation.searchAll(query, limit: limit)
     }
 
     static func name(_ value: JSONValue?) throws -> String? {

@@ -20,6 +20,9 @@ public struct ExportService: Sendable {
         /// Each asset's share of its job's settled cost, in micro-dollars.
         public var costs: [String: Int64]
 
+        /// Each image with its name in the zip, in order.
+        public var entries: [(name: String, asset: AssetRecord)] { assets.enumerated().map { (fileName($0.offset, $0.element), $0.element) } }
+
         public func fileName(_ index: Int, _ asset: AssetRecord) -> String {
             let number = String(index + 1)
             return String(repeating: "0", count: max(0, 4 - number.count)) + number + "-\(asset.id).\(asset.format.fileExtension)"
@@ -79,12 +82,12 @@ public struct ExportService: Sendable {
         case "collection_id":
             let id = fields["collection_id"]?.stringValue ?? ""
             collection = try await collections.collection(id, userID: userID)
-            selected = try await assets.records(ids: try await collections.members(id, userID: userID, limit: maxAssets + 1))
+            selected = try await collections.members(id, userID: userID, limit: maxAssets + 1)
             name = id
         case "batch_id":
             var query = AssetQuery(userID: userID)
             query.batchID = fields["batch_id"]?.stringValue
-            selected = try await all(query)
+            selected = try await curation.searchAll(query, limit: maxAssets + 1)
             name = fields["batch_id"]?.stringValue ?? "batch"
         default:
             guard case .object(let members)? = fields["query"] else {
@@ -106,7 +109,7 @@ public struct ExportService: Sendable {
                 scoped.param = error.param.map { "query.\($0)" }
                 throw scoped
             }
-            selected = try await all(query)
+            selected = try await curation.searchAll(query, limit: maxAssets + 1)
             name = "easel-search"
         }
         guard !selected.isEmpty else {
@@ -139,20 +142,6 @@ public struct ExportService: Sendable {
             costs[asset.id] = cost / Int64(max(1, perJob[job] ?? 1))
         }
         return Export(name: name, assets: selected, costs: costs)
-    }
-
-    /// Every asset a gallery query matches, up to one more than the cap (so too many is noticed).
-    private func all(_ query: AssetQuery) async throws -> [AssetRecord] {
-        var query = query
-        query.limit = 200
-        var out: [AssetRecord] = []
-        while out.count <= maxAssets {
-            let page = try await curation.search(query)
-            out += page.items
-            guard page.hasMore, let last = page.items.last else { break }
-            query.after = last.id
-        }
-        return out
     }
 
     public func data(of asset: AssetRecord) async throws -> Data { try await assets.data(of: asset) }

@@ -41,7 +41,7 @@ public struct ShareService: Sendable {
             try await gate.check([asset], collection: nil, action: "sharing")
         } else if let collectionID {
             let collection = try await collections.collection(collectionID, userID: userID)
-            let members = try await assets.records(ids: try await collections.members(collectionID, userID: userID))
+            let members = try await collections.members(collectionID, userID: userID)
             try await gate.check(members, collection: collection, action: "sharing")
         }
         let now = clock.nowMillis()
@@ -85,7 +85,7 @@ public struct ShareService: Sendable {
             return Opened(link: link, collectionName: nil, assets: [asset])
         }
         guard let collectionID = link.collectionID, let collection = try await curation.collection(id: collectionID) else { throw Self.notFound }
-        let members = try await assets.records(ids: try await collections.members(collectionID, userID: link.userID, limit: 500))
+        let members = try await collections.members(collectionID, userID: link.userID, limit: 500)
         return Opened(link: link, collectionName: collection.name, assets: members)
     }
 
