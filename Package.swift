@@ -5,6 +5,13 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
 ]
 
+/// The studio's files (served by StudioController, which lists the same names).
+let studioFiles = [
+    "index.html", "studio.css", "app.js", "api.js", "ui.js", "brief-form.js", "job-progress.js", "mask-painter.js",
+    "lineage-tree.js", "page-signin.js", "page-create.js", "page-image.js", "page-compare.js", "page-gallery.js",
+    "page-batches.js", "page-review.js", "page-templates.js", "page-account.js", "page-admin.js",
+]
+
 let package = Package(
     name: "easel",
     platforms: [.macOS(.v15)],
@@ -106,11 +113,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             // The studio's files, compiled into the binary so `easel` stays one file that works offline.
-            resources: [
-                .embedInCode("Studio/Resources/index.html"),
-                .embedInCode("Studio/Resources/studio.css"),
-                .embedInCode("Studio/Resources/studio.js"),
-            ],
+            resources: studioFiles.map { .embedInCode("Studio/Resources/\($0)") },
             swiftSettings: swiftSettings
         ),
         // A stand-in for api.openai.com that follows openai-images-api.md, with faults on demand: used by the

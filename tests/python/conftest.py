@@ -97,3 +97,12 @@ def easel_openai():
     processes, base, log = start_fake_and_serve(binary, key, data, fake_port, env=env)
     yield {"base": base, "fake": f"http://127.0.0.1:{fake_port}", "key": key, "data": data, "api_key": make_key(binary, data)}
     stop(processes, log, data)
+
+
+@pytest.fixture()
+def studio(easel):
+    """A fresh headless Chromium on the shared `easel serve` (no cookies), closed after the test."""
+    from studio_kit import Studio, new_driver
+    driver = new_driver()
+    yield Studio(driver, easel["base"])
+    driver.quit()

@@ -36,7 +36,7 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     router.add(middleware: ErrorMiddleware())
 
     // Public.
-    StudioController().addRoutes(to: router)
+    StudioController(directory: config.studioDirectory).addRoutes(to: router)
     OpsController(jobs: runtime.jobService, running: runtime.running, metrics: runtime.metrics).addRoutes(to: router)
     SignInController(accounts: runtime.accounts, guestsAllowed: runtime.policy.guests).addRoutes(to: router)
     FilesController(assets: runtime.assets, accounts: runtime.accounts, links: runtime.fileLinks).addRoutes(to: router)
@@ -79,5 +79,6 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
     // Admin.
     let admin = api.group(context: AdminContext.self)
     AdminController(accounts: runtime.accounts, billing: runtime.billing, moderation: runtime.moderation).addRoutes(to: admin)
+    AdminQueueController(jobs: runtime.jobService).addRoutes(to: admin)
     return router
 }

@@ -32,6 +32,9 @@ public struct EaselConfig: Sendable {
     public var syncTimeoutSeconds: Int = 600
     /// Most images one export (`POST /api/exports`) takes. Env: EASEL_EXPORT_MAX.
     public var exportMaxAssets = 5000
+    /// A directory the studio's files are read from on every request instead of the embedded copies, so the
+    /// studio can be edited without rebuilding. Development only. Env: EASEL_STUDIO_DIR.
+    public var studioDirectory: String?
     /// On SIGTERM, how long running jobs get to finish before they are handed back to the queue.
     public var drainSeconds: Int = 30
     public var autoMigrate: Bool = true
@@ -95,6 +98,7 @@ public struct EaselConfig: Sendable {
         if let value = try int("EASEL_MAX_INPUT_PIXELS") { config.maxInputPixels = max(1, value) }
         if let value = try int("EASEL_SYNC_TIMEOUT") { config.syncTimeoutSeconds = value }
         if let value = try int("EASEL_EXPORT_MAX") { config.exportMaxAssets = min(max(1, value), 60_000) }
+        if let value = env["EASEL_STUDIO_DIR"], !value.isEmpty { config.studioDirectory = value }
         if let value = try int("EASEL_DRAIN_SECONDS") { config.drainSeconds = value }
         if let value = env["EASEL_AUTO_MIGRATE"] { config.autoMigrate = !["0", "false", "no"].contains(value.lowercased()) }
         if let value = env["EASEL_LOG_LEVEL"], !value.isEmpty {

@@ -53,19 +53,8 @@ struct JobsController {
 
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         let user = context.identity.userID
-        let query = request.uri.queryParameters
         let paging = try PageQuery(request, cursorPrefix: "job")
-        var status: JobStatus?
-        if let text = query["status"].map(String.init) {
-            guard let parsed = JobStatus(rawValue: text) else {
-                throw EaselError.invalidRequest(
-                    "Invalid status '\(text)'. Use one of: \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).",
-                    param: "status"
-                )
-            }
-            status = parsed
-        }
-        let page = try await jobs.list(userID: user, status: status, before: paging.before, limit: paging.limit)
+        let page = try await jobs.list(userID: user, status: try request.jobStatusFilter(), before: paging.before, limit: paging.limit)
         return Representations.page(page.items.map { Representations.job($0) }, hasMore: page.hasMore, lastID: page.items.last?.id)
     }
 
@@ -143,5 +132,19 @@ struct JobsController {
             )
         }
         return id
+    }
+}
+
+extension Request {
+    /// The `status` filter of a job listing, or nil when absent.
+    func jobStatusFilter() throws -> JobStatus? {
+        guard let text = uri.queryParameters["status"].map(String.init) else { return nil }
+        guard let parsed = JobStatus(rawValue: text) else {
+            throw EaselError.invalidRequest(
+                "Invalid status '\(text)'. Use one of: \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).",
+                param: "status"
+            )
+        }
+        return parsed
     }
 }

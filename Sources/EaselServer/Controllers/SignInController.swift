@@ -2,16 +2,18 @@ import EaselCore
 import Foundation
 import Hummingbird
 
-/// The studio's ways in (public routes): log in with a password, continue as a guest, log out. Each sets
-/// or clears the signed session cookie (HttpOnly, SameSite=Lax).
+/// The studio's ways in (public routes): log in with a password or an API key, continue as a guest, log out.
+/// Each sets or clears the signed session cookie (HttpOnly, SameSite=Lax), so no key is kept by the page.
 struct SignInController {
     let accounts: AccountService
     let guestsAllowed: Bool
 
     func addRoutes(to router: some RouterMethods<EaselRequestContext>) {
         router.post("/api/auth/login", use: login)
+        router.post("/api/auth/key", use: keyLogin)
         router.post("/api/auth/guest", use: guest)
         router.post("/api/auth/logout", use: logout)
+        router.get("/api/auth/session", use: session)
     }
 
     @Sendable func login(_ request: Request, context: EaselRequestContext) async throws -> Response {
@@ -21,12 +23,29 @@ struct SignInController {
         return signedIn(try await accounts.login(name: name, password: password))
     }
 
+    /// `{key}`: a session for the key's user.
+    @Sendable func keyLogin(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        let reader = FieldReader(fields: try await request.jsonObject(limit: 64 * 1024))
+        guard let key = try reader.string("key") else { throw EaselError.missing("key") }
+        return signedIn(try await accounts.login(key: key))
+    }
+
     @Sendable func guest(_ request: Request, context: EaselRequestContext) async throws -> Response {
         signedIn(try await accounts.createGuest(allowed: guestsAllowed))
     }
 
     @Sendable func logout(_ request: Request, context: EaselRequestContext) async throws -> Response {
         .json(.object(["ok": true]), status: .ok, headers: [.setCookie: "\(AccountService.cookieName)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"])
+    }
+
+    /// Whether this browser has a studio session, answered without a 401 so a first visit logs no error.
+    @Sendable func session(_ request: Request, context: EaselRequestContext) async throws -> JSONValue {
+        guard let cookie = IdentityMiddleware.cookie(AccountService.cookieName, in: request),
+            let identity = try await accounts.identity(cookie: cookie)
+        else { return .object(["signed_in": false, "guests_allowed": .bool(guestsAllowed)]) }
+        return .object([
+            "signed_in": true, "guests_allowed": .bool(guestsAllowed), "user": Representations.user(identity.user, plan: identity.plan),
+        ])
     }
 
     private func signedIn(_ user: EaselUser) -> Response {

@@ -4,7 +4,9 @@ import Foundation
 import Hummingbird
 
 /// Serves the studio: plain HTML, CSS and JavaScript modules embedded in the binary (no build step, no
-/// CDN), each with its type and an ETag so browsers revalidate instead of downloading again.
+/// CDN), each with its type and an ETag so browsers revalidate instead of downloading again. Every page of
+/// the studio is its own URL that answers the same shell, so a page can be bookmarked and reloaded; the
+/// shell's router then draws the page.
 struct StudioController {
     struct File: Sendable {
         let bytes: [UInt8]
@@ -18,16 +20,65 @@ struct StudioController {
         }
     }
 
-    static let files: [String: File] = [
-        "/": File(PackageResources.index_html, contentType: "text/html; charset=utf-8"),
-        "/studio/studio.css": File(PackageResources.studio_css, contentType: "text/css; charset=utf-8"),
-        "/studio/studio.js": File(PackageResources.studio_js, contentType: "text/javascript; charset=utf-8"),
+    /// The studio's pages (the paths its router knows); each answers the shell.
+    static let pages = [
+        "/", "/signin", "/create", "/images/{id}", "/compare", "/gallery", "/batches", "/batches/{id}", "/review",
+        "/templates", "/templates/{id}", "/account", "/admin",
     ]
 
+    /// The shell's assets, served under `/studio/`.
+    static let assets: [String: [UInt8]] = [
+        "studio.css": PackageResources.studio_css,
+        "app.js": PackageResources.app_js,
+        "api.js": PackageResources.api_js,
+        "ui.js": PackageResources.ui_js,
+        "brief-form.js": PackageResources.brief_form_js,
+        "job-progress.js": PackageResources.job_progress_js,
+        "mask-painter.js": PackageResources.mask_painter_js,
+        "lineage-tree.js": PackageResources.lineage_tree_js,
+        "page-signin.js": PackageResources.page_signin_js,
+        "page-create.js": PackageResources.page_create_js,
+        "page-image.js": PackageResources.page_image_js,
+        "page-compare.js": PackageResources.page_compare_js,
+        "page-gallery.js": PackageResources.page_gallery_js,
+        "page-batches.js": PackageResources.page_batches_js,
+        "page-review.js": PackageResources.page_review_js,
+        "page-templates.js": PackageResources.page_templates_js,
+        "page-account.js": PackageResources.page_account_js,
+        "page-admin.js": PackageResources.page_admin_js,
+    ]
+
+    static let shell = File(PackageResources.index_html, contentType: contentType(of: "index.html"))
+    static let files: [String: File] = assets.reduce(into: [:]) { $0[$1.key] = File($1.value, contentType: contentType(of: $1.key)) }
+
+    /// When set, files are read from this directory on every request (EASEL_STUDIO_DIR, for editing the
+    /// studio without rebuilding).
+    let directory: String?
+
     func addRoutes(to router: some RouterMethods<EaselRequestContext>) {
-        for (path, file) in Self.files {
-            router.get(RouterPath(path)) { request, _ -> Response in Self.serve(file, request: request) }
+        for page in Self.pages {
+            router.get(RouterPath(page)) { request, _ -> Response in Self.serve(try load("index.html") ?? Self.shell, request: request) }
         }
+        router.get("/studio/{name}") { request, context -> Response in
+            let name = try context.parameters.require("name")
+            guard let file = try load(name) else { throw EaselError.notFound("studio file", id: name) }
+            return Self.serve(file, request: request)
+        }
+    }
+
+    private func load(_ name: String) throws -> File? {
+        guard let directory else { return name == "index.html" ? Self.shell : Self.files[name] }
+        // Any plain module name, so a new module can be tried before it is embedded.
+        guard name == "index.html" || name.wholeMatch(of: /[a-z0-9-]+\.(js|css)/) != nil,
+            let data = FileManager.default.contents(atPath: directory + "/" + name)
+        else { return nil }
+        return File([UInt8](data), contentType: Self.contentType(of: name))
+    }
+
+    static func contentType(of name: String) -> String {
+        if name.hasSuffix(".html") { return "text/html; charset=utf-8" }
+        if name.hasSuffix(".css") { return "text/css; charset=utf-8" }
+        return "text/javascript; charset=utf-8"
     }
 
     static func serve(_ file: File, request: Request) -> Response {

@@ -164,6 +164,14 @@ public struct AccountService: Sendable {
         return Identity(user: user, plan: plan(named: user.plan), keyID: nil)
     }
 
+    /// The user a pasted API key belongs to, for a studio session (the key itself stays out of the page).
+    public func login(key: String) async throws -> EaselUser {
+        guard let identity = try await authenticate(key: key.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw EaselError.unauthorized("That API key is not valid: check it was copied whole, or create a new one.")
+        }
+        return identity.user
+    }
+
     public func login(name: String, password: String) async throws -> EaselUser {
         guard let user = try await users.user(name: name), !user.disabled, let hash = user.passwordHash, Self.verify(password, hash: hash)
         else {
