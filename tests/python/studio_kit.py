@@ -129,8 +129,24 @@ class Studio:
 
     # Screenshots
 
+    def unlabelled_controls(self):
+        """Visible controls with no accessible name (no label, aria-label, aria-labelledby, title or text)."""
+        return self.driver.execute_script("""
+            const out = [];
+            for (const el of document.querySelectorAll('input, select, textarea, button, [role=button], a[href]')) {
+              if (el.type === 'hidden' || !el.getClientRects().length) continue;
+              const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') ||
+                el.getAttribute('aria-labelledby') || el.title || (el.textContent || '').trim() ||
+                (el.tagName === 'A' && el.querySelector('img[alt]:not([alt=""])'));
+              if (!named) out.push(el.outerHTML.slice(0, 120));
+            }
+            return out;""")
+
     def shoot(self, name, widths=(1400, 390)):
-        """Saves the whole page at each width, light and dark, as .build/screenshots/{name}-{width}-{theme}.png."""
+        """Saves the whole page at each width, light and dark, as .build/screenshots/{name}-{width}-{theme}.png.
+        Also checks every visible control has a name a screen reader can say."""
+        unlabelled = self.unlabelled_controls()
+        assert not unlabelled, f"{name}: controls without a label (use field(), aria-label or text):\n" + "\n".join(unlabelled)
         os.makedirs(SHOTS, exist_ok=True)
         size = self.driver.get_window_size()
         try:

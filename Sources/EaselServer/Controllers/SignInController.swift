@@ -17,6 +17,8 @@ struct SignInController {
     }
 
     @Sendable func login(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        // Another site must not sign a visitor in (or out) with its own form.
+        try IdentityMiddleware.refuseCrossSite(request)
         let reader = FieldReader(fields: try await request.jsonObject(limit: 64 * 1024))
         guard let name = try reader.string("name") else { throw EaselError.missing("name") }
         guard let password = try reader.string("password") else { throw EaselError.missing("password") }
@@ -25,17 +27,20 @@ struct SignInController {
 
     /// `{key}`: a session for the key's user.
     @Sendable func keyLogin(_ request: Request, context: EaselRequestContext) async throws -> Response {
+        try IdentityMiddleware.refuseCrossSite(request)
         let reader = FieldReader(fields: try await request.jsonObject(limit: 64 * 1024))
         guard let key = try reader.string("key") else { throw EaselError.missing("key") }
         return signedIn(try await accounts.login(key: key))
     }
 
     @Sendable func guest(_ request: Request, context: EaselRequestContext) async throws -> Response {
-        signedIn(try await accounts.createGuest(allowed: guestsAllowed))
+        try IdentityMiddleware.refuseCrossSite(request)
+        return signedIn(try await accounts.createGuest(allowed: guestsAllowed))
     }
 
     @Sendable func logout(_ request: Request, context: EaselRequestContext) async throws -> Response {
-        .json(.object(["ok": true]), status: .ok, headers: [.setCookie: "\(AccountService.cookieName)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"])
+        try IdentityMiddleware.refuseCrossSite(request)
+        return .json(.object(["ok": true]), status: .ok, headers: [.setCookie: "\(AccountService.cookieName)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"])
     }
 
     /// Whether this browser has a studio session, answered without a 401 so a first visit logs no error.

@@ -1,0 +1,97 @@
+import EaselCore
+import EaselTesting
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The studio's ways in beside guest and password: an API key exchanged for the session cookie, and a
+/// session probe that answers a first visit without an error.
+@Suite("Studio sign-in")
+struct StudioSignInTests {
+    static func cookie(of response: TestResponse) throws -> String {
+        let setCookie = try #require(response.headers[.setCookie])
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
+        return try #require(setCookie.split(separator: ";").first.map(String.init))
+    }
+
+    @Test func aPastedKeyBecomesASessionAndTheKeyIsNotEchoed() async throws {
+        try await AppHarness.run(workers: 0) { client, runtime in
+            let user = try await runtime.accounts.createUser(name: "maker", role: .user, plan: "premium", password: nil)
+            let key = try await runtime.accounts.createKey(userID: user.id, name: "studio").key
+
+            let none = try await client.get("/api/auth/session", headers: [.authorization: "none"])
+            #expect(none.status == .ok)
+            #expect(try none.json["signed_in"] == false)
+            #expect(try none.json["guests_allowed"] == true)
+
+            let signIn = try await client.post("/api/auth/key", json: ["key": .string(" \(key)\n")], headers: [.authorization: "none"])
+            #expect(signIn.status == .ok)
+            #expect(try signIn.json["user"]?["name"] == "maker")
+            #expect(!signIn.text.contains(key), "the key is not sent back")
+            let cookie = try Self.cookie(of: signIn)
+
+            let session = try await client.get("/api/auth/session", headers: [.authorization: "none", .cookie: cookie])
+            #expect(try session.json["signed_in"] == true)
+            #expect(try session.json["user"]?["name"] == "maker")
+            let me = try await client.get("/api/me", headers: [.authorization: "none", .cookie: cookie])
+            #expect(try me.json["plan"]?["name"] == "premium")
+        }
+    }
+
+    @Test func aWrongKeyOrAnotherSiteIsRefused() async throws {
+        try await AppHarness.run(workers: 0) { client, _ in
+            for key in ["esk_not_a_real_key", "", "sk-openai-key"] {
+                let response = try await client.post("/api/auth/key", json: ["key": .string(key)], headers: [.authorization: "none"])
+                #expect(response.status == .unauthorized, "\(key)")
+                #expect(response.headers[.setCookie] == nil)
+                #expect(try response.errorObject["message"]?.stringValue?.contains("API key is not valid") == true)
+            }
+            let missing = try await client.post("/api/auth/key", json: [:], headers: [.authorization: "none"])
+            #expect(missing.status == .badRequest)
+            #expect(try missing.errorObject["param"] == "key")
+            // A form on another site cannot sign a visitor in as someone else.
+            for path in ["/api/auth/guest", "/api/auth/login", "/api/auth/key", "/api/auth/logout"] {
+                let response = try await client.post(
+                    path,
+                    json: ["name": "x", "password": "y", "key": "z"],
+                    headers: [.authorization: "none", .init("Sec-Fetch-Site")!: "cross-site"]
+                )
+                #expect(response.status == .forbidden, "\(path)")
+                #expect(try response.errorObject["code"] == "cross_site_request")
+            }
+        }
+    }
+
+    @Test func adminsSeeQueueHealthAndEveryonesJobs() async throws {
+        try await AppHarness.run(workers: 0) { client, runtime in
+            let user = try await runtime.accounts.createUser(name: "maker", role: .user, plan: "premium", password: nil)
+            let maker = (client as! AuthorizedClient).with(key: try await runtime.accounts.createKey(userID: user.id, name: nil).key)
+            for prompt in ["a red kite", "a blue kite"] {
+                #expect(try await maker.post("/api/jobs", json: ["model": "easel-draft", "prompt": .string(prompt), "size": "64x64"]).status == .accepted)
+            }
+            #expect(try await client.post("/api/jobs", json: ["model": "easel-draft", "prompt": "mine", "size": "64x64"]).status == .accepted)
+
+            let queue = try await client.get("/api/admin/queue")
+            #expect(queue.status == .ok)
+            #expect(try queue.json["counts"]?["queued"] == 3)
+            #expect(try queue.json["counts"]?["running"] == 0)
+
+            let jobs = try await client.get("/api/admin/jobs?limit=2")
+            #expect(try jobs.json["data"]?.arrayValue?.count == 2)
+            #expect(try jobs.json["has_more"] == true)
+            let cursor = try #require(jobs.json["next_cursor"]?.stringValue)
+            let rest = try await client.get("/api/admin/jobs?limit=2&before=\(cursor)")
+            #expect(try rest.json["data"]?.arrayValue?.count == 1)
+            let owners = Set(((try jobs.json["data"]?.arrayValue ?? []) + (try rest.json["data"]?.arrayValue ?? [])).compactMap { $0["user_id"]?.stringValue })
+            #expect(owners.count == 2 && owners.contains(user.id))
+            #expect(try await client.get("/api/admin/jobs?status=succeeded").json["data"]?.arrayValue?.isEmpty == true)
+            let bad = try await client.get("/api/admin/jobs?status=done")
+            #expect(bad.status == .badRequest)
+            #expect(try bad.errorObject["param"] == "status")
+
+            #expect(try await maker.get("/api/admin/queue").status == .forbidden)
+            #expect(try await maker.get("/api/admin/jobs").status == .forbidden)
+        }
+    }
+}
