@@ -56,6 +56,8 @@ struct StudioFilesTests {
                 #expect(response.text == shell, "\(page)")
             }
             #expect(try await client.get("/no-such-page", headers: [.authorization: "none"]).status == .notFound)
+            let icon = try await client.get("/favicon.ico", headers: [.authorization: "none"])
+            #expect(icon.status == .ok && icon.headers[.contentType] == "image/svg+xml")
         }
     }
 

@@ -66,6 +66,8 @@ class Studio:
 
     def click(self, testid):
         element = self.wait(lambda d: self._clickable(testid))
+        # Centred, so the sticky header never covers what is clicked.
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
         element.click()
         return element
 
@@ -148,6 +150,7 @@ class Studio:
         unlabelled = self.unlabelled_controls()
         assert not unlabelled, f"{name}: controls without a label (use field(), aria-label or text):\n" + "\n".join(unlabelled)
         os.makedirs(SHOTS, exist_ok=True)
+        self.driver.execute_script("window.scrollTo(0, 0)")
         size = self.driver.get_window_size()
         try:
             for width in widths:

@@ -78,7 +78,8 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
 
     // Admin.
     let admin = api.group(context: AdminContext.self)
-    AdminController(accounts: runtime.accounts, billing: runtime.billing, moderation: runtime.moderation).addRoutes(to: admin)
+    AdminController(accounts: runtime.accounts, billing: runtime.billing, moderation: runtime.moderation, links: runtime.fileLinks)
+        .addRoutes(to: admin)
     AdminQueueController(jobs: runtime.jobService).addRoutes(to: admin)
     return router
 }

@@ -8,9 +8,12 @@ struct AdminController {
     let accounts: AccountService
     let billing: BillingService
     let moderation: ModerationService
+    /// Signs thumbnail links of reported images, so an admin sees what was reported.
+    let links: FileLinks
 
     func addRoutes(to router: some RouterMethods<AdminContext>) {
         router.get("/api/admin/users", use: users)
+        router.get("/api/admin/plans", use: plans)
         router.post("/api/admin/users", use: createUser)
         router.patch("/api/admin/users/{id}", use: updateUser)
         router.post("/api/admin/users/{id}/keys", use: createKey)
@@ -25,6 +28,10 @@ struct AdminController {
     @Sendable func users(_ request: Request, context: AdminContext) async throws -> JSONValue {
         let list = try await accounts.users(limit: 1000)
         return .object(["object": "list", "data": .array(list.map { Representations.user($0, plan: accounts.plan(named: $0.plan)) })])
+    }
+
+    @Sendable func plans(_ request: Request, context: AdminContext) async throws -> JSONValue {
+        .object(["object": "list", "data": .array(accounts.allPlans.map { Representations.plan($0) })])
     }
 
     /// `{name, role?, plan?, password?}`.
@@ -75,7 +82,17 @@ struct AdminController {
     }
 
     @Sendable func reports(_ request: Request, context: AdminContext) async throws -> JSONValue {
-        Representations.events(try await moderation.events(status: .open, kind: .report))
+        let reports = try await moderation.events(status: .open, kind: .report)
+        return .object([
+            "object": "list",
+            "data": .array(
+                reports.map { report in
+                    var object = Representations.event(report).objectValue ?? [:]
+                    if let asset = report.assetID { object["signed_thumbnail_url"] = .string(links.signedPath(assetID: asset, thumbnail: true)) }
+                    return .object(object)
+                }
+            ),
+        ])
     }
 
     @Sendable func events(_ request: Request, context: AdminContext) async throws -> JSONValue {

@@ -62,7 +62,10 @@ struct JobsController {
         let job = try await jobs.job(id: try Self.id(context), userID: context.identity.userID)
         let position = try await jobs.queuePosition(of: job)
         let attempts = try await jobs.attempts(of: job)
-        return Representations.job(job, position: position, attempts: attempts)
+        var object = Representations.job(job, position: position, attempts: attempts).objectValue ?? [:]
+        // What it was charged once settled (a failed or cancelled job was refunded: null).
+        object["cost_usd"] = try await jobs.cost(of: job).map { .string(Money.usd($0)) } ?? .null
+        return .object(object)
     }
 
     @Sendable func cancel(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {

@@ -46,7 +46,19 @@ struct StudioController {
         "page-templates.js": PackageResources.page_templates_js,
         "page-account.js": PackageResources.page_account_js,
         "page-admin.js": PackageResources.page_admin_js,
+        "collection-list.js": PackageResources.collection_list_js,
+        "image-actions.js": PackageResources.image_actions_js,
+        "secret-once.js": PackageResources.secret_once_js,
+        "tpl-brand-kits.js": PackageResources.tpl_brand_kits_js,
+        "tpl-fields.js": PackageResources.tpl_fields_js,
+        "usage-chart.js": PackageResources.usage_chart_js,
     ]
+
+    /// The icon browsers ask for on pages that name none (the share pages): a blue tile, as the studio's.
+    static let icon = File(
+        Array(##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#2f5bd3"/></svg>"##.utf8),
+        contentType: "image/svg+xml"
+    )
 
     static let shell = File(PackageResources.index_html, contentType: contentType(of: "index.html"))
     static let files: [String: File] = assets.reduce(into: [:]) { $0[$1.key] = File($1.value, contentType: contentType(of: $1.key)) }
@@ -59,6 +71,7 @@ struct StudioController {
         for page in Self.pages {
             router.get(RouterPath(page)) { request, _ -> Response in Self.serve(try load("index.html") ?? Self.shell, request: request) }
         }
+        router.get("/favicon.ico") { request, _ -> Response in Self.serve(Self.icon, request: request) }
         router.get("/studio/{name}") { request, context -> Response in
             let name = try context.parameters.require("name")
             guard let file = try load(name) else { throw EaselError.notFound("studio file", id: name) }

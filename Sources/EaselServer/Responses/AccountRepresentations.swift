@@ -2,6 +2,22 @@ import EaselCore
 
 /// The JSON shapes of users, keys, usage and moderation events.
 extension Representations {
+    static func plan(_ plan: Plan) -> JSONValue {
+        .object([
+            "name": .string(plan.name),
+            "images_per_day": plan.imagesPerDay.map { .int($0) } ?? .null,
+            "images_per_minute": plan.imagesPerMinute.map { .int($0) } ?? .null,
+            "max_n": .int(plan.maxN),
+            "max_pixels": plan.maxPixels.map { .int($0) } ?? .null,
+            "models": plan.models.map { .array($0.map(JSONValue.string)) } ?? .null,
+            "qualities": plan.qualities.map { .array($0.map(JSONValue.string)) } ?? .null,
+            "sizes": plan.sizes.map { .array($0.map(JSONValue.string)) } ?? .null,
+            "concurrent_jobs": plan.concurrentJobs.map { .int($0) } ?? .null,
+            "budget_usd": plan.budgetMicros.map { .string(Money.usd($0)) } ?? .null,
+            "budget_period": .string(plan.budgetPeriod.rawValue),
+        ])
+    }
+
     static func user(_ user: EaselUser, plan: Plan) -> JSONValue {
         .object([
             "object": "user",
@@ -10,19 +26,7 @@ extension Representations {
             "role": .string(user.role.rawValue),
             "balance_usd": .string(Money.usd(user.balanceMicros)),
             "active_jobs": .int(user.activeJobs),
-            "plan": .object([
-                "name": .string(plan.name),
-                "images_per_day": plan.imagesPerDay.map { .int($0) } ?? .null,
-                "images_per_minute": plan.imagesPerMinute.map { .int($0) } ?? .null,
-                "max_n": .int(plan.maxN),
-                "max_pixels": plan.maxPixels.map { .int($0) } ?? .null,
-                "models": plan.models.map { .array($0.map(JSONValue.string)) } ?? .null,
-                "qualities": plan.qualities.map { .array($0.map(JSONValue.string)) } ?? .null,
-                "sizes": plan.sizes.map { .array($0.map(JSONValue.string)) } ?? .null,
-                "concurrent_jobs": plan.concurrentJobs.map { .int($0) } ?? .null,
-                "budget_usd": plan.budgetMicros.map { .string(Money.usd($0)) } ?? .null,
-                "budget_period": .string(plan.budgetPeriod.rawValue),
-            ]),
+            "plan": Representations.plan(plan),
             "created_at": .int(user.createdAt.unixSeconds),
         ])
     }

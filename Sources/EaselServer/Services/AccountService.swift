@@ -29,6 +29,9 @@ public struct AccountService: Sendable {
 
     public func plan(named name: String) -> Plan { plans.plan(named: name) }
 
+    /// Every plan this server offers, by name.
+    public var allPlans: [Plan] { plans.plans.keys.sorted().map { plans.plan(named: $0) } }
+
     // MARK: Users
 
     /// Creates a user; 409 when the name is taken.

@@ -280,4 +280,9 @@ public final class BillingService: Sendable {
             throw EaselError.notFound("user", id: userID, param: "id")
         }
     }
+
+    /// What a finished job was charged (settled), or nil while it is unsettled or was refunded.
+    public func settledCost(jobID: String) async throws -> Int64? {
+        try await ledger.settledCosts(jobIDs: [jobID])[jobID]
+    }
 }

@@ -302,6 +302,9 @@ public struct JobService: Sendable {
     }
 
     /// The job, if it exists and belongs to `userID`; otherwise 404 (never someone else's job).
+    /// What a finished job was charged, in micro-dollars (nil until it is settled).
+    public func cost(of job: JobRecord) async throws -> Int64? { try await billing.settledCost(jobID: job.id) }
+
     public func job(id: String, userID: String?) async throws -> JobRecord {
         guard EaselID.isValid(id, prefix: "job"), let job = try await jobs.job(id: id), userID == nil || job.userID == userID else {
             throw EaselError.notFound("job", id: id, param: "id")

@@ -11,9 +11,9 @@ export class ApiError extends Error {
   }
 }
 
-/// `api(path, {method, json, form, signal, raw})`: JSON in, JSON out; throws ApiError on a non-2xx answer.
+/// `api(path, {method, json, form, headers, signal, raw})`: JSON in, JSON out; throws ApiError on a non-2xx answer.
 export async function api(path, options = {}) {
-  const init = { method: options.method || "GET", credentials: "same-origin", signal: options.signal, headers: {} };
+  const init = { method: options.method || "GET", credentials: "same-origin", signal: options.signal, headers: { ...options.headers } };
   if (options.json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.json);
@@ -79,7 +79,7 @@ export function plainWords(error) {
   if (!(error instanceof ApiError)) {
     return { message: "Easel could not be reached.", todo: "Check that the server is running, then try again." };
   }
-  let todo = advice[error.code] || "";
+  let todo = error.todo || advice[error.code] || "";
   if (!todo && error.status === 401) todo = "Sign in again.";
   if (!todo && error.status === 403) todo = "Your account is not allowed to do this.";
   if (!todo && error.status >= 500) todo = "Something went wrong on the server. Try again; if it keeps happening, tell an admin.";

@@ -54,7 +54,7 @@ function drawHeader() {
   if (!me) return who.replaceChildren();
   const left = me.today.images_remaining === null ? "no daily limit" : plural(me.today.images_remaining, "image") + " left today";
   who.replaceChildren(
-    h("span", { class: "name" }, me.name),
+    h("span", { class: "name", title: me.name }, me.name),
     h("span", { class: "chip" }, me.plan.name),
     h("span", { "data-testid": "images-left" }, left),
     h("span", { "data-testid": "balance" }, money(me.balance_usd)),

@@ -3,6 +3,16 @@
 import { api } from "./api.js";
 import { busy, field, h } from "./ui.js";
 
+/// A refused sign-in says what to check, not "sign in again".
+async function refusedSaying(todo, work) {
+  try {
+    await work();
+  } catch (error) {
+    if (error.status === 401) error.todo = todo;
+    throw error;
+  }
+}
+
 export async function render(view, ctx) {
   const next = ctx.query.get("next");
   const errors = h("div", { "data-testid": "signin-error" });
@@ -21,10 +31,10 @@ export async function render(view, ctx) {
   const loginForm = h("form", { class: "stack" }, field("User name", name), field("Password", password), login);
   loginForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    busy(login, async () => {
+    busy(login, () => refusedSaying("Check the user name and password.", async () => {
       await api("/api/auth/login", { method: "POST", json: { name: name.value, password: password.value } });
       await ctx.signedIn(next);
-    }, errors);
+    }), errors);
   });
 
   const key = h("input", { type: "password", autocomplete: "off", spellcheck: false, placeholder: "esk_…", "data-testid": "api-key" });
@@ -32,11 +42,11 @@ export async function render(view, ctx) {
   const keyForm = h("form", { class: "stack" }, field("API key", key, "Used once to start a session; the studio does not keep it."), useKey);
   keyForm.addEventListener("submit", (event) => {
     event.preventDefault();
-    busy(useKey, async () => {
+    busy(useKey, () => refusedSaying("Paste the whole key (it starts with esk_), or create a new one.", async () => {
       await api("/api/auth/key", { method: "POST", json: { key: key.value } });
       key.value = "";
       await ctx.signedIn(next);
-    }, errors);
+    }), errors);
   });
 
   view.append(
