@@ -19,7 +19,8 @@ struct StudioFilesTests {
             for name in Self.sourceFiles {
                 let path = name == "index.html" ? "/" : "/studio/\(name)"
                 let type =
-                    name.hasSuffix(".html") ? "text/html; charset=utf-8" : name.hasSuffix(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8"
+                    name.hasSuffix(".html")
+                    ? "text/html; charset=utf-8" : name.hasSuffix(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8"
                 // No key: the studio's files are public.
                 let response = try await client.get(path, headers: [.authorization: "none"])
                 #expect(response.status == .ok, "\(path)")

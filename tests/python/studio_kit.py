@@ -150,7 +150,8 @@ class Studio:
         unlabelled = self.unlabelled_controls()
         assert not unlabelled, f"{name}: controls without a label (use field(), aria-label or text):\n" + "\n".join(unlabelled)
         os.makedirs(SHOTS, exist_ok=True)
-        self.driver.execute_script("window.scrollTo(0, 0)")
+        # A passing toast is fixed to the window, so a full-page capture would draw it mid-page.
+        self.driver.execute_script("window.scrollTo(0, 0); const t = document.getElementById('toasts'); if (t) t.style.visibility = 'hidden'")
         size = self.driver.get_window_size()
         try:
             for width in widths:
@@ -170,6 +171,7 @@ class Studio:
                     overflow = self.driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
                     assert overflow <= 1, f"{name} at {width}px is {overflow}px wider than the window"
         finally:
+            self.driver.execute_script("const t = document.getElementById('toasts'); if (t) t.style.visibility = ''")
             self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
             self.driver.set_window_size(size["width"], size["height"])
         self.check_console()

@@ -85,13 +85,15 @@ def test_admin_page(studio, easel):
     assert saved["plan"]["name"] == "registered" and saved["balance_usd"].startswith("12.5")
     shoot(studio, "admin-users")
 
-    # Reports: the admin sees their own image; someone else's shows its id.
+    # Reports: the admin sees each reported image (a signed thumbnail link), anyone's.
     studio.click("admin-tab-reports")
     studio.wait(lambda d: row_of(studio, "report-row", "data-asset-id", other_image) and row_of(studio, "report-row", "data-asset-id", own_image))
     assert "/admin?tab=reports" in studio.driver.current_url
     theirs = row_of(studio, "report-row", "data-asset-id", other_image)
     assert "not what I asked for" in theirs.text and other_name in theirs.text and other_image in theirs.text
-    assert not theirs.find_elements("css selector", "img")
+    their_picture = theirs.find_element("css selector", "img")
+    studio.wait(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", their_picture) > 0)
+    assert "/files/" + other_image + "/thumb?exp=" in their_picture.get_attribute("src")
     mine = row_of(studio, "report-row", "data-asset-id", own_image)
     picture = mine.find_element("css selector", "img")
     studio.wait(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", picture) > 0)

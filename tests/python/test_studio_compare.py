@@ -1,6 +1,8 @@
 """The studio's Compare page in headless Chromium: one prompt on the draft renderer and on gpt-image-2 (through
 the fake OpenAI server), side by side with cost and time per cell, a slider that moves the edge between
 the two images, and "pick this one" marking the winner a favorite."""
+import json
+import urllib.request
 import uuid
 
 from studio_kit import Studio, make_user, new_driver
@@ -9,6 +11,12 @@ from studio_kit import Studio, make_user, new_driver
 def press(studio, element):
     studio.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
+
+
+def get(base, key, path):
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
 
 
 def top(studio):
@@ -52,7 +60,13 @@ def test_compare_two_models_side_by_side_then_slider_and_pick(easel_openai):
             assert s.tid("cell-time", cell).text.endswith(" s"), s.tid("cell-time", cell).text
         by_name = dict(zip(names, cells))
         assert "free draft" in s.tid("cell-cost", by_name["easel-draft"]).text
-        assert s.tid("cell-cost", by_name["gpt-image-2"]).text != "$0.00 est."
+        # Once settled, the cell shows what the job was charged (from the job), not the estimate.
+        s.wait(lambda d: "est." not in s.tid("cell-cost", by_name["gpt-image-2"]).text)
+        asset = s.tid("result-image", by_name["gpt-image-2"]).get_attribute("data-asset")
+        job = get(easel_openai["base"], key, "/api/jobs/" + get(easel_openai["base"], key, "/api/assets/" + asset)["job_id"])
+        assert float(job["cost_usd"]) > 0
+        shown = s.tid("cell-cost", by_name["gpt-image-2"]).text
+        assert shown.startswith("$") and abs(float(shown[1:]) - float(job["cost_usd"])) < 0.0005, (shown, job["cost_usd"])
         top(s)
         s.shoot("compare-side-by-side")
 

@@ -40,7 +40,11 @@ struct SignInController {
 
     @Sendable func logout(_ request: Request, context: EaselRequestContext) async throws -> Response {
         try IdentityMiddleware.refuseCrossSite(request)
-        return .json(.object(["ok": true]), status: .ok, headers: [.setCookie: "\(AccountService.cookieName)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"])
+        return .json(
+            .object(["ok": true]),
+            status: .ok,
+            headers: [.setCookie: "\(AccountService.cookieName)=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"]
+        )
     }
 
     /// Whether this browser has a studio session, answered without a 401 so a first visit logs no error.

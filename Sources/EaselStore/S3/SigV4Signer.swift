@@ -63,7 +63,9 @@ public struct SigV4Signer: Sendable {
         let (canonical, signed) = canonicalRequest(signing)
         let scope = "\(stamp.day)/\(region)/\(service)/aws4_request"
         let signature = sign(canonical: canonical, stamp: stamp, scope: scope)
-        added.append(("Authorization", "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signed), Signature=\(signature)"))
+        added.append(
+            ("Authorization", "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signed), Signature=\(signature)")
+        )
         return added
     }
 

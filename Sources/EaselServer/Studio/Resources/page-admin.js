@@ -183,8 +183,8 @@ export async function render(view, ctx) {
   const usersCount = h("p", { class: "muted" });
   async function loadUsers() {
     try {
-      const [list, plans] = await Promise.all([api("/api/admin/users"), api("/api/admin/plans")]);
-      offeredPlans = plans.data.map((plan) => plan.name);
+      const [list, offered] = await Promise.all([api("/api/admin/users"), api("/api/admin/plans")]);
+      offeredPlans = offered.data.map((plan) => plan.name);
       users = list.data.sort((a, b) => b.created_at - a.created_at || a.name.localeCompare(b.name));
       const plans = planNames();
       const chosen = newPlan.value;

@@ -207,7 +207,7 @@ export async function render(view, ctx) {
       const job = await api(`/api/jobs/${jobId}`, { signal: page.signal });
       if (job.cost_usd === null || job.cost_usd === undefined) return;
       cell.charged = true;
-      cell.cost.textContent = money(job.cost_usd);
+      cell.cost.textContent = money(job.cost_usd) + (isDraft(job.model) ? " (free draft)" : "");
       cell.cost.title = "Charged";
     } catch (_) {
       // The estimate stays.

@@ -5,10 +5,11 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-/// The studio's ways in beside guest and password: an API key exchanged for the session cookie, and a
-/// session probe that answers a first visit without an error.
-@Suite("Studio sign-in")
-struct StudioSignInTests {
+/// What the studio asks of the API beyond the rest: an API key exchanged for the session cookie, a session
+/// probe that answers a first visit without an error, a job's charged cost, and the admin page's plans,
+/// reported images and queue health.
+@Suite("The studio's API")
+struct StudioAPITests {
     static func cookie(of response: TestResponse) throws -> String {
         let setCookie = try #require(response.headers[.setCookie])
         #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
@@ -68,7 +69,9 @@ struct StudioSignInTests {
             let user = try await runtime.accounts.createUser(name: "maker", role: .user, plan: "premium", password: nil)
             let maker = (client as! AuthorizedClient).with(key: try await runtime.accounts.createKey(userID: user.id, name: nil).key)
             for prompt in ["a red kite", "a blue kite"] {
-                #expect(try await maker.post("/api/jobs", json: ["model": "easel-draft", "prompt": .string(prompt), "size": "64x64"]).status == .accepted)
+                #expect(
+                    try await maker.post("/api/jobs", json: ["model": "easel-draft", "prompt": .string(prompt), "size": "64x64"]).status == .accepted
+                )
             }
             #expect(try await client.post("/api/jobs", json: ["model": "easel-draft", "prompt": "mine", "size": "64x64"]).status == .accepted)
 
@@ -83,7 +86,9 @@ struct StudioSignInTests {
             let cursor = try #require(jobs.json["next_cursor"]?.stringValue)
             let rest = try await client.get("/api/admin/jobs?limit=2&before=\(cursor)")
             #expect(try rest.json["data"]?.arrayValue?.count == 1)
-            let owners = Set(((try jobs.json["data"]?.arrayValue ?? []) + (try rest.json["data"]?.arrayValue ?? [])).compactMap { $0["user_id"]?.stringValue })
+            let owners = Set(
+                ((try jobs.json["data"]?.arrayValue ?? []) + (try rest.json["data"]?.arrayValue ?? [])).compactMap { $0["user_id"]?.stringValue }
+            )
             #expect(owners.count == 2 && owners.contains(user.id))
             #expect(try await client.get("/api/admin/jobs?status=succeeded").json["data"]?.arrayValue?.isEmpty == true)
             let bad = try await client.get("/api/admin/jobs?status=done")
@@ -92,6 +97,54 @@ struct StudioSignInTests {
 
             #expect(try await maker.get("/api/admin/queue").status == .forbidden)
             #expect(try await maker.get("/api/admin/jobs").status == .forbidden)
+        }
+    }
+
+    @Test func aFinishedJobSaysWhatItWasCharged() async throws {
+        let policy = try AccountsTests.policy()
+        // The provider refuses the first image, then draws the rest.
+        let provider = ScriptedProvider([.fail(ScriptedProvider.permanent("rejected"))])
+        try await AppHarness.run(workers: 1, routes: AccountsTests.routes(provider), configure: .with { $0.policy = policy }) { client, runtime in
+            let (_, key) = try await AccountsTests.user(runtime, "buyer", plan: "metered", usd: "1.00")
+            let buyer = (client as! AuthorizedClient).with(key: key)
+            func run() async throws -> JSONValue {
+                let submitted = try await buyer.post("/api/jobs", json: ["model": "priced", "prompt": "a kite", "size": "64x64"])
+                let id = try #require(try submitted.json["id"]?.stringValue)
+                #expect(try await eventually { try await ["succeeded", "failed"].contains(buyer.get("/api/jobs/\(id)").json["status"]) })
+                return try await buyer.get("/api/jobs/\(id)").json
+            }
+            let refused = try await run()
+            #expect(refused["status"] == "failed")
+            #expect(refused["cost_usd"] == .null, "refunded, so nothing charged")
+            let drawn = try await run()
+            #expect(drawn["status"] == "succeeded")
+            #expect(drawn["cost_usd"] == "0.040000")
+        }
+    }
+
+    @Test func adminsSeeEveryPlanAndWhatWasReported() async throws {
+        try await AppHarness.run(workers: 2) { client, runtime in
+            let plans = try await client.get("/api/admin/plans")
+            let names = try plans.json["data"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+            #expect(names == ["guest", "premium", "registered", "unlimited"])
+            #expect(try plans.json["data"]?.arrayValue?.first?["images_per_day"] == 3)
+
+            let user = try await runtime.accounts.createUser(name: "maker", role: .user, plan: "premium", password: nil)
+            let maker = (client as! AuthorizedClient).with(key: try await runtime.accounts.createKey(userID: user.id, name: nil).key)
+            let job = try await maker.post("/api/jobs", json: ["model": "easel-draft", "prompt": "a red kite", "size": "64x64"])
+            let id = try #require(try job.json["id"]?.stringValue)
+            #expect(try await eventually { try await maker.get("/api/jobs/\(id)").json["status"] == "succeeded" })
+            let asset = try #require(try await maker.get("/api/jobs/\(id)").json["asset_ids"]?.arrayValue?.first?.stringValue)
+            #expect(try await maker.post("/api/assets/\(asset)/reports", json: ["reason": "off brand"]).status == .created)
+
+            let reports = try await client.get("/api/admin/reports")
+            let link = try #require(try reports.json["data"]?.arrayValue?.first?["signed_thumbnail_url"]?.stringValue)
+            #expect(link.hasPrefix("/files/\(asset)/thumb?exp="))
+            // The admin (not the owner) opens it without a key; the owner's own thumbnail route still refuses others.
+            let thumbnail = try await client.get(link, headers: [.authorization: "none"])
+            #expect(thumbnail.status == .ok)
+            #expect(thumbnail.headers[.contentType] == "image/webp")
+            #expect(try await maker.get("/api/admin/plans").status == .forbidden)
         }
     }
 }
