@@ -273,7 +273,7 @@ struct DoorTests {
             #expect(metrics.text.contains("easel_provider_latency_seconds"))
             let studio = try await client.get("/")
             #expect(studio.headers[.contentType]?.hasPrefix("text/html") == true)
-            #expect(studio.text.contains("Generate"))
+            #expect(studio.text.contains("/studio/app.js"))
         }
     }
 }

@@ -106,3 +106,12 @@ def studio(easel):
     driver = new_driver()
     yield Studio(driver, easel["base"])
     driver.quit()
+
+
+@pytest.fixture()
+def studio_openai(easel_openai):
+    """A fresh headless Chromium on the Easel whose OpenAI route is the fake (pages that run a provider model)."""
+    from studio_kit import Studio, new_driver
+    driver = new_driver()
+    yield Studio(driver, easel_openai["base"])
+    driver.quit()

@@ -1,9 +1,12 @@
 """Driving the studio in headless Chromium: pages by URL, controls by data-testid, the console checked for
 JavaScript errors after every step, screenshots of each page at 1,400 and 390 px in both themes."""
 import base64
+import json
 import os
 import shutil
 import subprocess
+import time
+import urllib.request
 
 import pytest
 
@@ -11,6 +14,7 @@ try:
     from selenium import webdriver
 except ImportError:  # scripts/setup --test installs it; a missing tool is a failure, never a skip
     pytest.fail("selenium is not installed: run scripts/setup --test", pytrace=False)
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -34,6 +38,33 @@ def make_user(data, user, plan="premium", role="user"):
     out = subprocess.run([BINARY, "keys", "create", "--user", user, "--plan", plan, "--role", role, "--data", data,
                           "--log-level", "error"], check=True, capture_output=True, text=True, timeout=120).stdout
     return out.strip().splitlines()[-1]
+
+
+def api(base, key, method, path, body=None, headers=None, raw=False):
+    """Calls Easel's API as `key` (as a script would, no browser): the parsed JSON, or with `raw` the body's bytes
+    and the response headers. A status that is not 2xx raises urllib.error.HTTPError, for tests that expect one."""
+    sent = {"Authorization": f"Bearer {key}", **({"Content-Type": "application/json"} if body is not None else {}), **(headers or {})}
+    request = urllib.request.Request(base + path, data=None if body is None else json.dumps(body).encode(), method=method, headers=sent)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        payload = response.read()
+        return (payload, response.headers) if raw else json.loads(payload)
+
+
+def wait_job(base, key, job, timeout=30):
+    """Polls `job` until it has succeeded; failing, being cancelled or taking over `timeout` seconds fails the test."""
+    deadline = time.time() + timeout
+    while job["status"] != "succeeded":
+        assert job["status"] not in ("failed", "cancelled"), job
+        assert time.time() < deadline, job
+        time.sleep(0.1)
+        job = api(base, key, "GET", f"/api/jobs/{job['id']}")
+    return job
+
+
+def make_draft_image(base, key, prompt, size="1024x1024"):
+    """(job id, asset id) of one finished easel-draft image, made through the job API: free and with no provider."""
+    job = wait_job(base, key, api(base, key, "POST", "/api/jobs", {"model": "easel-draft", "prompt": prompt, "size": size}))
+    return job["id"], job["asset_ids"][0]
 
 
 class Studio:
@@ -89,7 +120,9 @@ class Studio:
 
     def wait(self, condition, timeout=30):
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(lambda d: self._checked(condition, d))
+            # A page redraws parts of itself, so an element found a moment ago may be gone: look again.
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)).until(
+                lambda d: self._checked(condition, d))
         finally:
             self.check_console()
 
@@ -175,3 +208,15 @@ class Studio:
             self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
             self.driver.set_window_size(size["width"], size["height"])
         self.check_console()
+
+
+def natural_size(studio, element):
+    """An <img>'s own (width, height), once it has loaded: what was served, whatever size the page draws it."""
+    studio.wait(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", element))
+    return tuple(studio.driver.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", element))
+
+
+def texts(studio, testid):
+    """The text of each element with `testid`, read in one go (a list redrawn meanwhile cannot go stale)."""
+    return studio.driver.execute_script(
+        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map((e) => e.innerText);", testid)

@@ -4,9 +4,8 @@ import json
 import re
 import time
 import urllib.error
-import urllib.request
 
-from studio_kit import make_user
+from studio_kit import api, make_user
 
 # Submits a draft job from inside the page (a guest has no key: the session cookie is the only way in),
 # then waits until it has finished. Returns the job as JSON, or the error text.
@@ -26,18 +25,6 @@ const done = arguments[arguments.length - 1];
 """
 
 
-def shoot(studio, name):
-    """Screenshots without the passing toasts over the page."""
-    studio.driver.execute_script("document.getElementById('toasts').replaceChildren()")
-    studio.shoot(name)
-
-
-def me_with(base, key):
-    request = urllib.request.Request(base + "/api/me", headers={"Authorization": f"Bearer {key}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
 def images_left(studio):
     return int(studio.tid("account-images-left").get_attribute("data-remaining"))
 
@@ -55,7 +42,7 @@ def test_guest_quota_goes_down_and_usage_shows_a_bar(studio):
     assert studio.tids("usage-empty") and not studio.tids("usage-chart")
     # Guests cannot have keys: a plain note instead of a form that would fail.
     assert studio.tids("key-guest-note") and not studio.tids("key-create")
-    shoot(studio, "account-guest-new")
+    studio.shoot("account-guest-new")
 
     job = studio.driver.execute_async_script(GENERATE)
     assert job.startswith("{"), job
@@ -78,7 +65,7 @@ def test_guest_quota_goes_down_and_usage_shows_a_bar(studio):
     # Axes are labelled.
     chart_text = studio.tid("usage-chart").text
     assert "images" in chart_text and "day (UTC)" in chart_text
-    shoot(studio, "account-guest-after")
+    studio.shoot("account-guest-after")
 
 
 def test_keys_shown_once_work_and_revoke(studio, easel):
@@ -105,8 +92,8 @@ def test_keys_shown_once_work_and_revoke(studio, easel):
     assert new_key not in studio.tid("key-list").text
     studio.click("key-copy")
     studio.wait(lambda d: studio.tid("key-copy").text == "Copied")
-    shoot(studio, "account-key-created")
-    assert me_with(easel["base"], new_key)["name"] == name
+    studio.shoot("account-key-created")
+    assert api(easel["base"], new_key, "GET", "/api/me")["name"] == name
 
     # Shown once: after a reload it is gone from the page.
     studio.driver.refresh()
@@ -120,10 +107,10 @@ def test_keys_shown_once_work_and_revoke(studio, easel):
     studio.wait(lambda d: d.execute_script(
         "return [...document.querySelectorAll('[data-testid=key-row]')].some((r) => r.textContent.includes('ci runner') && r.querySelector('[data-testid=key-revoked]'))"))
     try:
-        me_with(easel["base"], new_key)
+        api(easel["base"], new_key, "GET", "/api/me")
         raise AssertionError("a revoked key must not work")
     except urllib.error.HTTPError as error:
         assert error.code == 401
     # The operator's key still works and the session goes on.
-    assert me_with(easel["base"], key)["name"] == name
-    shoot(studio, "account-key-revoked")
+    assert api(easel["base"], key, "GET", "/api/me")["name"] == name
+    studio.shoot("account-key-revoked")

@@ -8,30 +8,7 @@ import urllib.request
 
 from selenium.webdriver.support.ui import Select
 
-from studio_kit import make_user
-
-
-def shoot(studio, name):
-    """Screenshots without the passing toasts over the page."""
-    studio.driver.execute_script("document.getElementById('toasts').replaceChildren()")
-    studio.shoot(name)
-
-
-def call(base, key, method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method, headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
-
-
-def make_image(base, key, prompt):
-    job = call(base, key, "POST", "/api/jobs", {"model": "easel-draft", "prompt": prompt, "size": "1024x1024"})
-    deadline = time.time() + 30
-    while job["status"] not in ("succeeded", "failed", "cancelled") and time.time() < deadline:
-        time.sleep(0.1)
-        job = call(base, key, "GET", f"/api/jobs/{job['id']}")
-    assert job["status"] == "succeeded", job
-    return job["id"], job["asset_ids"][0]
+from studio_kit import api, make_draft_image, make_user
 
 
 def row_of(studio, testid, attribute, value):
@@ -45,11 +22,11 @@ def test_admin_page(studio, easel):
     admin_name, other_name, new_name = f"adm-{stamp}", f"rep-{stamp}", f"new-{stamp}"
     admin_key = make_user(easel["data"], admin_name, plan="unlimited", role="admin")
     other_key = make_user(easel["data"], other_name, plan="registered")
-    other_job, other_image = make_image(base, other_key, "a harbour at dawn")
-    _, own_image = make_image(base, admin_key, "a lamp on a desk")
+    other_job, other_image = make_draft_image(base, other_key, "a harbour at dawn")
+    _, own_image = make_draft_image(base, admin_key, "a lamp on a desk")
     # Only an image's owner can report it.
-    call(base, other_key, "POST", f"/api/assets/{other_image}/reports", {"reason": "not what I asked for"})
-    call(base, admin_key, "POST", f"/api/assets/{own_image}/reports", {"reason": "testing the queue"})
+    api(base, other_key, "POST", f"/api/assets/{other_image}/reports", {"reason": "not what I asked for"})
+    api(base, admin_key, "POST", f"/api/assets/{own_image}/reports", {"reason": "testing the queue"})
 
     studio.sign_in_with_key(admin_key, "/admin")
     studio.wait_page("admin")
@@ -81,9 +58,9 @@ def test_admin_page(studio, easel):
     Select(studio.tid("admin-plan-select", row)).select_by_value("registered")
     studio.wait(lambda d: any(t.text == f"{new_name} is now on registered." for t in studio.tids("toast")))
     assert studio.tid("admin-user-limit", row).text == "20 images a day"
-    saved = next(u for u in call(base, admin_key, "GET", "/api/admin/users")["data"] if u["name"] == new_name)
+    saved = next(u for u in api(base, admin_key, "GET", "/api/admin/users")["data"] if u["name"] == new_name)
     assert saved["plan"]["name"] == "registered" and saved["balance_usd"].startswith("12.5")
-    shoot(studio, "admin-users")
+    studio.shoot("admin-users")
 
     # Reports: the admin sees each reported image (a signed thumbnail link), anyone's.
     studio.click("admin-tab-reports")
@@ -97,19 +74,19 @@ def test_admin_page(studio, easel):
     mine = row_of(studio, "report-row", "data-asset-id", own_image)
     picture = mine.find_element("css selector", "img")
     studio.wait(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", picture) > 0)
-    shoot(studio, "admin-reports")
+    studio.shoot("admin-reports")
 
     studio.tid("report-hide", theirs).click()
     studio.wait(lambda d: row_of(studio, "report-row", "data-asset-id", other_image) is None)
     try:
-        call(base, other_key, "GET", f"/api/assets/{other_image}")
+        api(base, other_key, "GET", f"/api/assets/{other_image}")
         raise AssertionError("a hidden image must be gone for its owner")
     except urllib.error.HTTPError as error:
         assert error.code == 404
     studio.tid("report-delete", mine).click()
     studio.tid("report-delete-confirm", mine).click()
     studio.wait(lambda d: row_of(studio, "report-row", "data-asset-id", own_image) is None)
-    assert not [r for r in call(base, admin_key, "GET", "/api/admin/reports")["data"] if r["asset_id"] in (own_image, other_image)]
+    assert not [r for r in api(base, admin_key, "GET", "/api/admin/reports")["data"] if r["asset_id"] in (own_image, other_image)]
 
     # Moderation events: the hide and the delete are recorded; the kind filter narrows them.
     studio.click("admin-tab-moderation")
@@ -118,17 +95,17 @@ def test_admin_page(studio, easel):
     assert {"hidden", "deleted", "report"} <= kinds
     Select(studio.tid("admin-moderation-kind")).select_by_value("hidden")
     studio.wait(lambda d: {r.get_attribute("data-kind") for r in studio.tids("moderation-row")} == {"hidden"})
-    shoot(studio, "admin-moderation")
+    studio.shoot("admin-moderation")
 
     # Usage across users: both users' images are counted.
     studio.click("admin-tab-usage")
     studio.wait(lambda d: studio.tids("admin-usage-row"))
-    users = {u["name"]: u["id"] for u in call(base, admin_key, "GET", "/api/admin/users")["data"]}
+    users = {u["name"]: u["id"] for u in api(base, admin_key, "GET", "/api/admin/users")["data"]}
     for name in (admin_name, other_name):
         usage_row = row_of(studio, "admin-usage-row", "data-user-id", users[name])
         assert usage_row is not None and name in usage_row.text
     assert any(b.get_attribute("data-images") != "0" for b in studio.tids("usage-bar"))
-    shoot(studio, "admin-usage")
+    studio.shoot("admin-usage")
 
     # Jobs and queue health.
     studio.click("admin-tab-jobs")
@@ -142,7 +119,7 @@ def test_admin_page(studio, easel):
                 (studio.tids("admin-job-row") or studio.tids("empty")))
     Select(studio.tid("admin-jobs-status")).select_by_value("")
     studio.wait(lambda d: row_of(studio, "admin-job-row", "data-job-id", other_job))
-    shoot(studio, "admin-jobs")
+    studio.shoot("admin-jobs")
 
     # The tab survives a reload.
     studio.driver.refresh()
@@ -158,4 +135,4 @@ def test_admin_page(studio, easel):
     assert not studio.tid("nav-admin").is_displayed()
     assert "Admins only" in studio.text("admin-only")
     assert not studio.tids("admin-users") and not studio.tids("admin-tab-users")
-    shoot(studio, "admin-not-admin")
+    studio.shoot("admin-not-admin")

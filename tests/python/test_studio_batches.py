@@ -3,28 +3,14 @@ each item's thumbnail, and downloaded as a zip with 6 images and a manifest; the
 import base64
 import io
 import json
-import urllib.request
 import uuid
 import zipfile
 
 from selenium.webdriver.support.ui import Select
 
-from studio_kit import make_user
+from studio_kit import api, make_user
 
 CITIES = ["Paris", "Tokyo", "Lima", "Oslo", "Cairo", "Quito"]
-
-
-def call(base, key, path, body=None, method=None):
-    request = urllib.request.Request(base + path, method=method or ("POST" if body is not None else "GET"),
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
-def shoot(studio, name):
-    studio.driver.execute_script("window.scrollTo(0, 0)")
-    studio.shoot(name)
 
 
 def fetch_bytes(studio, url):
@@ -44,7 +30,7 @@ def fetch_bytes(studio, url):
 def test_a_six_row_batch_previewed_run_followed_and_downloaded(studio, easel):
     name = "batcher-" + uuid.uuid4().hex[:8]
     key = make_user(easel["data"], name, plan="premium")
-    template = call(easel["base"], key, "/api/templates", {"name": f"City poster {name}", "brief": {"subject": "a travel poster of {city}"}})
+    template = api(easel["base"], key, "POST", "/api/templates", {"name": f"City poster {name}", "brief": {"subject": "a travel poster of {city}"}})
     assert [v["name"] for v in template["variables"]] == ["city"]
     studio.driver.set_script_timeout(30)
 
@@ -60,7 +46,7 @@ def test_a_six_row_batch_previewed_run_followed_and_downloaded(studio, easel):
     Select(studio.tid("batch-model")).select_by_value("easel-draft")
     Select(studio.tid("batch-size")).select_by_value("256x256")
     studio.type("batch-csv", "city\n" + "\n".join(CITIES) + "\n")
-    shoot(studio, "batches-new")
+    studio.shoot("batches-new")
 
     # An axis that is not a variable is refused in plain words, before any request.
     studio.type("batch-axis-name", "colour")
@@ -89,8 +75,8 @@ def test_a_six_row_batch_previewed_run_followed_and_downloaded(studio, easel):
         assert city in row and "easel-draft" in row and "256x256" in row
     cost = studio.text("batch-cost")
     assert "$0.00" in cost and "6 items" in cost, cost
-    assert call(easel["base"], key, "/api/batches")["data"] == [], "a preview runs nothing"
-    shoot(studio, "batches-preview")
+    assert api(easel["base"], key, "GET", "/api/batches")["data"] == [], "a preview runs nothing"
+    studio.shoot("batches-preview")
 
     # Run: the page moves to the batch and follows it to 6/6, each item with its thumbnail.
     studio.click("batch-run")
@@ -106,8 +92,8 @@ def test_a_six_row_batch_previewed_run_followed_and_downloaded(studio, easel):
     assert not studio.tid("batch-retry").is_displayed(), "nothing failed, nothing to retry"
     shown = studio.driver.execute_script("return [...document.querySelectorAll('[data-testid=batch-item] p')].map((p) => p.textContent)")
     assert sorted(c for c in CITIES if any(c in text for text in shown)) == sorted(CITIES)
-    assert call(easel["base"], key, f"/api/batches/{batch_id}")["counts"]["succeeded"] == 6
-    shoot(studio, "batch-finished")
+    assert api(easel["base"], key, "GET", f"/api/batches/{batch_id}")["counts"]["succeeded"] == 6
+    studio.shoot("batch-finished")
 
     # The zip behind the download button: 6 PNGs and both manifests.
     link = studio.tid("batch-download")
@@ -130,7 +116,7 @@ def test_a_six_row_batch_previewed_run_followed_and_downloaded(studio, easel):
     row = studio.tids("batch-row")[0]
     assert row.get_attribute("data-id") == batch_id
     assert "6/6" in row.text and "finished" in row.text
-    shoot(studio, "batches-list")
+    studio.shoot("batches-list")
     row.find_element("css selector", "a").click()
     studio.wait(lambda d: d.current_url.endswith("/batches/" + batch_id))
     studio.wait(lambda d: studio.text("batch-progress").startswith("6 of 6 done"))
@@ -142,7 +128,7 @@ def test_a_six_row_batch_previewed_run_followed_and_downloaded(studio, easel):
     studio.type("quick-template-subject", "a portrait of {animal}")
     studio.click("quick-template-create")
     studio.wait(lambda d: studio.tid("batch-csv").get_attribute("value").strip() == "animal")
-    made = [t for t in call(easel["base"], key, "/api/templates")["data"] if t["name"] == f"Pets {name}"]
+    made = [t for t in api(easel["base"], key, "GET", "/api/templates")["data"] if t["name"] == f"Pets {name}"]
     assert len(made) == 1
     assert Select(studio.tid("batch-template")).first_selected_option.get_attribute("value") == made[0]["id"]
     studio.check_console()

@@ -6,23 +6,11 @@ import uuid
 
 from selenium.webdriver.support.ui import Select
 
-from studio_kit import Studio, make_user, new_driver
+from studio_kit import make_user, natural_size
 
 
 def pick(studio, testid, value):
     Select(studio.tid(testid)).select_by_value(value)
-
-
-def press(studio, testid):
-    """Clicks a control after centring it (the sticky header would take a click at the window's top edge)."""
-    element = studio.wait(lambda d: studio._clickable(testid))
-    studio.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-    return element
-
-
-def top(studio):
-    studio.driver.execute_script("window.scrollTo(0, 0)")
 
 
 def prompt_text(studio):
@@ -31,11 +19,6 @@ def prompt_text(studio):
 
 def images_left(studio):
     return int(studio.text("images-left").split()[0])
-
-
-def natural_size(studio, element):
-    studio.wait(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", element))
-    return tuple(studio.driver.execute_script("return [arguments[0].naturalWidth, arguments[0].naturalHeight]", element))
 
 
 def test_brief_from_presets_generates_with_previews_then_the_image(studio):
@@ -60,7 +43,7 @@ def test_brief_from_presets_generates_with_previews_then_the_image(studio):
     pick(s, "preset-style", "watercolor")
     pick(s, "preset-palette", "pastel")
     pick(s, "preset-format", "square-social")
-    press(s, "constraint-no_text")
+    s.click("constraint-no_text")
     s.wait(lambda d: "No text" in prompt_text(s) and "watercolour painting" in prompt_text(s))
     compiled = prompt_text(s)
     assert compiled != plain
@@ -73,7 +56,7 @@ def test_brief_from_presets_generates_with_previews_then_the_image(studio):
     s.wait(lambda d: "512 × 512" in s.text("compiled-meta"))
     s.shoot("create-brief")
 
-    press(s, "generate")
+    s.click("generate")
     status = s.tid("job-status")
     s.wait(lambda d: status.get_attribute("data-status") in ("succeeded", "failed", "cancelled"))
     assert status.get_attribute("data-status") == "succeeded", status.text
@@ -91,7 +74,6 @@ def test_brief_from_presets_generates_with_previews_then_the_image(studio):
     s.wait(lambda d: images_left(s) == before - 1)
     s.wait(lambda d: f"{before - 1} images left today" in s.text("plan-left"))
     assert not s.css(".error")
-    top(s)
     s.shoot("create-done")
 
     # A prompt past the model's limit: the server refuses it (compile, then generate) and the page says,
@@ -105,11 +87,10 @@ def test_brief_from_presets_generates_with_previews_then_the_image(studio):
     assert "too long" in error.text and "Shorten the free text" in error.text, error.text
     assert "No estimate" in s.text("cost-estimate")
     assert "does not compile" in prompt_text(s)
-    press(s, "generate")
+    s.click("generate")
     error = s.wait(lambda d: s.css('[data-testid="create-error"] [data-testid="error"]'))[0]
     assert "too long" in error.text and "Shorten the free text" in error.text, error.text
     assert images_left(s) == before - 1
-    top(s)
     s.shoot("create-error")
 
     # "Try" from the Templates page: the template fills the brief; its variables are asked for.
@@ -121,7 +102,6 @@ def test_brief_from_presets_generates_with_previews_then_the_image(studio):
     assert s.tid("brief-subject").get_attribute("value") == "remote work"
     assert Select(s.tid("preset-style")).first_selected_option.get_attribute("value") == "editorial"
     assert s.tid("constraint-no_text").is_selected()
-    top(s)
     s.shoot("create-template")
     # Editing the brief itself makes it the user's own brief, started from the template.
     s.type("brief-scene", "a sunny home office")
@@ -129,31 +109,27 @@ def test_brief_from_presets_generates_with_previews_then_the_image(studio):
     assert Select(s.tid("template-picker")).first_selected_option.get_attribute("value") == ""
 
 
-def test_create_generates_on_a_provider_model(easel_openai):
+def test_create_generates_on_a_provider_model(studio_openai, easel_openai):
+    s = studio_openai
     key = make_user(easel_openai["data"], "create-" + uuid.uuid4().hex[:8], plan="unlimited")
-    s = Studio(new_driver(), easel_openai["base"])
-    try:
-        s.sign_in_with_key(key, "/create")
-        s.wait_page("create")
-        assert "No daily image limit" in s.text("plan-left")
-        pick(s, "model", "gpt-image-2")
-        s.type("brief-subject", "a lighthouse at dusk")
-        pick(s, "preset-style", "photorealistic")
-        pick(s, "size", "1024x1024")
-        pick(s, "quality", "low")
-        pick(s, "partials", "1")
-        s.wait(lambda d: "photorealistic photograph" in prompt_text(s) and "gpt-image-2" in s.text("compiled-meta"))
-        cost = s.text("cost-estimate")
-        assert re.match(r"\$0\.0*[1-9]", cost), cost
-        press(s, "generate")
-        status = s.tid("job-status")
-        s.wait(lambda d: status.get_attribute("data-status") in ("succeeded", "failed", "cancelled"), timeout=60)
-        assert status.get_attribute("data-status") == "succeeded", status.text
-        assert len(s.tids("partial-preview")) == 1
-        result = s.tids("result-image")[0]
-        assert natural_size(s, result) == (1024, 1024)
-        assert not s.css(".job-results .draft"), "a provider image is not labelled as a draft"
-        top(s)
-        s.shoot("create-openai")
-    finally:
-        s.driver.quit()
+    s.sign_in_with_key(key, "/create")
+    s.wait_page("create")
+    assert "No daily image limit" in s.text("plan-left")
+    pick(s, "model", "gpt-image-2")
+    s.type("brief-subject", "a lighthouse at dusk")
+    pick(s, "preset-style", "photorealistic")
+    pick(s, "size", "1024x1024")
+    pick(s, "quality", "low")
+    pick(s, "partials", "1")
+    s.wait(lambda d: "photorealistic photograph" in prompt_text(s) and "gpt-image-2" in s.text("compiled-meta"))
+    cost = s.text("cost-estimate")
+    assert re.match(r"\$0\.0*[1-9]", cost), cost
+    s.click("generate")
+    status = s.tid("job-status")
+    s.wait(lambda d: status.get_attribute("data-status") in ("succeeded", "failed", "cancelled"), timeout=60)
+    assert status.get_attribute("data-status") == "succeeded", status.text
+    assert len(s.tids("partial-preview")) == 1
+    result = s.tids("result-image")[0]
+    assert natural_size(s, result) == (1024, 1024)
+    assert not s.css(".job-results .draft"), "a provider image is not labelled as a draft"
+    s.shoot("create-openai")

@@ -7,7 +7,6 @@ import os
 import tempfile
 import time
 import urllib.error
-import urllib.request
 import uuid
 import zipfile
 
@@ -15,36 +14,18 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from studio_kit import make_user
+from studio_kit import api, make_user, texts
 
 SUBJECTS = ["lighthouse", "teapot", "bicycle", "orchid", "glacier", "violin", "lantern", "cactus"]
-
-
-def call(base, key, path, body=None, method=None):
-    request = urllib.request.Request(base + path, method=method or ("POST" if body is not None else "GET"),
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
 
 
 def tile_ids(studio):
     return studio.driver.execute_script("return [...document.querySelectorAll('[data-testid=gallery-tile]')].map((t) => t.dataset.id)")
 
 
-def texts(studio, testid):
-    """Each element's visible text, read in one go (lists are redrawn as they change)."""
-    return studio.driver.execute_script(f"return [...document.querySelectorAll('[data-testid={testid}]')].map((e) => e.innerText)")
-
-
 def loaded_thumbs(studio):
     return studio.driver.execute_script(
         "return [...document.querySelectorAll('[data-testid=gallery-tile] img')].filter((i) => i.complete && i.naturalWidth > 0).length")
-
-
-def shoot(studio, name):
-    studio.driver.execute_script("window.scrollTo(0, 0)")
-    studio.shoot(name)
 
 
 def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
@@ -62,12 +43,12 @@ def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
     assert "No images yet" in studio.text("empty")
     assert studio.tid("gallery-empty-create").get_attribute("href").endswith("/create")
     assert studio.tid("bulk-delete").get_attribute("disabled") and studio.tids("error") == []
-    shoot(studio, "gallery-empty")
+    studio.shoot("gallery-empty")
 
     for subject in SUBJECTS:  # 8 × 4 = 32 images, newest last
-        call(base, key, "/v1/images/generations",
-             {"model": "easel-draft", "prompt": f"a watercolor {subject} study", "n": 4, "size": "256x256"})
-    everything = call(base, key, "/api/assets?limit=100")["data"]
+        api(base, key, "POST", "/v1/images/generations",
+            {"model": "easel-draft", "prompt": f"a watercolor {subject} study", "n": 4, "size": "256x256"})
+    everything = api(base, key, "GET", "/api/assets?limit=100")["data"]
     assert len(everything) == 32
     studio.open("/gallery")
 
@@ -83,7 +64,7 @@ def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
     studio.wait(lambda d: len(studio.tids("gallery-tile")) == 32)
     assert tile_ids(studio) == [a["id"] for a in everything]
     assert not studio.tid("gallery-more").is_displayed(), "nothing more to load"
-    shoot(studio, "gallery")
+    studio.shoot("gallery")
 
     # Search narrows the grid to one subject; the URL carries it.
     studio.type("gallery-search", "lighthouse")
@@ -93,7 +74,7 @@ def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
     studio.type("gallery-search", "nothingmatchesthis")
     studio.wait(lambda d: studio.tids("empty") and not studio.tids("gallery-tile"))
     assert "No image matches" in studio.text("empty")
-    shoot(studio, "gallery-no-match")
+    studio.shoot("gallery-no-match")
     studio.type("gallery-search", " ")
     studio.wait(lambda d: len(studio.tids("gallery-tile")) == 24)
     assert "q=" not in studio.driver.current_url
@@ -106,7 +87,7 @@ def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
     assert studio.text("selection-count") == "3 selected"
     studio.click("bulk-favorite")
     studio.wait(lambda d: len(studio.tids("tile-favorite")) == 3)
-    favorites = call(base, key, "/api/assets?favorite=true")["data"]
+    favorites = api(base, key, "GET", "/api/assets?favorite=true")["data"]
     assert sorted(a["id"] for a in favorites) == sorted(chosen)
 
     # Shift-click selects a range, and the range is sent to review; the review filter finds exactly those.
@@ -121,7 +102,7 @@ def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
     ranged = tile_ids(studio)[6:10]
     studio.click("bulk-review")
     studio.wait(lambda d: texts(studio, "gallery-tile")[6].startswith("In review"))
-    in_review = call(base, key, "/api/assets?review=in_review")["data"]
+    in_review = api(base, key, "GET", "/api/assets?review=in_review")["data"]
     assert sorted(a["id"] for a in in_review) == sorted(ranged)
     Select(studio.tid("filter-review")).select_by_value("in_review")
     studio.wait(lambda d: sorted(tile_ids(studio)) == sorted(ranged))
@@ -137,13 +118,13 @@ def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
     studio.wait(lambda d: sorted(tile_ids(studio)) == sorted(chosen))
     assert Select(studio.tid("filter-favorite")).first_selected_option.get_attribute("value") == "true"
     assert studio.text("selection-count") == "None selected"
-    shoot(studio, "gallery-favorites")
+    studio.shoot("gallery-favorites")
 
     # A collection made in the side list; two images added to it from the selection.
     studio.type("collection-new-name", "Launch picks")
     studio.click("collection-create")
     studio.wait(lambda d: [t.split("\n")[0] for t in texts(studio, "collection-item")] == ["Launch picks"])
-    collection = call(base, key, "/api/collections")["data"][0]
+    collection = api(base, key, "GET", "/api/collections")["data"][0]
     assert collection["name"] == "Launch picks" and collection["count"] == 0
     picked = tile_ids(studio)[:2]
     for box in studio.tids("tile-select")[:2]:
@@ -151,8 +132,8 @@ def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
     Select(studio.tid("bulk-collection")).select_by_value(collection["id"])
     studio.click("bulk-collection-add")
     studio.wait(lambda d: texts(studio, "collection-item")[0].endswith("2"))
-    assert call(base, key, f"/api/collections/{collection['id']}")["count"] == 2
-    members = call(base, key, f"/api/assets?collection={collection['id']}")["data"]
+    assert api(base, key, "GET", f"/api/collections/{collection['id']}")["count"] == 2
+    members = api(base, key, "GET", f"/api/assets?collection={collection['id']}")["data"]
     assert sorted(a["id"] for a in members) == sorted(picked)
 
     # Clicking the collection in the side list filters the grid by it.
@@ -167,7 +148,7 @@ def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
     # Export the selection (select all loaded): a zip with both images and the manifests.
     studio.click("select-all")
     assert studio.text("selection-count") == "2 selected"
-    shoot(studio, "gallery-collection")
+    studio.shoot("gallery-collection")
     studio.click("bulk-export")
     deadline = time.time() + 30
     zips = []
@@ -193,13 +174,13 @@ def test_gallery_scrolls_filters_selects_and_acts_in_bulk(studio, easel):
     studio.click("bulk-delete")
     assert f"Delete 1 image?" in studio.driver.find_element("css selector", ".gallery-confirm").text
     assert len(studio.tids("gallery-tile")) == 2, "nothing is deleted before the confirmation"
-    shoot(studio, "gallery-confirm-delete")
+    studio.shoot("gallery-confirm-delete")
     studio.click("confirm-delete")
     studio.wait(lambda d: tile_ids(studio) == [i for i in picked if i != doomed])
     try:
-        call(base, key, f"/api/assets/{doomed}")
+        api(base, key, "GET", f"/api/assets/{doomed}")
         raise AssertionError("the deleted image is still there")
     except urllib.error.HTTPError as error:
         assert error.code == 404
-    assert call(base, key, f"/api/collections/{collection['id']}")["count"] == 1
+    assert api(base, key, "GET", f"/api/collections/{collection['id']}")["count"] == 1
     studio.check_console()

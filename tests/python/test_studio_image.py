@@ -1,42 +1,16 @@
 """The studio's Image page: meta, zoom, downloads, the mask painter (its PNG checked pixel by pixel), the lineage
 tree, favorite, tags, collections, review, and every iteration (revise, mask edit, variations, upscale, promote)
 followed to the new image."""
-import json
 import struct
-import time
-import urllib.request
 import uuid
 import zlib
 
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 
-from studio_kit import make_user
+from studio_kit import api, make_draft_image, make_user
 
 W, H = 512, 384
-
-
-def call(base, key, method, path, body=None, raw=False):
-    headers = {"Authorization": f"Bearer {key}"}
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        payload = response.read()
-        return (payload, response.headers) if raw else json.loads(payload)
-
-
-def make_image(base, key, prompt, size=f"{W}x{H}"):
-    job = call(base, key, "POST", "/api/jobs", {"prompt": prompt, "model": "easel-draft", "size": size})
-    deadline = time.time() + 30
-    while job["status"] != "succeeded":
-        assert job["status"] not in ("failed", "cancelled"), job
-        assert time.time() < deadline, job
-        time.sleep(0.1)
-        job = call(base, key, "GET", f"/api/jobs/{job['id']}")
-    return job["asset_ids"][0]
 
 
 def decode_png(data):
@@ -96,16 +70,9 @@ def wait_new_image(s, old):
 
 
 def press(s, testid):
-    """Clicks a control, first scrolled to the middle of the window (clear of the sticky header)."""
-    element = s.wait(lambda d: s._clickable(testid))
-    s.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
+    """Clicks a control, then checks the console at once, so an error is pinned on the click that caused it."""
+    s.click(testid)
     s.check_console()
-
-
-def top(s):
-    """Back to the top before a full-page screenshot (else the sticky header is drawn where the page was scrolled)."""
-    s.driver.execute_script("window.scrollTo(0, 0)")
 
 
 def image_loaded(s):
@@ -140,7 +107,7 @@ def line(x0, x1, y, steps=8):
 def test_image_page(studio, easel):
     base, s = easel["base"], studio
     key = make_user(easel["data"], "image-" + uuid.uuid4().hex[:8], plan="premium")
-    original = make_image(base, key, "a lighthouse on a cliff at dawn")
+    _, original = make_draft_image(base, key, "a lighthouse on a cliff at dawn", f"{W}x{H}")
     s.sign_in_with_key(key)
     s.open(f"/images/{original}", "image")
 
@@ -149,7 +116,6 @@ def test_image_page(studio, easel):
     meta = s.text("image-meta")
     assert "easel-draft" in meta and f"{W}×{H}" in meta and "$0.00" in meta and "lighthouse" in meta, meta
     assert "DRAFT · not AI" in s.text("draft-badge")
-    top(s)
     s.shoot("image")
 
     # Zoom with the buttons and the keyboard.
@@ -177,7 +143,7 @@ def test_image_page(studio, easel):
 
     # Downloads: the stored PNG as it is; JPEG converted in the browser.
     href = s.tid("download-png").get_attribute("href")
-    png, headers = call(base, key, "GET", href.replace(base, ""), raw=True)
+    png, headers = api(base, key, "GET", href.replace(base, ""), raw=True)
     assert headers["Content-Type"] == "image/png" and decode_png(png)[:2] == (W, H)
     press(s, "download-jpeg")
     s.wait(lambda d: (s.tid("download-jpeg").get_attribute("href") or "").startswith("blob:"))
@@ -221,7 +187,6 @@ def test_image_page(studio, easel):
     slider = s.tid("mask-size")
     s.driver.execute_script("arguments[0].value = 20; arguments[0].dispatchEvent(new Event('input'))", slider)
     stroke(s, line(40, 120, 350))
-    top(s)
     s.shoot("image-mask")
 
     # Sending it: an edit job whose mask is a PNG of the image's size, transparent exactly where painted.
@@ -229,11 +194,11 @@ def test_image_page(studio, easel):
     press(s, "mask-edit")
     s.wait(lambda d: s.tid("job-status").is_displayed())
     masked = wait_new_image(s, original)
-    child = call(base, key, "GET", f"/api/assets/{masked}")
+    child = api(base, key, "GET", f"/api/assets/{masked}")
     assert child["parent_asset_id"] == original
-    job = call(base, key, "GET", f"/api/jobs/{child['job_id']}")
+    job = api(base, key, "GET", f"/api/jobs/{child['job_id']}")
     assert job["kind"] == "edit" and job["mask_asset_id"], job
-    data, headers = call(base, key, "GET", f"/files/{job['mask_asset_id']}", raw=True)
+    data, headers = api(base, key, "GET", f"/files/{job['mask_asset_id']}", raw=True)
     assert headers["Content-Type"] == "image/png"
     width_, height_, ctype, rows, channels = decode_png(data)
     assert (width_, height_) == (W, H) and ctype in (4, 6), (width_, height_, ctype)
@@ -254,7 +219,6 @@ def test_image_page(studio, easel):
     press(s, "mask-reuse")  # the mask this image was made with comes back as one undoable step
     s.wait(lambda d: canvas_alpha(s, 100, 60) > 0)
     assert canvas_alpha(s, 500, 10) == 0 and canvas_alpha(s, 205, 60) == 0 and canvas_alpha(s, 110, 250) > 0
-    top(s)
     s.shoot("image-child")
     s.driver.find_element(By.CSS_SELECTOR, f'[data-testid="lineage-node"][data-id="{original}"]').click()
     s.wait(lambda d: path_of(s) == f"/images/{original}" and d.execute_script("return document.body.dataset.page") == "image"
@@ -264,51 +228,50 @@ def test_image_page(studio, easel):
     assert s.tid("favorite").get_attribute("aria-pressed") == "false"
     press(s, "favorite")
     s.wait(lambda d: s.tid("favorite").get_attribute("aria-pressed") == "true")
-    assert call(base, key, "GET", f"/api/assets/{original}")["favorite"] is True
+    assert api(base, key, "GET", f"/api/assets/{original}")["favorite"] is True
     s.type("tag-input", "hero-shot")
     press(s, "tag-add")
     s.wait(lambda d: d.execute_script("return [...document.querySelectorAll('[data-testid=tag]')].map(t => t.dataset.tag)") == ["hero-shot"])
-    assert call(base, key, "GET", f"/api/assets/{original}")["tags"] == ["hero-shot"]
+    assert api(base, key, "GET", f"/api/assets/{original}")["tags"] == ["hero-shot"]
     name = "Coast " + uuid.uuid4().hex[:6]
     s.type("collection-new", name)
     press(s, "collection-add")
     s.wait(lambda d: name in s.text("collection-result"))
-    found = [c for c in call(base, key, "GET", "/api/collections")["data"] if c["name"] == name]
+    found = [c for c in api(base, key, "GET", "/api/collections")["data"] if c["name"] == name]
     assert len(found) == 1 and found[0]["count"] == 1
-    members = call(base, key, "GET", f"/api/assets?collection={found[0]['id']}")["data"]
+    members = api(base, key, "GET", f"/api/assets?collection={found[0]['id']}")["data"]
     assert [m["id"] for m in members] == [original]
     assert attr(s, '[data-testid="review-status"]', "data-status") == "unreviewed"
     press(s, "send-to-review")
     s.wait(lambda d: attr(s, '[data-testid="review-status"]', "data-status") == "in_review")
-    assert call(base, key, "GET", f"/api/assets/{original}/review")["status"] == "in_review"
-    top(s)
+    assert api(base, key, "GET", f"/api/assets/{original}/review")["status"] == "in_review"
     s.shoot("image-organized")
 
     # Revise with a prompt lands on the child.
     s.type("revise-prompt", "make the sky stormy")
     press(s, "revise")
     revised = wait_new_image(s, original)
-    asset = call(base, key, "GET", f"/api/assets/{revised}")
+    asset = api(base, key, "GET", f"/api/assets/{revised}")
     assert asset["parent_asset_id"] == original and asset["prompt"] == "make the sky stormy" and revised != masked
 
     # Variations: two more children of the original.
     s.open(f"/images/{original}", "image")
-    before = len(call(base, key, "GET", f"/api/assets/{original}/lineage")["children"])
+    before = len(api(base, key, "GET", f"/api/assets/{original}/lineage")["children"])
     press(s, "variations")
     varied = wait_new_image(s, original)
-    children = call(base, key, "GET", f"/api/assets/{original}/lineage")["children"]
+    children = api(base, key, "GET", f"/api/assets/{original}/lineage")["children"]
     assert len(children) == before + 2 and varied in [c["id"] for c in children]
 
     # Upscale 2× and promote: new images of the right size.
     press(s, "upscale")
     upscaled = wait_new_image(s, varied)
-    assert (call(base, key, "GET", f"/api/assets/{upscaled}")["width"], call(base, key, "GET", f"/api/assets/{upscaled}")["height"]) == (2 * W, 2 * H)
+    assert (api(base, key, "GET", f"/api/assets/{upscaled}")["width"], api(base, key, "GET", f"/api/assets/{upscaled}")["height"]) == (2 * W, 2 * H)
     s.wait(lambda d: image_loaded(s) == 2 * W)
     assert s.tid("variations").get_attribute("disabled") is not None  # an upscale has no brief to re-run
     s.open(f"/images/{varied}", "image")
     press(s, "promote")
     promoted = wait_new_image(s, varied)
-    final = call(base, key, "GET", f"/api/jobs/{call(base, key, 'GET', f'/api/assets/{promoted}')['job_id']}")
+    final = api(base, key, "GET", f"/api/jobs/{api(base, key, 'GET', f'/api/assets/{promoted}')['job_id']}")
     assert final["params"]["quality"] == "high" and final["parent_asset_id"] == varied
 
     # A missing image: a deliberate error with a way back, not a blank page.

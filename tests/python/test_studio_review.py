@@ -2,47 +2,25 @@
 evidence, approving with edited alt text (saved as a person's), keyboard culling (R rejects, Z undoes, arrows
 move, and letters typed in a text field stay text), saving the approved image as a template, and the empty
 state."""
-import json
 import time
-import urllib.request
 import uuid
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
-from studio_kit import make_user
-
-
-def call(base, key, path, body=None, method=None):
-    request = urllib.request.Request(base + path, method=method or ("POST" if body is not None else "GET"),
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
-def shoot(studio, name):
-    """Screenshots from the top of the page (the sticky header otherwise lands mid-picture)."""
-    studio.driver.execute_script("window.scrollTo(0, 0)")
-    studio.shoot(name)
+from studio_kit import api, make_user, wait_job
 
 
 def make_images(base, key, n=3):
     """`n` draft images from one brief, made through the job API and sent to review."""
-    job = call(base, key, "/api/jobs", {
+    job = wait_job(base, key, api(base, key, "POST", "/api/jobs", {
         "model": "easel-draft", "size": "256x256", "n": n,
         "brief": {"subject": "a teal ceramic mug", "scene": "on an oak desk", "constraints": {"no_text": True}},
-    })
-    deadline = time.time() + 60
-    while job["status"] != "succeeded":
-        assert job["status"] not in ("failed", "cancelled"), job
-        assert time.time() < deadline, "the draft job did not finish"
-        time.sleep(0.1)
-        job = call(base, key, f"/api/jobs/{job['id']}")
+    }), timeout=60)
     ids = job["asset_ids"]
     assert len(ids) == n
     for asset in ids:
-        assert call(base, key, f"/api/assets/{asset}/review", {"status": "in_review"})["status"] == "in_review"
+        assert api(base, key, "POST", f"/api/assets/{asset}/review", {"status": "in_review"})["status"] == "in_review"
     return ids
 
 
@@ -59,7 +37,7 @@ def test_review_queue_approve_cull_undo_and_save_as_template(studio, easel):
     base = easel["base"]
     key = make_user(easel["data"], "rv-" + uuid.uuid4().hex[:6], plan="premium")
     ids = make_images(base, key)
-    status = lambda asset: call(base, key, f"/api/assets/{asset}/review")  # noqa: E731
+    status = lambda asset: api(base, key, "GET", f"/api/assets/{asset}/review")  # noqa: E731
 
     studio.sign_in_with_key(key, next_path="/review")
     studio.wait_page("review")
@@ -95,7 +73,7 @@ def test_review_queue_approve_cull_undo_and_save_as_template(studio, easel):
     suggested = status(first)["suggested_alt_text"]
     assert suggested.startswith("A teal ceramic mug")
     assert studio.tid("alt-text").get_attribute("value") == suggested
-    shoot(studio, "review-queue")
+    studio.shoot("review-queue")
 
     # Approving needs the checklist to fail nothing: a failed key is refused in plain words.
     studio.click("check-fail")
@@ -124,7 +102,7 @@ def test_review_queue_approve_cull_undo_and_save_as_template(studio, easel):
     studio.type("template-name", "Mug from review")
     studio.click("save-as-template")
     studio.wait(lambda d: studio.tids("saved-template-link"))
-    templates = [t for t in call(base, key, "/api/templates")["data"] if t["name"] == "Mug from review"]
+    templates = [t for t in api(base, key, "GET", "/api/templates")["data"] if t["name"] == "Mug from review"]
     assert len(templates) == 1
     template = templates[0]
     assert template["brief"]["subject"] == "a teal ceramic mug"
@@ -132,7 +110,7 @@ def test_review_queue_approve_cull_undo_and_save_as_template(studio, easel):
     assert template["example_asset"] == first
     assert template["defaults"]["model"] == "easel-draft"
     assert studio.tid("saved-template-link").get_attribute("href").endswith(f"/templates/{template['id']}")
-    shoot(studio, "review-approved")
+    studio.shoot("review-approved")
 
     # Keyboard culling. Letters typed in a text field are text, not shortcuts.
     second, third = queue[1], queue[2]
@@ -170,7 +148,7 @@ def test_review_queue_approve_cull_undo_and_save_as_template(studio, easel):
     studio.click("review-next")
     studio.wait(lambda d: current_id(studio) == second)
     assert status(third)["status"] == "in_review", "moving decides nothing"
-    shoot(studio, "review-culled")
+    studio.shoot("review-culled")
 
     # The other lists, and the empty state.
     studio.open("/review?status=changes_requested", "review")
@@ -179,4 +157,4 @@ def test_review_queue_approve_cull_undo_and_save_as_template(studio, easel):
     studio.wait(lambda d: studio.tids("empty"))
     assert studio.tids("review-item") == []
     assert "No rejected images" in studio.text("empty")
-    shoot(studio, "review-empty")
+    studio.shoot("review-empty")

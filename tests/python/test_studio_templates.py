@@ -1,25 +1,9 @@
 """The studio's Templates & brand kits pages: a template created in the page, edited into version 2, its
 history and the diff between the versions, a conflicting change made elsewhere shown in plain words,
 rollback, "Try" opening Create with the template; brand kits created, edited, listed and deleted."""
-import json
-import urllib.request
 import uuid
 
-from studio_kit import make_user
-
-
-def call(base, key, path, body=None, method=None, headers=None):
-    request = urllib.request.Request(base + path, method=method or ("POST" if body is not None else "GET"),
-                                     data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json", **(headers or {})})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
-def shoot(studio, name):
-    """Screenshots from the top of the page (the sticky header otherwise lands mid-picture)."""
-    studio.driver.execute_script("window.scrollTo(0, 0)")
-    studio.shoot(name)
+from studio_kit import api, make_user, texts
 
 
 def new_kit(studio):
@@ -28,12 +12,6 @@ def new_kit(studio):
     studio.click("brand-kit-new")
     studio.wait(lambda d: d.execute_script(
         'const n = document.querySelector(\'[data-testid="brand-kit-name"]\'); return !!n && n.value === "";'))
-
-
-def texts(studio, testid):
-    """The text of each element with `testid`, read in one go (a list redrawn meanwhile cannot go stale)."""
-    return studio.driver.execute_script(
-        "return [...document.querySelectorAll(`[data-testid='${arguments[0]}']`)].map((e) => e.innerText);", testid)
 
 
 def subject_in_form(studio):
@@ -52,7 +30,7 @@ def test_templates_create_edit_history_diff_conflict_rollback_and_try(studio, ea
     assert {"blog-banner", "product-hero", "paid-social", "ecommerce-scene", "app-onboarding"} <= rows
     assert "no templates yet" in studio.tid("template-list").text
     studio.wait(lambda d: studio.tids("empty", within=studio.tid("brand-kit-list")))
-    shoot(studio, "templates-empty")
+    studio.shoot("templates-empty")
 
     # Create one in the page.
     studio.click("template-new")
@@ -62,12 +40,12 @@ def test_templates_create_edit_history_diff_conflict_rollback_and_try(studio, ea
     studio.type("template-body", "{product} on an oak desk")
     studio.type("brief-palette", "pastel")
     studio.wait(lambda d: [v.get_attribute("data-name") for v in studio.tids("template-variable")] == ["product"])
-    shoot(studio, "template-new")
+    studio.shoot("template-new")
     studio.click("template-save")
     studio.wait(lambda d: "/templates/tpl_" in d.current_url)
     template_id = studio.driver.current_url.rsplit("/", 1)[1]
     studio.wait(lambda d: len(studio.tids("template-version")) == 1)
-    created = call(base, key, f"/api/templates/{template_id}")
+    created = api(base, key, "GET", f"/api/templates/{template_id}")
     assert created["version"] == 1 and created["name"] == "Launch hero"
     assert created["brief"] == {"subject": "{product} on an oak desk", "palette": ["pastel"]}
     assert [v["name"] for v in created["variables"]] == ["product"]
@@ -78,7 +56,7 @@ def test_templates_create_edit_history_diff_conflict_rollback_and_try(studio, ea
     studio.click("template-save")
     studio.wait(lambda d: len(studio.tids("template-version")) == 2)
     assert studio.text("template-version-chip") == "v2"
-    edited = call(base, key, f"/api/templates/{template_id}")
+    edited = api(base, key, "GET", f"/api/templates/{template_id}")
     assert edited["version"] == 2 and edited["brief"]["subject"] == "{product} on a marble counter"
     assert edited["brief"]["palette"] == ["pastel"], "fields not edited are kept"
     versions = [v.get_attribute("data-version") for v in studio.tids("template-version")]
@@ -91,12 +69,12 @@ def test_templates_create_edit_history_diff_conflict_rollback_and_try(studio, ea
     assert studio.text("diff-added").endswith("{product} on a marble counter")
     assert studio.driver.execute_script(
         'const s = getComputedStyle(document.querySelector(\'[data-testid="diff-added"]\')); return s.backgroundColor;') != "rgba(0, 0, 0, 0)"
-    shoot(studio, "template-history")
+    studio.shoot("template-history")
 
     # Someone changes it elsewhere (version 3); saving from the page now says so in plain words, keeps the
     # edit in the form, and loads the newest version on request.
-    call(base, key, f"/api/templates/{template_id}", {**{k: edited[k] for k in ("name", "variables", "defaults")},
-         "brief": {"subject": "{product} on a picnic table", "palette": ["pastel"]}}, method="PUT", headers={"If-Match": "2"})
+    api(base, key, "PUT", f"/api/templates/{template_id}", {**{k: edited[k] for k in ("name", "variables", "defaults")},
+        "brief": {"subject": "{product} on a picnic table", "palette": ["pastel"]}}, headers={"If-Match": "2"})
     studio.type("template-body", "{product} on a glass shelf")
     studio.expect_http_errors(1)
     studio.click("template-save")
@@ -104,8 +82,8 @@ def test_templates_create_edit_history_diff_conflict_rollback_and_try(studio, ea
     conflict = studio.text("version-conflict")
     assert "Someone saved version 3" in conflict and "Your changes are still in the form" in conflict
     assert subject_in_form(studio) == "{product} on a glass shelf"
-    assert call(base, key, f"/api/templates/{template_id}")["brief"]["subject"] == "{product} on a picnic table"
-    shoot(studio, "template-conflict")
+    assert api(base, key, "GET", f"/api/templates/{template_id}")["brief"]["subject"] == "{product} on a picnic table"
+    studio.shoot("template-conflict")
     studio.click("conflict-reload")
     studio.wait(lambda d: subject_in_form(studio) == "{product} on a picnic table")
     studio.wait(lambda d: len(studio.tids("template-version")) == 3)
@@ -113,12 +91,12 @@ def test_templates_create_edit_history_diff_conflict_rollback_and_try(studio, ea
     # Roll back to version 1: published again as version 4, with version 1's text.
     studio.click("template-rollback")  # the first one listed is version 2 …
     studio.wait(lambda d: len(studio.tids("template-version")) == 4)
-    assert call(base, key, f"/api/templates/{template_id}")["brief"]["subject"] == "{product} on a marble counter"
+    assert api(base, key, "GET", f"/api/templates/{template_id}")["brief"]["subject"] == "{product} on a marble counter"
     rollback = [b for b in studio.tids("template-rollback")
                 if b.find_element("xpath", "ancestor::li[1]").get_attribute("data-version") == "1"][0]
     rollback.click()
     studio.wait(lambda d: len(studio.tids("template-version")) == 5)
-    latest = call(base, key, f"/api/templates/{template_id}")
+    latest = api(base, key, "GET", f"/api/templates/{template_id}")
     assert latest["version"] == 5 and latest["brief"]["subject"] == "{product} on an oak desk"
     studio.wait(lambda d: subject_in_form(studio) == "{product} on an oak desk")
     assert "rollback to version 1" in studio.tids("template-version")[0].text
@@ -161,11 +139,11 @@ def test_brand_kits_created_edited_listed_and_deleted(studio, easel):
     studio.type("brand-kit-colors", "#0A7E8C, #F2B705")
     studio.type("brand-kit-banned", "cheap")
     studio.click("kit-no-watermark")
-    shoot(studio, "brand-kit-form")
+    studio.shoot("brand-kit-form")
     studio.click("brand-kit-save")
     studio.wait(lambda d: len(studio.tids("brand-kit-row")) == 1)
     assert "Acme" in texts(studio, "brand-kit-row")[0]
-    kits = call(base, key, "/api/brand-kits")["data"]
+    kits = api(base, key, "GET", "/api/brand-kits")["data"]
     assert len(kits) == 1
     kit = kits[0]
     assert kit["name"] == "Acme" and kit["colors"] == ["#0A7E8C", "#F2B705"] and kit["banned_words"] == ["cheap"]
@@ -180,7 +158,7 @@ def test_brand_kits_created_edited_listed_and_deleted(studio, easel):
     studio.type("brand-kit-style", "flat")
     studio.click("brand-kit-save")
     studio.wait(lambda d: any("Acme Co" in t for t in texts(studio, "brand-kit-row")))
-    kit = call(base, key, f"/api/brand-kits/{kit['id']}")
+    kit = api(base, key, "GET", f"/api/brand-kits/{kit['id']}")
     assert kit["name"] == "Acme Co" and kit["style"] == ["flat"] and kit["banned_words"] == ["cheap"]
 
     # A second one, then deleted (it asks twice).
@@ -188,15 +166,15 @@ def test_brand_kits_created_edited_listed_and_deleted(studio, easel):
     studio.type("brand-kit-name", "Temporary")
     studio.click("brand-kit-save")
     studio.wait(lambda d: len(studio.tids("brand-kit-row")) == 2)
-    shoot(studio, "brand-kits")
+    studio.shoot("brand-kits")
     temporary = [r for r in studio.tids("brand-kit-row") if "Temporary" in r.text][0]
     delete = studio.tid("brand-kit-delete", within=temporary)
     delete.click()
     assert delete.text == "Really delete?"
-    assert len(call(base, key, "/api/brand-kits")["data"]) == 2
+    assert len(api(base, key, "GET", "/api/brand-kits")["data"]) == 2
     delete.click()
     studio.wait(lambda d: len(studio.tids("brand-kit-row")) == 1)
-    assert [k["name"] for k in call(base, key, "/api/brand-kits")["data"]] == ["Acme Co"]
+    assert [k["name"] for k in api(base, key, "GET", "/api/brand-kits")["data"]] == ["Acme Co"]
 
     # A bad colour is refused in plain words, naming the field.
     new_kit(studio)

@@ -36,7 +36,11 @@ export async function api(path, options = {}) {
 
 /// Reads a server-sent event stream (`GET path`), yielding `{event, data}` with `data` parsed as JSON.
 export async function* events(path, signal) {
-  const response = await api(path, { raw: true, signal });
+  yield* readEvents(await api(path, { raw: true, signal }));
+}
+
+/// The server-sent events of a response already open (a job's events, or the images door's stream).
+export async function* readEvents(response) {
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";

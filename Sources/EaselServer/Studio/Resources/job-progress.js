@@ -1,7 +1,7 @@
 // Following a job from submission to its images: `followJob` reads `/api/jobs/{id}/events` (queued with its
 // queue position, running, partial images, retrying, then succeeded / failed / cancelled); `startJob`
 // submits one; `progressView` draws it (status line, steps, partial previews, the images or the error).
-import { ApiError, api, events } from "./api.js";
+import { ApiError, api, events, readEvents } from "./api.js";
 import { h, plural, showError } from "./ui.js";
 
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -30,29 +30,6 @@ export async function followJob(jobId, { onEvent = () => {}, signal } = {}) {
   }
 }
 
-/// Server-sent events of a response already open (the OpenAI door's image stream).
-async function* frames(response) {
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    let cut;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      let event = "message", data = "";
-      for (const line of frame.split("\n")) {
-        if (line.startsWith("event:")) event = line.slice(6).trim();
-        else if (line.startsWith("data:")) data += line.slice(5).trimStart();
-      }
-      if (data) yield { event, data: JSON.parse(data) };
-    }
-  }
-}
-
 /// Submits a generation (a prompt, a brief or a template: the body of `POST /api/jobs`) and follows it.
 /// Events: `submitted` ({id}) first, then the job's own. With `partial_images`, the request goes through
 /// the streaming images door, which is listening before the job starts, so no preview is missed however
@@ -74,7 +51,7 @@ export async function startJob(body, { onEvent = () => {}, signal } = {}) {
   const mime = "image/" + (body.output_format || "png");
   const perImage = body.partial_images;
   const previews = (async () => {
-    for await (const frame of frames(response)) {
+    for await (const frame of readEvents(response)) {
       if (!frame.event.endsWith(".partial_image")) continue; // images come by id at the end; errors from the job
       const index = frame.data.partial_image_index || 0;
       onEvent({
