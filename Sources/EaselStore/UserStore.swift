@@ -9,6 +9,9 @@ public protocol UserStore: Sendable {
     func user(name: String) async throws -> EaselUser?
     func users(limit: Int) async throws -> [EaselUser]
     func setPlan(userID: String, plan: String) async throws -> Bool
+    func setRole(userID: String, role: EaselUser.Role) async throws -> Bool
+    /// A disabled user's keys and sessions stop working at once.
+    func setDisabled(userID: String, disabled: Bool) async throws -> Bool
     func setPassword(userID: String, hash: String) async throws
 
     func createKey(_ key: APIKeyRecord) async throws
@@ -70,6 +73,19 @@ public struct SQLUserStore: UserStore {
     public func setPlan(userID: String, plan: String) async throws -> Bool {
         try await database.write { db in
             !(try await db.raw("UPDATE users SET plan = \(bind: plan) WHERE id = \(bind: userID) RETURNING id").all()).isEmpty
+        }
+    }
+
+    public func setRole(userID: String, role: EaselUser.Role) async throws -> Bool {
+        try await database.write { db in
+            !(try await db.raw("UPDATE users SET role = \(bind: role.rawValue) WHERE id = \(bind: userID) RETURNING id").all()).isEmpty
+        }
+    }
+
+    public func setDisabled(userID: String, disabled: Bool) async throws -> Bool {
+        try await database.write { db in
+            !(try await db.raw("UPDATE users SET disabled = \(bind: disabled ? 1 : 0) WHERE id = \(bind: userID) RETURNING id").all())
+                .isEmpty
         }
     }
 

@@ -149,4 +149,31 @@ struct StudioAPITests {
             #expect(try await maker.get("/api/admin/plans").status == .forbidden)
         }
     }
+
+    @Test func adminsChangeRolesAndDisableUsersButNotThemselves() async throws {
+        try await AppHarness.run(workers: 0) { client, runtime in
+            let user = try await runtime.accounts.createUser(name: "maker", role: .user, plan: "premium", password: nil)
+            let maker = (client as! AuthorizedClient).with(key: try await runtime.accounts.createKey(userID: user.id, name: nil).key)
+            #expect(try await maker.get("/api/me").status == .ok)
+
+            let disabled = try await client.patch("/api/admin/users/\(user.id)", json: ["disabled": true])
+            #expect(try disabled.json["disabled"] == true)
+            #expect(try await maker.get("/api/me").status == .unauthorized, "a disabled user's key stops at once")
+            #expect(try await client.patch("/api/admin/users/\(user.id)", json: ["disabled": false]).status == .ok)
+            #expect(try await maker.get("/api/me").status == .ok)
+
+            let promoted = try await client.patch("/api/admin/users/\(user.id)", json: ["role": "admin", "plan": "unlimited"])
+            #expect(try promoted.json["role"] == "admin" && promoted.json["plan"]?["name"] == "unlimited")
+            #expect(try await maker.get("/api/admin/queue").status == .ok)
+
+            let me = try #require(try await client.get("/api/me").json["id"]?.stringValue)
+            for change: JSONValue in [["disabled": true], ["role": "user"]] {
+                let refused = try await client.patch("/api/admin/users/\(me)", json: change)
+                #expect(refused.status == .badRequest)
+                #expect(try refused.errorObject["message"]?.stringValue?.contains("cannot change your own role") == true)
+            }
+            let bad = try await client.patch("/api/admin/users/\(user.id)", json: ["role": "owner"])
+            #expect(try bad.errorObject["param"] == "role")
+        }
+    }
 }

@@ -21,6 +21,7 @@ def test_admin_page(studio, easel):
     stamp = time.time_ns() % 10**7
     admin_name, other_name, new_name = f"adm-{stamp}", f"rep-{stamp}", f"new-{stamp}"
     admin_key = make_user(easel["data"], admin_name, plan="unlimited", role="admin")
+    me_id = api(easel["base"], admin_key, "GET", "/api/me")["id"]
     other_key = make_user(easel["data"], other_name, plan="registered")
     other_job, other_image = make_draft_image(base, other_key, "a harbour at dawn")
     _, own_image = make_draft_image(base, admin_key, "a lamp on a desk")
@@ -60,6 +61,24 @@ def test_admin_page(studio, easel):
     assert studio.tid("admin-user-limit", row).text == "20 images a day"
     saved = next(u for u in api(base, admin_key, "GET", "/api/admin/users")["data"] if u["name"] == new_name)
     assert saved["plan"]["name"] == "registered" and saved["balance_usd"].startswith("12.5")
+    # Disabled: their password no longer signs in; enabled again, it does. The admin's own row offers neither.
+    studio.tid("admin-user-disable", row).click()
+    studio.wait(lambda d: studio.tid("admin-user-disable", row).get_attribute("aria-pressed") == "true")
+    assert next(u for u in api(base, admin_key, "GET", "/api/admin/users")["data"] if u["name"] == new_name)["disabled"] is True
+    try:
+        urllib.request.urlopen(login, timeout=10)
+        raise AssertionError("a disabled user signed in")
+    except urllib.error.HTTPError as refused:
+        assert refused.code == 401
+    studio.tid("admin-user-disable", row).click()
+    studio.wait(lambda d: studio.tid("admin-user-disable", row).get_attribute("aria-pressed") == "false")
+    with urllib.request.urlopen(login, timeout=10) as response:
+        assert json.load(response)["user"]["name"] == new_name
+    # A role change is saved.
+    Select(studio.tid("admin-role-select", row)).select_by_value("admin")
+    studio.wait(lambda d: next(u for u in api(base, admin_key, "GET", "/api/admin/users")["data"] if u["name"] == new_name)["role"] == "admin")
+    own = row_of(studio, "admin-user-row", "data-user-id", me_id)
+    assert not studio.tids("admin-user-disable", own) and not studio.tids("admin-role-select", own)
     studio.shoot("admin-users")
 
     # Reports: the admin sees each reported image (a signed thumbnail link), anyone's.

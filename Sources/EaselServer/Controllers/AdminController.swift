@@ -38,21 +38,27 @@ struct AdminController {
     @Sendable func createUser(_ request: Request, context: AdminContext) async throws -> Response {
         let reader = FieldReader(fields: try await request.jsonObject(limit: 64 * 1024))
         guard let name = try reader.string("name") else { throw EaselError.missing("name") }
-        let roleText = try reader.string("role") ?? "user"
-        guard let role = EaselUser.Role(rawValue: roleText) else {
-            throw EaselError.invalidRequest("Invalid role '\(roleText)'. Use admin, user or guest.", param: "role")
-        }
+        let role = try Self.role(try reader.string("role") ?? "user")
         let user = try await accounts.createUser(name: name, role: role, plan: try reader.string("plan"), password: try reader.string("password"))
         return .json(Representations.user(user, plan: accounts.plan(named: user.plan)), status: .created)
     }
 
-    /// `{plan}`: moves the user to another plan.
+    /// `{plan?, role?, disabled?}`: moves the user to another plan, changes their role, disables or enables them.
     @Sendable func updateUser(_ request: Request, context: AdminContext) async throws -> JSONValue {
         var user = try await accounts.user(id: try context.parameters.require("id"))
-        if let plan = try FieldReader(fields: try await request.jsonObject(limit: 64 * 1024)).string("plan") {
-            user = try await accounts.setPlan(plan, of: user)
-        }
+        let reader = FieldReader(fields: try await request.jsonObject(limit: 64 * 1024))
+        let role = try reader.string("role").map(Self.role)
+        let disabled = try reader.bool("disabled")
+        user = try await accounts.update(user, role: role, disabled: disabled, by: context.identity)
+        if let plan = try reader.string("plan") { user = try await accounts.setPlan(plan, of: user) }
         return Representations.user(user, plan: accounts.plan(named: user.plan))
+    }
+
+    static func role(_ text: String) throws -> EaselUser.Role {
+        guard let role = EaselUser.Role(rawValue: text) else {
+            throw EaselError.invalidRequest("Invalid role '\(text)'. Use admin, user or guest.", param: "role")
+        }
+        return role
     }
 
     @Sendable func createKey(_ request: Request, context: AdminContext) async throws -> Response {

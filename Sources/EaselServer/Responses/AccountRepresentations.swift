@@ -26,6 +26,7 @@ extension Representations {
             "role": .string(user.role.rawValue),
             "balance_usd": .string(Money.usd(user.balanceMicros)),
             "active_jobs": .int(user.activeJobs),
+            "disabled": .bool(user.disabled),
             "plan": Representations.plan(plan),
             "created_at": .int(user.createdAt.unixSeconds),
         ])

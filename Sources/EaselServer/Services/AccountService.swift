@@ -93,6 +93,27 @@ public struct AccountService: Sendable {
         return changed
     }
 
+    /// Changes a user's role or disables them (their keys and sessions stop at once). An admin cannot do
+    /// either to themselves, so a server is never left without one by a slip.
+    public func update(_ user: EaselUser, role: EaselUser.Role?, disabled: Bool?, by admin: Identity) async throws -> EaselUser {
+        var changed = user
+        if user.id == admin.userID && ((role != nil && role != user.role) || disabled == true) {
+            throw EaselError.invalidRequest(
+                "You cannot change your own role or disable yourself; ask another admin.",
+                param: role != nil ? "role" : "disabled"
+            )
+        }
+        if let role, role != user.role {
+            _ = try await users.setRole(userID: user.id, role: role)
+            changed.role = role
+        }
+        if let disabled, disabled != user.disabled {
+            _ = try await users.setDisabled(userID: user.id, disabled: disabled)
+            changed.disabled = disabled
+        }
+        return changed
+    }
+
     // MARK: Keys
 
     /// A new key for `userID`: the key itself is returned once and never stored.

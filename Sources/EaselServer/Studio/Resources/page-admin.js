@@ -162,16 +162,39 @@ export async function render(view, ctx) {
     }, rowErrors));
     const rowErrors = h("div", { class: "row-errors" });
 
-    return h("div", { class: "admin-row user-row", "data-testid": "admin-user-row", "data-user-id": user.id, "data-user-name": user.name },
+    // Role and disabling: not for oneself (the server refuses it too), so an admin cannot lock themselves out.
+    const self = user.id === ctx.me.id;
+    const role = self
+      ? h("span", { class: "chip warn" }, user.role)
+      : select(["user", "admin", "guest"], user.role, { "data-testid": "admin-role-select", "aria-label": `Role of ${user.name}` });
+    if (!self) {
+      role.addEventListener("change", () => busy(role, async () => {
+        Object.assign(user, await api(`/api/admin/users/${encodeURIComponent(user.id)}`, { method: "PATCH", json: { role: role.value } }));
+        toast(`${user.name} is now ${user.role === "admin" ? "an admin" : "a " + user.role}.`);
+      }, rowErrors).then(() => { role.value = user.role; }));
+    }
+    const disable = self ? null : h("button", {
+      class: "btn small " + (user.disabled ? "secondary" : "ghost"), type: "button", "data-testid": "admin-user-disable", "aria-pressed": String(!!user.disabled),
+    }, user.disabled ? "Enable" : "Disable");
+    disable?.addEventListener("click", () => busy(disable, async () => {
+      Object.assign(user, await api(`/api/admin/users/${encodeURIComponent(user.id)}`, { method: "PATCH", json: { disabled: !user.disabled } }));
+      disable.textContent = user.disabled ? "Enable" : "Disable";
+      disable.setAttribute("aria-pressed", String(user.disabled));
+      row.classList.toggle("disabled", user.disabled);
+      toast(user.disabled ? `${user.name} is disabled: their keys and sessions stop working.` : `${user.name} is enabled again.`);
+    }, rowErrors));
+
+    const row = h("div", { class: "admin-row user-row" + (user.disabled ? " disabled" : ""), "data-testid": "admin-user-row", "data-user-id": user.id, "data-user-name": user.name },
       h("div", { class: "who-cell" },
         h("strong", { "data-testid": "admin-user-name" }, user.name),
-        h("span", { class: "chip" + (user.role === "admin" ? " warn" : "") }, user.role),
+        role,
         h("div", { class: "muted small" }, `since ${when(user.created_at)}`, user.active_jobs ? ` · ${plural(user.active_jobs, "job")} running` : "")),
       h("div", { class: "plan-cell" }, planSelect, limitText),
       h("div", { class: "balance-cell" }, h("small", { class: "muted" }, "Balance "), balance),
       h("div", { class: "credit-cell" }, creditForm),
-      h("div", { class: "key-cell" }, keyButton),
+      h("div", { class: "key-cell" }, keyButton, disable),
       rowErrors, secretSlot);
+    return row;
   }
   function drawUsers() {
     const q = filter.value.trim().toLowerCase();
