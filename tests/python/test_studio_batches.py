@@ -3,6 +3,7 @@ each item's thumbnail, and downloaded as a zip with 6 images and a manifest; the
 import base64
 import io
 import json
+import urllib.request
 import uuid
 import zipfile
 
@@ -132,3 +133,45 @@ def test_a_six_row_batch_previewed_run_followed_and_downloaded(studio, easel):
     assert len(made) == 1
     assert Select(studio.tid("batch-template")).first_selected_option.get_attribute("value") == made[0]["id"]
     studio.check_console()
+
+
+def test_a_failed_item_is_retried_on_a_provider_route(studio_openai, easel_openai):
+    """On gpt-image-2 through the fake OpenAI server, the provider refuses one item: the batch finishes with
+    one failure said in plain words, and "Retry failed" runs that item again, to 3 of 3."""
+    studio = studio_openai
+    name = "retry-" + uuid.uuid4().hex[:8]
+    key = make_user(easel_openai["data"], name, plan="unlimited")
+    template = api(easel_openai["base"], key, "POST", "/api/templates", {"name": f"Mugs {name}", "brief": {"subject": "a {colour} mug"}})
+    request = urllib.request.Request(easel_openai["fake"] + "/_fake/faults", method="POST",
+                                     data=json.dumps({"faults": [{"kind": "moderation_blocked"}]}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
+
+    studio.sign_in_with_key(key, next_path="/batches")
+    studio.wait_page("batches")
+    studio.wait(lambda d: any(o.get_attribute("value") == template["id"] for o in Select(studio.tid("batch-template")).options))
+    Select(studio.tid("batch-template")).select_by_value(template["id"])
+    Select(studio.tid("batch-model")).select_by_value("gpt-image-2")
+    studio.type("batch-csv", "colour\nred\ngreen\nblue\n")
+    studio.click("batch-run")
+    studio.wait(lambda d: "/batches/bat_" in d.current_url and d.execute_script("return document.body.dataset.page") == "batches")
+    batch_id = studio.driver.current_url.rsplit("/", 1)[1]
+    studio.wait(lambda d: studio.text("batch-eta") == "Finished with failures", timeout=60)
+    assert studio.text("batch-progress").startswith("2 of 3 done · 1 failed")
+    items = studio.tids("batch-item")
+    statuses = [i.get_attribute("data-status") for i in items]
+    assert sorted(statuses) == ["failed", "succeeded", "succeeded"], statuses
+    failed = next(i for i in items if i.get_attribute("data-status") == "failed")
+    assert "safety system" in failed.text, failed.text
+    assert api(easel_openai["base"], key, "GET", f"/api/batches/{batch_id}")["counts"]["failed"] == 1
+    retry = studio.tid("batch-retry")
+    assert retry.is_displayed()
+    studio.shoot("batch-with-a-failure")
+
+    studio.click("batch-retry")
+    studio.wait(lambda d: len(studio.tids("batch-item")) == 3 and all(
+        i.get_attribute("data-status") == "succeeded" for i in studio.tids("batch-item")), timeout=60)
+    studio.wait(lambda d: studio.text("batch-progress").startswith("3 of 3 done"))
+    counts = api(easel_openai["base"], key, "GET", f"/api/batches/{batch_id}")["counts"]
+    assert counts["succeeded"] == 3 and counts["failed"] == 0, counts
+    assert not studio.tid("batch-retry").is_displayed()
