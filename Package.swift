@@ -95,6 +95,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -172,7 +174,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EaselStoreTests",
-            dependencies: ["EaselStore", "EaselTesting", "EaselCore", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: [
+                "EaselStore", "EaselTesting", "EaselCore", .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

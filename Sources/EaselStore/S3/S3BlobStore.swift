@@ -1,0 +1,132 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Blobs on any S3 API (AWS, MinIO, Ceph, R2, moto), over async-http-client with SigV4-signed requests.
+/// Keys are content addresses (`<sha256>.<ext>`), so a retried put is harmless and a present key is skipped.
+public final class S3BlobStore: BlobStore {
+    public let location: S3Location
+    private let signer: SigV4Signer
+    private let client: HTTPClient
+    /// The largest object `get` reads into memory.
+    private let maxObjectBytes: Int
+    /// How long one request may take, connecting included (async-http-client keeps trying to connect until then).
+    private let timeout: TimeAmount
+
+    public init(
+        location: S3Location,
+        credentials: AWSCredentials,
+        client: HTTPClient,
+        maxObjectBytes: Int = 512 * 1024 * 1024,
+        timeout: TimeAmount = .seconds(60)
+    ) {
+        self.location = location
+        self.signer = SigV4Signer(credentials: credentials, region: location.region)
+        self.client = client
+        self.maxObjectBytes = maxObjectBytes
+        self.timeout = timeout
+    }
+
+    public func put(_ data: Data, fileExtension: String) async throws -> BlobRef {
+        let hash = BlobKey.sha256Hex(data)
+        let ref = BlobRef(key: "\(hash).\(fileExtension)", sha256: hash, bytes: data.count)
+        if try await exists(key: ref.key) { return ref }
+        let response = try await send(.PUT, key: ref.key, body: data, headers: [("content-type", Self.contentType(fileExtension))])
+        guard response.status == .ok else { throw failure(response, doing: "PUT \(ref.key)") }
+        return ref
+    }
+
+    public func get(key: String) async throws -> Data? {
+        guard BlobKey.isValid(key) else { return nil }
+        let response = try await send(.GET, key: key, readUpTo: maxObjectBytes)
+        if response.status == .notFound { return nil }
+        guard response.status == .ok else { throw failure(response, doing: "GET \(key)") }
+        return Data(buffer: response.body)
+    }
+
+    public func exists(key: String) async throws -> Bool {
+        guard BlobKey.isValid(key) else { return false }
+        let response = try await send(.HEAD, key: key)
+        if response.status == .notFound { return false }
+        guard response.status == .ok else { throw failure(response, doing: "HEAD \(key)") }
+        return true
+    }
+
+    public func delete(key: String) async throws {
+        guard BlobKey.isValid(key) else { return }
+        let response = try await send(.DELETE, key: key)
+        guard [.noContent, .ok, .notFound].contains(response.status) else { throw failure(response, doing: "DELETE \(key)") }
+    }
+
+    public func localPath(key: String) -> String? { nil }
+
+    /// Creates the bucket when it is missing (for a fresh MinIO or moto; on AWS it usually exists already).
+    public func ensureBucket() async throws {
+        let head = try await send(.HEAD, key: nil)
+        if head.status == .ok { return }
+        guard head.status == .notFound else { throw failure(head, doing: "HEAD bucket \(location.bucket)") }
+        var body: Data?
+        if location.region != "us-east-1" {
+            body = Data(
+                "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(location.region)</LocationConstraint></CreateBucketConfiguration>"
+                    .utf8
+            )
+        }
+        let created = try await send(.PUT, key: nil, body: body)
+        guard created.status == .ok else { throw failure(created, doing: "create bucket \(location.bucket)") }
+    }
+
+    /// One signed request, its answer read whole (up to `readUpTo` bytes): a body left unread holds its
+    /// connection, and the next request waits behind it.
+    private func send(
+        _ method: HTTPMethod,
+        key: String?,
+        body: Data? = nil,
+        headers extra: [(String, String)] = [],
+        readUpTo limit: Int = 64 * 1024
+    ) async throws -> (status: HTTPResponseStatus, body: ByteBuffer) {
+        let address = location.address(of: key)
+        let payloadHash = body.map { SigV4Signer.payloadHash($0) } ?? SigV4Signer.emptyPayloadHash
+        let headers = [("host", address.host)] + extra
+        let signed = signer.signedHeaders(
+            for: SigV4Signer.Request(method: method.rawValue, path: address.path, headers: headers, payloadHash: payloadHash),
+            at: Date()
+        )
+        var request = HTTPClientRequest(url: address.base + SigV4Signer.encode(address.path, keepSlash: true))
+        request.method = method
+        for (name, value) in headers + signed { request.headers.add(name: name, value: value) }
+        if let body {
+            // A length, not chunks: S3 and moto want Content-Length on a signed PUT.
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            return (response.status, try await response.body.collect(upTo: limit))
+        } catch {
+            throw S3Error("S3 \(method.rawValue) \(key ?? location.bucket) at \(location.endpoint) failed: \(error)")
+        }
+    }
+
+    /// The store's own error code and message (from its XML body), never the request's headers.
+    private func failure(_ response: (status: HTTPResponseStatus, body: ByteBuffer), doing what: String) -> S3Error {
+        let body = String(buffer: response.body)
+        func element(_ name: String) -> String? {
+            guard let start = body.range(of: "<\(name)>"), let end = body.range(of: "</\(name)>", range: start.upperBound..<body.endIndex)
+            else { return nil }
+            return String(body[start.upperBound..<end.lowerBound])
+        }
+        let detail = [element("Code"), element("Message")].compactMap { $0 }.joined(separator: ": ")
+        return S3Error("S3 \(what) answered \(response.status.code)\(detail.isEmpty ? "" : " \(detail)")", status: Int(response.status.code))
+    }
+
+    static func contentType(_ fileExtension: String) -> String {
+        switch fileExtension {
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "webp": "image/webp"
+        case "zip": "application/zip"
+        default: "application/octet-stream"
+        }
+    }
+}

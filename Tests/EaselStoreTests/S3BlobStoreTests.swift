@@ -1,0 +1,86 @@
+import AsyncHTTPClient
+import EaselStore
+import EaselTesting
+import Foundation
+import Testing
+
+/// The S3 blob store against a real S3 API (moto) on loopback, and the EASEL_BLOB_URL it is configured by.
+@Suite("S3 blob store")
+struct S3BlobStoreTests {
+    @Test func putGetHeadDeleteAgainstAnS3API() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let location = try S3Location.parse("s3://easel-test/tenant/blobs?endpoint=\(moto.endpoint)&region=us-east-1&path_style=true")
+        let store = S3BlobStore(
+            location: location,
+            credentials: AWSCredentials(accessKeyID: "AKIDTEST", secretAccessKey: "test-secret"),
+            client: HTTPClient.shared
+        )
+        try await store.ensureBucket()
+        try await store.ensureBucket()  // a second time finds it
+
+        let bytes = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let ref = try await store.put(bytes, fileExtension: "png")
+        #expect(ref.key == BlobKey.sha256Hex(bytes) + ".png")
+        #expect(ref.bytes == 300_000)
+        #expect(try await store.put(bytes, fileExtension: "png") == ref, "the same bytes are the same key")
+        #expect(try await store.exists(key: ref.key))
+        #expect(try await store.get(key: ref.key) == bytes)
+        #expect(store.localPath(key: ref.key) == nil)
+
+        let missing = String(repeating: "0", count: 64) + ".png"
+        #expect(try await store.get(key: missing) == nil)
+        #expect(try await store.exists(key: missing) == false)
+        #expect(try await store.get(key: "../etc/passwd") == nil, "a key that is not a content address never reaches the store")
+
+        // The object sits under the prefix, as path-style addressing puts it.
+        var listing = HTTPClientRequest(url: moto.endpoint + "/easel-test?prefix=tenant/blobs/")
+        listing.method = .GET
+        let listed = String(buffer: try await HTTPClient.shared.execute(listing, timeout: .seconds(5)).body.collect(upTo: 1 << 20))
+        #expect(listed.contains("<Key>tenant/blobs/\(ref.key)</Key>"))
+
+        try await store.delete(key: ref.key)
+        #expect(try await store.exists(key: ref.key) == false)
+        try await store.delete(key: ref.key)  // deleting what is gone is fine
+    }
+
+    @Test func aStoreThatFailsSaysWhatWithoutTheSecret() async throws {
+        let moto = try await MotoServer.start()
+        defer { moto.stop() }
+        let store = S3BlobStore(
+            location: try S3Location.parse("s3://no-such-bucket?endpoint=\(moto.endpoint)"),
+            credentials: AWSCredentials(accessKeyID: "AKIDTEST", secretAccessKey: "super-secret-value"),
+            client: HTTPClient.shared
+        )
+        let error = await #expect(throws: S3Error.self) { _ = try await store.put(Data("x".utf8), fileExtension: "png") }
+        #expect(error?.status == 404)
+        #expect(error?.description.contains("NoSuchBucket") == true)
+        #expect(error?.description.contains("super-secret-value") == false)
+
+        let closed = S3BlobStore(
+            location: try S3Location.parse("s3://bucket?endpoint=http://127.0.0.1:9"),
+            credentials: AWSCredentials(accessKeyID: "AKIDTEST", secretAccessKey: "super-secret-value"),
+            client: HTTPClient.shared,
+            timeout: .seconds(2)
+        )
+        let refused = await #expect(throws: S3Error.self) { _ = try await closed.exists(key: String(repeating: "a", count: 64) + ".png") }
+        #expect(refused?.description.contains("http://127.0.0.1:9") == true)
+        #expect(refused?.description.contains("super-secret-value") == false)
+    }
+
+    @Test func blobURLs() throws {
+        let aws = try S3Location.parse("s3://my-images?region=eu-west-1&path_style=false")
+        #expect(aws.endpoint == "https://s3.eu-west-1.amazonaws.com")
+        #expect(aws.address(of: "ab.png") == ("https://my-images.s3.eu-west-1.amazonaws.com", "my-images.s3.eu-west-1.amazonaws.com", "/ab.png"))
+        let minio = try S3Location.parse("s3://bucket/a/b/?endpoint=http://minio:9000/&path_style=true")
+        #expect(minio.prefix == "a/b/" && minio.region == "us-east-1")
+        #expect(minio.address(of: "k.png") == ("http://minio:9000", "minio:9000", "/bucket/a/b/k.png"))
+        #expect(minio.address(of: nil).path == "/bucket")
+        for bad in [
+            "http://bucket", "s3://", "s3://Bucket_Name", "s3://bucket?endpoint=ftp://x", "s3://bucket?endpoint=http://x/path",
+            "s3://bucket?path_style=maybe", "s3://bucket?secret=x", "s3://bucket/a+b",
+        ] {
+            #expect(throws: S3Error.self, "\(bad)") { _ = try S3Location.parse(bad) }
+        }
+    }
+}
