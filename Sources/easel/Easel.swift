@@ -31,6 +31,12 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Data directory (SQLite database and image files). Env: EASEL_DATA. Default ./easel-data")
     var data: String?
 
+    @Option(
+        name: .long,
+        help: "Image files on an S3-compatible store: s3://bucket/prefix?endpoint=…&region=…&path_style=true. Env: EASEL_BLOB_URL"
+    )
+    var blobs: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error. Env: EASEL_LOG_LEVEL")
     var logLevel: String?
 
@@ -43,6 +49,7 @@ struct CommonOptions: ParsableArguments {
     func config() throws -> EaselConfig {
         var config = try EaselConfig.fromEnvironment()
         if let data { config.dataDirectory = data }
+        if let blobs { try config.useBlobURL(blobs) }
         if let configFile { config.configFile = configFile }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {

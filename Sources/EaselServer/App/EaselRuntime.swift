@@ -111,7 +111,7 @@ public final class EaselRuntime: Sendable {
         do {
             let policy = try config.resolvedPolicy(routes: configuredRoutes)
             let secret = try DeploymentSecret.read(in: config.dataDirectory)
-            let blobs = try FileBlobStore(root: config.blobDirectory)
+            let blobs = try await Self.blobStore(config, clients: &clients)
             return EaselRuntime(
                 config: config,
                 logger: logger,
@@ -128,6 +128,20 @@ public final class EaselRuntime: Sendable {
             try? await database.close()
             throw error
         }
+    }
+
+    /// Files under the data directory, or an S3-compatible store when EASEL_BLOB_URL names one (its bucket
+    /// made if missing; its HTTP client shut down with the others).
+    static func blobStore(_ config: EaselConfig, clients: inout [HTTPClient]) async throws -> any BlobStore {
+        guard let location = config.blobLocation else { return try FileBlobStore(root: config.blobDirectory) }
+        guard let credentials = config.blobCredentials else {
+            throw ConfigError.invalid("EASEL_BLOB_URL", "s3://\(location.bucket)", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set as well")
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        clients.append(client)
+        let store = S3BlobStore(location: location, credentials: credentials, client: client)
+        try await store.ensureBucket()
+        return store
     }
 
     private init(

@@ -1,4 +1,5 @@
 import EaselCore
+import EaselStore
 import Foundation
 import Logging
 
@@ -61,6 +62,13 @@ public struct EaselConfig: Sendable {
 
     public var databasePath: String { URL(fileURLWithPath: dataDirectory).appendingPathComponent("easel.sqlite").path }
     public var blobDirectory: URL { URL(fileURLWithPath: dataDirectory).appendingPathComponent("blobs") }
+    /// Image files on an S3-compatible store instead of `blobDirectory` (EASEL_BLOB_URL, `--blobs`).
+    public var blobLocation: S3Location?
+    /// The store's credentials, from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN only.
+    public var blobCredentials: AWSCredentials?
+
+    /// Puts image files on the S3-compatible store `url` names (`s3://bucket/prefix?endpoint=…`).
+    public mutating func useBlobURL(_ url: String) throws { blobLocation = try S3Location.parse(url) }
 
     /// Reads `EASEL_*` variables over the defaults.
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> EaselConfig {
@@ -99,6 +107,14 @@ public struct EaselConfig: Sendable {
         if let value = try int("EASEL_SYNC_TIMEOUT") { config.syncTimeoutSeconds = value }
         if let value = try int("EASEL_EXPORT_MAX") { config.exportMaxAssets = min(max(1, value), 60_000) }
         if let value = env["EASEL_STUDIO_DIR"], !value.isEmpty { config.studioDirectory = value }
+        if let value = env["EASEL_BLOB_URL"], !value.isEmpty { try config.useBlobURL(value) }
+        if let id = env["AWS_ACCESS_KEY_ID"], let secret = env["AWS_SECRET_ACCESS_KEY"], !id.isEmpty, !secret.isEmpty {
+            config.blobCredentials = AWSCredentials(
+                accessKeyID: id,
+                secretAccessKey: secret,
+                sessionToken: env["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            )
+        }
         if let value = try int("EASEL_DRAIN_SECONDS") { config.drainSeconds = value }
         if let value = env["EASEL_AUTO_MIGRATE"] { config.autoMigrate = !["0", "false", "no"].contains(value.lowercased()) }
         if let value = env["EASEL_LOG_LEVEL"], !value.isEmpty {

@@ -1,0 +1,76 @@
+"""`easel serve` with its image files on an S3-compatible store (moto's S3 server on loopback): images made
+through the openai SDK land in the bucket under the prefix, nothing under the data directory, and come back
+through Easel's file and thumbnail routes."""
+import base64
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+from openai import OpenAI
+
+from conftest import free_port, make_key
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def wait_for(url, process, log_path):
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except Exception:
+            if process.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"{url} did not answer:\n" + open(log_path).read())
+            time.sleep(0.1)
+
+
+def test_images_live_in_the_bucket():
+    binary = os.environ.get("EASEL_BIN", os.path.join(ROOT, ".build", "debug", "easel"))
+    data = tempfile.mkdtemp(prefix="easel-s3-")
+    moto_port, port = free_port(), free_port()
+    log_path = os.path.join(data, "processes.log")
+    log = open(log_path, "w")
+    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], stdout=log, stderr=subprocess.STDOUT)
+    secret = "moto-secret-never-logged"
+    env = dict(os.environ, EASEL_BLOB_URL=f"s3://easel-e2e/tenant/images?endpoint=http://127.0.0.1:{moto_port}&region=us-east-1",
+               AWS_ACCESS_KEY_ID="AKIDE2E", AWS_SECRET_ACCESS_KEY=secret, EASEL_LOG_FORMAT="json")
+    serve = None
+    try:
+        wait_for(f"http://127.0.0.1:{moto_port}/moto-api/", moto, log_path)
+        serve = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port), "--log-level", "debug"],
+                                 stdout=log, stderr=subprocess.STDOUT, env=env)
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/readyz", serve, log_path)
+        key = make_key(binary, data)
+        client = OpenAI(base_url=base + "/v1", api_key=key, max_retries=0)
+        result = client.images.generate(model="easel-draft", prompt="a teal lighthouse", size="256x256")
+        image = base64.b64decode(result.data[0].b64_json)
+        assert image[:8] == b"\x89PNG\r\n\x1a\n"
+
+        asset = urllib.request.urlopen(urllib.request.Request(base + "/api/assets?limit=1", headers={"Authorization": f"Bearer {key}"}))
+        asset_id = re.search(r'"id":"(img_[^"]+)"', asset.read().decode()).group(1)
+        for path, magic in ((f"/files/{asset_id}", b"\x89PNG"), (f"/files/{asset_id}/thumb", b"RIFF")):
+            with urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {key}"})) as response:
+                assert response.read()[:4] == magic, path
+
+        # In the bucket, under the prefix: the image and its thumbnail; nothing under the data directory.
+        listing = urllib.request.urlopen(f"http://127.0.0.1:{moto_port}/easel-e2e?prefix=tenant/images/").read().decode()
+        keys = re.findall(r"<Key>([^<]+)</Key>", listing)
+        assert any(k.endswith(".png") for k in keys) and any(k.endswith(".webp") for k in keys), keys
+        assert all(k.startswith("tenant/images/") for k in keys)
+        local = os.path.join(data, "blobs")
+        assert not os.path.exists(local) or not any(f for _, _, fs in os.walk(local) for f in fs if not f.endswith(".part"))
+    finally:
+        for process in (serve, moto):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+        log.close()
+        text = open(log_path).read()
+        shutil.rmtree(data, ignore_errors=True)
+    assert secret not in text, "the secret key reached a log line"
