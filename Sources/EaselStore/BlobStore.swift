@@ -16,6 +16,12 @@ public protocol BlobStore: Sendable {
     func delete(key: String) async throws
     /// A local path for zero-copy serving, when the store has one.
     func localPath(key: String) -> String?
+    /// A URL anyone can GET the blob from for `seconds`, when the store can make one (S3's presigned GET).
+    func presignedGetURL(key: String, seconds: Int) -> String?
+}
+
+extension BlobStore {
+    public func presignedGetURL(key: String, seconds: Int) -> String? { nil }
 }
 
 public struct BlobRef: Sendable, Hashable {

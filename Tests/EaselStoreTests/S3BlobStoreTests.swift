@@ -76,6 +76,15 @@ struct S3BlobStoreTests {
         #expect(minio.prefix == "a/b/" && minio.region == "us-east-1")
         #expect(minio.address(of: "k.png") == ("http://minio:9000", "minio:9000", "/bucket/a/b/k.png"))
         #expect(minio.address(of: nil).path == "/bucket")
+        // A presigned GET for the redirect mode: signed for the host, the object's path and the lifetime asked.
+        let key = String(repeating: "ab", count: 32) + ".png"
+        let store = S3BlobStore(location: minio, credentials: AWSCredentials(accessKeyID: "AKID", secretAccessKey: "shh"), client: HTTPClient.shared)
+        let url = try #require(store.presignedGetURL(key: key, seconds: 300))
+        #expect(url.hasPrefix("http://minio:9000/bucket/a/b/\(key)?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F"))
+        #expect(url.contains("&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=") && !url.contains("shh"))
+        #expect(store.presignedGetURL(key: "../etc/passwd", seconds: 300) == nil)
+        let files = try FileBlobStore(root: URL(fileURLWithPath: try TemporaryDirectory().path))
+        #expect(files.presignedGetURL(key: key, seconds: 300) == nil, "files pass through Easel")
         for bad in [
             "http://bucket", "s3://", "s3://Bucket_Name", "s3://bucket?endpoint=ftp://x", "s3://bucket?endpoint=http://x/path",
             "s3://bucket?path_style=maybe", "s3://bucket?secret=x", "s3://bucket/a+b",

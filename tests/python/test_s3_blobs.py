@@ -8,8 +8,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
+import pytest
 from openai import OpenAI
 
 from conftest import free_port, make_key
@@ -29,7 +31,13 @@ def wait_for(url, process, log_path):
             time.sleep(0.1)
 
 
-def test_images_live_in_the_bucket():
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.mark.parametrize("redirect", [False, True], ids=["through-easel", "presigned-redirect"])
+def test_images_live_in_the_bucket(redirect):
     binary = os.environ.get("EASEL_BIN", os.path.join(ROOT, ".build", "debug", "easel"))
     data = tempfile.mkdtemp(prefix="easel-s3-")
     moto_port, port = free_port(), free_port()
@@ -39,6 +47,8 @@ def test_images_live_in_the_bucket():
     secret = "moto-secret-never-logged"
     env = dict(os.environ, EASEL_BLOB_URL=f"s3://easel-e2e/tenant/images?endpoint=http://127.0.0.1:{moto_port}&region=us-east-1",
                AWS_ACCESS_KEY_ID="AKIDE2E", AWS_SECRET_ACCESS_KEY=secret, EASEL_LOG_FORMAT="json")
+    if redirect:
+        env["EASEL_BLOB_REDIRECT"] = "300"
     serve = None
     try:
         wait_for(f"http://127.0.0.1:{moto_port}/moto-api/", moto, log_path)
@@ -57,6 +67,18 @@ def test_images_live_in_the_bucket():
         for path, magic in ((f"/files/{asset_id}", b"\x89PNG"), (f"/files/{asset_id}/thumb", b"RIFF")):
             with urllib.request.urlopen(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {key}"})) as response:
                 assert response.read()[:4] == magic, path
+            if redirect:
+                # Easel answers 302 to a presigned GET on the store; the bytes never pass through Easel.
+                opener = urllib.request.build_opener(NoRedirect)
+                with pytest.raises(urllib.error.HTTPError) as answer:
+                    opener.open(urllib.request.Request(base + path, headers={"Authorization": f"Bearer {key}"}))
+                assert answer.value.code == 302
+                location = answer.value.headers["Location"]
+                assert location.startswith(f"http://127.0.0.1:{moto_port}/easel-e2e/tenant/images/")
+                assert "X-Amz-Signature=" in location and "X-Amz-Expires=300" in location and secret not in location
+                # A download keeps its file name, so it still passes through Easel.
+                download = urllib.request.urlopen(urllib.request.Request(base + path + "?download=1", headers={"Authorization": f"Bearer {key}"}))
+                assert download.status == 200 and "attachment" in download.headers["Content-Disposition"]
 
         # In the bucket, under the prefix: the image and its thumbnail; nothing under the data directory.
         listing = urllib.request.urlopen(f"http://127.0.0.1:{moto_port}/easel-e2e?prefix=tenant/images/").read().decode()

@@ -180,7 +180,14 @@ public final class EaselRuntime: Sendable {
         moderationStore = SQLModerationStore(database: database)
 
         thumbnails = ThumbnailService(assets: assetStore, blobs: blobs, logger: logger)
-        assets = AssetService(assets: assetStore, blobs: blobs, thumbnails: thumbnails, ids: ids, clock: clock)
+        assets = AssetService(
+            assets: assetStore,
+            blobs: blobs,
+            thumbnails: thumbnails,
+            ids: ids,
+            clock: clock,
+            redirectSeconds: config.blobRedirectSeconds
+        )
         moderation = ModerationService(store: moderationStore, assets: assets, filter: policy.promptFilter, ids: ids, clock: clock)
         billing = BillingService(
             ledger: ledgerStore,

@@ -67,6 +67,10 @@ public struct EaselConfig: Sendable {
     /// The store's credentials, from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN only.
     public var blobCredentials: AWSCredentials?
 
+    /// When set (seconds), files on an S3-compatible store are answered with a redirect to a presigned GET
+    /// valid that long, instead of passing through Easel (EASEL_BLOB_REDIRECT).
+    public var blobRedirectSeconds: Int?
+
     /// Puts image files on the S3-compatible store `url` names (`s3://bucket/prefix?endpoint=…`).
     public mutating func useBlobURL(_ url: String) throws { blobLocation = try S3Location.parse(url) }
 
@@ -108,6 +112,7 @@ public struct EaselConfig: Sendable {
         if let value = try int("EASEL_EXPORT_MAX") { config.exportMaxAssets = min(max(1, value), 60_000) }
         if let value = env["EASEL_STUDIO_DIR"], !value.isEmpty { config.studioDirectory = value }
         if let value = env["EASEL_BLOB_URL"], !value.isEmpty { try config.useBlobURL(value) }
+        if let value = try int("EASEL_BLOB_REDIRECT"), value > 0 { config.blobRedirectSeconds = min(max(value, 60), 604_800) }
         if let id = env["AWS_ACCESS_KEY_ID"], let secret = env["AWS_SECRET_ACCESS_KEY"], !id.isEmpty, !secret.isEmpty {
             config.blobCredentials = AWSCredentials(
                 accessKeyID: id,

@@ -29,6 +29,7 @@ struct FilesController {
         let query = request.uri.queryParameters
         let asset: AssetRecord
         let cacheControl: String
+        var linkSeconds = Int64.max
         if query["sig"] != nil || query["exp"] != nil {
             // A link: only its signature counts, never a key sent along with it.
             let path = FileLinks.path(assetID: id, thumbnail: thumbnail)
@@ -48,6 +49,7 @@ struct FilesController {
             }
             asset = found
             cacheControl = "private, max-age=\(left)"
+            linkSeconds = left
         } else {
             guard let identity = try await IdentityMiddleware.identity(of: request, accounts: accounts) else {
                 throw EaselError.unauthorized(
@@ -75,6 +77,13 @@ struct FilesController {
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
         {
             return Response(status: .notModified, headers: headers)
+        }
+        // With EASEL_BLOB_REDIRECT, the store serves the bytes (a download keeps its file name, so it passes through).
+        if query["download"] == nil, let redirect = assets.redirect(key: key) {
+            return Response(
+                status: .found,
+                headers: [.location: redirect.url, .cacheControl: "private, max-age=\(max(0, min(Int64(redirect.seconds - 30), linkSeconds)))"]
+            )
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await assets.bytes(key: key, of: asset))))
     }

@@ -10,6 +10,8 @@ public struct AssetService: Sendable {
     let thumbnails: ThumbnailService
     let ids: IDGenerator
     let clock: any EaselClock
+    /// Seconds a presigned redirect to the blob store lives, or nil to pass files through Easel.
+    var redirectSeconds: Int? = nil
 
     /// The asset, if it exists, belongs to `userID` and is not hidden; otherwise 404 (never someone else's).
     public func asset(id: String, userID: String, param: String = "id") async throws -> AssetRecord {
@@ -40,6 +42,12 @@ public struct AssetService: Sendable {
     /// The blob key of the asset's file or of its WebP thumbnail (made now if there is none yet).
     public func fileKey(of asset: AssetRecord, thumbnail: Bool) async throws -> String {
         thumbnail ? try await thumbnails.thumbnailKey(for: asset) : asset.blobKey
+    }
+
+    /// Where to send the client for the file instead of passing it through, with how long that lasts.
+    public func redirect(key: String) -> (url: String, seconds: Int)? {
+        guard let seconds = redirectSeconds, let url = blobs.presignedGetURL(key: key, seconds: seconds) else { return nil }
+        return (url, seconds)
     }
 
     public func bytes(key: String, of asset: AssetRecord) async throws -> Data {

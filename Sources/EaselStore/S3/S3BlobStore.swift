@@ -61,6 +61,13 @@ public final class S3BlobStore: BlobStore {
 
     public func localPath(key: String) -> String? { nil }
 
+    public func presignedGetURL(key: String, seconds: Int) -> String? {
+        guard BlobKey.isValid(key) else { return nil }
+        let address = location.address(of: key)
+        let query = signer.presignedQuery(method: "GET", host: address.host, path: address.path, expires: seconds, at: Date())
+        return address.base + SigV4Signer.encode(address.path, keepSlash: true) + "?" + query
+    }
+
     /// Creates the bucket when it is missing (for a fresh MinIO or moto; on AWS it usually exists already).
     public func ensureBucket() async throws {
         let head = try await send(.HEAD, key: nil)
