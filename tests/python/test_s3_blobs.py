@@ -96,3 +96,62 @@ def test_images_live_in_the_bucket(redirect):
         text = open(log_path).read()
         shutil.rmtree(data, ignore_errors=True)
     assert secret not in text, "the secret key reached a log line"
+
+
+def test_signatures_are_checked_by_the_store():
+    """moto with authentication on (after three open requests that make an IAM user and its key): Easel's
+    SigV4 requests are accepted with the right secret (a real check of the signer, beside the offline
+    vectors); with a wrong one the server refuses to start, saying what to check and never the secret."""
+    import hashlib
+    import json
+
+    import boto3
+
+    binary = os.environ.get("EASEL_BIN", os.path.join(ROOT, ".build", "debug", "easel"))
+    data = tempfile.mkdtemp(prefix="easel-s3-auth-")
+    moto_port, port = free_port(), free_port()
+    log_path = os.path.join(data, "processes.log")
+    log = open(log_path, "w")
+    endpoint = f"http://127.0.0.1:{moto_port}"
+    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3"))
+    processes = [moto]
+    try:
+        wait_for(endpoint + "/moto-api/", moto, log_path)
+        iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
+        iam.create_user(UserName="easel")
+        iam.put_user_policy(UserName="easel", PolicyName="s3", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+        made = iam.create_access_key(UserName="easel")["AccessKey"]
+        blob_url = f"s3://signed-e2e/images?endpoint={endpoint}"
+
+        wrong = subprocess.run([binary, "serve", "--data", data, "--port", str(port), "--blobs", blob_url],
+                               env=dict(os.environ, AWS_ACCESS_KEY_ID=made["AccessKeyId"], AWS_SECRET_ACCESS_KEY="not-the-secret-xyz"),
+                               capture_output=True, text=True, timeout=60)
+        assert wrong.returncode != 0
+        said = wrong.stdout + wrong.stderr
+        assert "answered 403" in said and "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" in said, said
+        assert "not-the-secret-xyz" not in said
+
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=made["AccessKeyId"], AWS_SECRET_ACCESS_KEY=made["SecretAccessKey"])
+        serve = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port), "--blobs", blob_url],
+                                 stdout=log, stderr=subprocess.STDOUT, env=env)
+        processes.append(serve)
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/readyz", serve, log_path)
+        client = OpenAI(base_url=base + "/v1", api_key=make_key(binary, data), max_retries=0)
+        image = base64.b64decode(client.images.generate(model="easel-draft", prompt="a signed kite", size="256x256").data[0].b64_json)
+        assert image[:8] == b"\x89PNG\r\n\x1a\n"
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=made["AccessKeyId"], aws_secret_access_key=made["SecretAccessKey"])
+        # Content-addressed: the image is stored under the SHA-256 of its bytes.
+        stored = s3.get_object(Bucket="signed-e2e", Key=f"images/{hashlib.sha256(image).hexdigest()}.png")["Body"].read()
+        assert stored == image
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=30)
+        log.close()
+        text = open(log_path).read()
+        shutil.rmtree(data, ignore_errors=True)
+    assert made["SecretAccessKey"] not in text

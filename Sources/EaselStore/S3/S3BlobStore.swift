@@ -123,7 +123,11 @@ public final class S3BlobStore: BlobStore {
             else { return nil }
             return String(body[start.upperBound..<end.lowerBound])
         }
-        let detail = [element("Code"), element("Message")].compactMap { $0 }.joined(separator: ": ")
+        var detail = [element("Code"), element("Message")].compactMap { $0 }.joined(separator: ": ")
+        if detail.isEmpty && response.status == .forbidden {
+            // A HEAD answer has no body to say why; a refusal is nearly always the credentials.
+            detail = "(refused: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and the bucket's policy)"
+        }
         return S3Error("S3 \(what) answered \(response.status.code)\(detail.isEmpty ? "" : " \(detail)")", status: Int(response.status.code))
     }
 
