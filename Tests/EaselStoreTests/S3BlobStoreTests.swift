@@ -39,6 +39,21 @@ struct S3BlobStoreTests {
         let listed = String(buffer: try await HTTPClient.shared.execute(listing, timeout: .seconds(5)).body.collect(upTo: 1 << 20))
         #expect(listed.contains("<Key>tenant/blobs/\(ref.key)</Key>"))
 
+        // Larger than a part: sent in three parts of 5 MiB, read back whole.
+        let parted = S3BlobStore(
+            location: location,
+            credentials: AWSCredentials(accessKeyID: "AKIDTEST", secretAccessKey: "test-secret"),
+            client: HTTPClient.shared,
+            partBytes: 5 * 1024 * 1024
+        )
+        let large = Data((0..<(11 * 1024 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 13) })
+        let largeRef = try await parted.put(large, fileExtension: "zip")
+        #expect(try await parted.get(key: largeRef.key) == large)
+        var uploads = HTTPClientRequest(url: moto.endpoint + "/easel-test?uploads")
+        uploads.method = .GET
+        let open = String(buffer: try await HTTPClient.shared.execute(uploads, timeout: .seconds(5)).body.collect(upTo: 1 << 20))
+        #expect(!open.contains("<UploadId>"), "no upload left unfinished")
+
         try await store.delete(key: ref.key)
         #expect(try await store.exists(key: ref.key) == false)
         try await store.delete(key: ref.key)  // deleting what is gone is fine

@@ -11,6 +11,8 @@ public final class S3BlobStore: BlobStore {
     private let client: HTTPClient
     /// The largest object `get` reads into memory.
     private let maxObjectBytes: Int
+    /// Objects larger than this go up in parts of this size (S3 asks at least 5 MiB for all but the last).
+    private let partBytes: Int
     /// How long one request may take, connecting included (async-http-client keeps trying to connect until then).
     private let timeout: TimeAmount
 
@@ -19,8 +21,10 @@ public final class S3BlobStore: BlobStore {
         credentials: AWSCredentials,
         client: HTTPClient,
         maxObjectBytes: Int = 512 * 1024 * 1024,
+        partBytes: Int = 16 * 1024 * 1024,
         timeout: TimeAmount = .seconds(60)
     ) {
+        self.partBytes = max(partBytes, 5 * 1024 * 1024)
         self.location = location
         self.signer = SigV4Signer(credentials: credentials, region: location.region)
         self.client = client
@@ -32,9 +36,54 @@ public final class S3BlobStore: BlobStore {
         let hash = BlobKey.sha256Hex(data)
         let ref = BlobRef(key: "\(hash).\(fileExtension)", sha256: hash, bytes: data.count)
         if try await exists(key: ref.key) { return ref }
-        let response = try await send(.PUT, key: ref.key, body: data, headers: [("content-type", Self.contentType(fileExtension))])
+        let type = [("content-type", Self.contentType(fileExtension))]
+        if data.count > partBytes {
+            try await putInParts(data, key: ref.key, headers: type)
+            return ref
+        }
+        let response = try await send(.PUT, key: ref.key, body: data, headers: type)
         guard response.status == .ok else { throw failure(response, doing: "PUT \(ref.key)") }
         return ref
+    }
+
+    /// A large object in parts (S3's multipart upload): started, each part sent, then completed; abandoned
+    /// on any failure so no half upload is left behind.
+    private func putInParts(_ data: Data, key: String, headers: [(String, String)]) async throws {
+        let started = try await send(.POST, key: key, query: [("uploads", "")], headers: headers)
+        guard started.status == .ok, let upload = Self.element("UploadId", in: started.text) else {
+            throw failure(started, doing: "start the upload of \(key)")
+        }
+        do {
+            var parts: [(number: Int, etag: String)] = []
+            var offset = data.startIndex
+            while offset < data.endIndex {
+                let end = min(offset + partBytes, data.endIndex)
+                let number = parts.count + 1
+                let sent = try await send(
+                    .PUT,
+                    key: key,
+                    query: [("partNumber", String(number)), ("uploadId", upload)],
+                    body: data.subdata(in: offset..<end)
+                )
+                guard sent.status == .ok, let etag = sent.headers.first(name: "etag") else {
+                    throw failure(sent, doing: "PUT part \(number) of \(key)")
+                }
+                parts.append((number, etag))
+                offset = end
+            }
+            let list = parts.map { "<Part><PartNumber>\($0.number)</PartNumber><ETag>\($0.etag)</ETag></Part>" }.joined()
+            let done = try await send(
+                .POST,
+                key: key,
+                query: [("uploadId", upload)],
+                body: Data("<CompleteMultipartUpload>\(list)</CompleteMultipartUpload>".utf8)
+            )
+            // S3 can answer 200 with an error inside the body.
+            guard done.status == .ok, Self.element("Code", in: done.text) == nil else { throw failure(done, doing: "complete the upload of \(key)") }
+        } catch {
+            _ = try? await send(.DELETE, key: key, query: [("uploadId", upload)])
+            throw error
+        }
     }
 
     public func get(key: String) async throws -> Data? {
@@ -89,18 +138,20 @@ public final class S3BlobStore: BlobStore {
     private func send(
         _ method: HTTPMethod,
         key: String?,
+        query: [(String, String)] = [],
         body: Data? = nil,
         headers extra: [(String, String)] = [],
         readUpTo limit: Int = 64 * 1024
-    ) async throws -> (status: HTTPResponseStatus, body: ByteBuffer) {
+    ) async throws -> Answer {
         let address = location.address(of: key)
         let payloadHash = body.map { SigV4Signer.payloadHash($0) } ?? SigV4Signer.emptyPayloadHash
         let headers = [("host", address.host)] + extra
         let signed = signer.signedHeaders(
-            for: SigV4Signer.Request(method: method.rawValue, path: address.path, headers: headers, payloadHash: payloadHash),
+            for: SigV4Signer.Request(method: method.rawValue, path: address.path, query: query, headers: headers, payloadHash: payloadHash),
             at: Date()
         )
-        var request = HTTPClientRequest(url: address.base + SigV4Signer.encode(address.path, keepSlash: true))
+        let queryString = query.isEmpty ? "" : "?" + SigV4Signer.canonicalQuery(query)
+        var request = HTTPClientRequest(url: address.base + SigV4Signer.encode(address.path, keepSlash: true) + queryString)
         request.method = method
         for (name, value) in headers + signed { request.headers.add(name: name, value: value) }
         if let body {
@@ -109,21 +160,31 @@ public final class S3BlobStore: BlobStore {
         }
         do {
             let response = try await client.execute(request, timeout: timeout)
-            return (response.status, try await response.body.collect(upTo: limit))
+            return Answer(status: response.status, headers: response.headers, body: try await response.body.collect(upTo: limit))
         } catch {
             throw S3Error("S3 \(method.rawValue) \(key ?? location.bucket) at \(location.endpoint) failed: \(error)")
         }
     }
 
-    /// The store's own error code and message (from its XML body), never the request's headers.
-    private func failure(_ response: (status: HTTPResponseStatus, body: ByteBuffer), doing what: String) -> S3Error {
-        let body = String(buffer: response.body)
-        func element(_ name: String) -> String? {
-            guard let start = body.range(of: "<\(name)>"), let end = body.range(of: "</\(name)>", range: start.upperBound..<body.endIndex)
-            else { return nil }
-            return String(body[start.upperBound..<end.lowerBound])
+    /// One answer of the store, read whole.
+    struct Answer {
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+        var text: String { String(buffer: body) }
+    }
+
+    static func element(_ name: String, in text: String) -> String? {
+        guard let start = text.range(of: "<\(name)>"), let end = text.range(of: "</\(name)>", range: start.upperBound..<text.endIndex) else {
+            return nil
         }
-        var detail = [element("Code"), element("Message")].compactMap { $0 }.joined(separator: ": ")
+        return String(text[start.upperBound..<end.lowerBound])
+    }
+
+    /// The store's own error code and message (from its XML body), never the request's headers.
+    private func failure(_ response: Answer, doing what: String) -> S3Error {
+        let text = response.text
+        var detail = [Self.element("Code", in: text), Self.element("Message", in: text)].compactMap { $0 }.joined(separator: ": ")
         if detail.isEmpty && response.status == .forbidden {
             // A HEAD answer has no body to say why; a refusal is nearly always the credentials.
             detail = "(refused: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and the bucket's policy)"

@@ -109,7 +109,7 @@ public struct SigV4Signer: Sendable {
         return Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
     }
 
-    static func canonicalQuery(_ query: [(String, String)]) -> String {
+    public static func canonicalQuery(_ query: [(String, String)]) -> String {
         let pairs: [(name: String, value: String)] = query.map { (encode($0.0, keepSlash: false), encode($0.1, keepSlash: false)) }
         let sorted = pairs.sorted { a, b in a.name == b.name ? a.value < b.value : a.name < b.name }
         return sorted.map { pair in pair.name + "=" + pair.value }.joined(separator: "&")
