@@ -2,7 +2,7 @@
 // one batch followed live (counts, ETA, each item as it finishes), retried, cancelled and downloaded as a zip;
 // the recent batches listed.
 import { api, events } from "./api.js";
-import { h, field, select, money, when, plural, showError, toast, empty, heading, busy } from "./ui.js";
+import { h, field, select, money, when, plural, short, showError, toast, empty, heading, busy } from "./ui.js";
 
 const SIZES = ["256x256", "512x512", "1024x1024", "1024x1536", "1536x1024"];
 
@@ -496,9 +496,6 @@ function duration(seconds) {
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-function short(text, n) {
-  return text.length > n ? text.slice(0, n - 1) + "…" : text;
-}
 
 function escapeVariant(value) {
   return value.replace(/[\\{}|]/g, (c) => "\\" + c);

@@ -7,7 +7,7 @@
 import { api } from "./api.js";
 import { TERMINAL, followJob, progressView, seconds } from "./job-progress.js";
 import { modelOptions, sizeAllowed } from "./page-create.js";
-import { busy, empty, field, h, heading, money, select, showError, toast } from "./ui.js";
+import { busy, empty, field, h, heading, money, refill, select, showError, toast } from "./ui.js";
 
 const SIZES = ["1024x1024", "1536x1024", "1024x1536", "512x512", "768x768", "1360x768"];
 const AXES = [
@@ -89,12 +89,6 @@ export async function render(view, ctx) {
     if (axis.value === "models") return checked();
     if (axis.value === "seeds") return [seedModel.value];
     return [];
-  }
-
-  function refill(control, list, fallback) {
-    const keep = control.value;
-    control.replaceChildren(...list.map((o) => h("option", { value: o.value }, o.label)));
-    control.value = list.some((o) => o.value === keep) ? keep : fallback;
   }
 
   function fit() {

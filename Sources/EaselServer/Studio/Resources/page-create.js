@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { briefForm } from "./brief-form.js";
 import { progressView, startJob } from "./job-progress.js";
-import { field, h, heading, money, plural, select, showError } from "./ui.js";
+import { field, h, heading, money, plural, refill, select, showError } from "./ui.js";
 
 const SIZES = ["1024x1024", "512x512", "768x768", "1536x1024", "1024x1536", "1360x768", "768x1360", "1024x1280", "2048x2048"];
 
@@ -82,13 +82,6 @@ export async function render(view, ctx) {
   const background = select([], "auto", { "data-testid": "background" });
   const partials = select([], "0", { "data-testid": "partials" });
   const modelNote = h("small", { class: "muted", "data-testid": "model-note" });
-
-  function refill(control, options, fallback) {
-    const keep = control.value;
-    control.replaceChildren(...options.map((o) => (typeof o === "string" ? { value: o, label: o } : o)).map((o) => h("option", { value: o.value }, o.label)));
-    control.value = options.some((o) => (o.value ?? o) === keep) ? keep : fallback;
-    if (control.selectedIndex < 0) control.selectedIndex = 0;
-  }
 
   function caps() {
     return models.find((m) => m.id === model.value)?.capabilities || {};

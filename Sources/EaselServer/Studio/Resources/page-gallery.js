@@ -2,7 +2,7 @@
 // filters that live in the URL (a filtered gallery can be bookmarked and reloaded); multi-select with bulk
 // actions; collections in a side list.
 import { api } from "./api.js";
-import { h, field, select, empty, heading, showError, toast, plural, busy } from "./ui.js";
+import { h, field, select, empty, heading, showError, toast, plural, busy, short } from "./ui.js";
 import { collectionList } from "./collection-list.js";
 
 const PAGE = 24;
@@ -260,7 +260,7 @@ export async function render(view, ctx) {
   // Tiles
   function tile(asset) {
     const check = h("input", {
-      type: "checkbox", class: "tile-check", "data-testid": "tile-select", "aria-label": `Select image: ${short(asset.prompt, 60)}`,
+      type: "checkbox", class: "tile-check", "data-testid": "tile-select", "aria-label": `Select image: ${short(asset.prompt, 60, "Untitled image")}`,
     });
     check.checked = state.selected.has(asset.id);
     check.addEventListener("click", (event) => toggle(asset.id, check.checked, event.shiftKey));
@@ -270,7 +270,7 @@ export async function render(view, ctx) {
         h("img", { src: asset.thumbnail_url || `/files/${asset.id}/thumb`, alt: asset.alt_text || asset.prompt || "image", loading: "lazy", width: 256, height: 256, class: "thumb" })),
       h("label", { class: "tile-select" }, check),
       badges,
-      h("p", { class: "tile-caption" }, short(asset.prompt, 80)),
+      h("p", { class: "tile-caption" }, short(asset.prompt, 80, "Untitled image")),
     );
     el._asset = asset;
     drawBadges(el);
@@ -288,10 +288,6 @@ export async function render(view, ctx) {
     ].filter(Boolean));
   }
 
-  function short(text, n) {
-    text = String(text || "").trim();
-    return text.length > n ? text.slice(0, n - 1) + "…" : text || "Untitled image";
-  }
 
   function tiles() {
     return [...grid.querySelectorAll(".gallery-tile")];

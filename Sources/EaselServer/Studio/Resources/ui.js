@@ -32,14 +32,28 @@ export function field(label, control, hint) {
   return h("div", { class: "field" }, h("label", { for: control.id }, label), control, hint ? h("small", { class: "muted" }, hint) : null);
 }
 
+const optionItems = (options) => options.map((o) => (typeof o === "string" ? { value: o, label: o } : o));
+
 /// `select(options, value, attrs)`; options are strings or `{value, label}`.
 export function select(options, value, attrs = {}) {
   const el = h("select", attrs);
-  for (const option of options) {
-    const item = typeof option === "string" ? { value: option, label: option } : option;
-    el.append(h("option", { value: item.value, selected: item.value === value }, item.label));
-  }
+  for (const item of optionItems(options)) el.append(h("option", { value: item.value, selected: item.value === value }, item.label));
   return el;
+}
+
+/// Replaces a select's options, keeping the user's choice when it is still offered, else `fallback`.
+export function refill(control, options, fallback) {
+  const keep = control.value;
+  const items = optionItems(options);
+  control.replaceChildren(...items.map((o) => h("option", { value: o.value }, o.label)));
+  control.value = items.some((o) => o.value === keep) ? keep : fallback;
+  if (control.selectedIndex < 0) control.selectedIndex = 0;
+}
+
+/// `text` cut to `n` characters with an ellipsis; `blank` when there is none.
+export function short(text, n, blank = "") {
+  const trimmed = String(text ?? "").trim();
+  return trimmed.length > n ? trimmed.slice(0, n - 1) + "…" : trimmed || blank;
 }
 
 /// Money from the API's decimal strings: `$4.20`, and small amounts with the digits that matter (`$0.042`).
