@@ -34,10 +34,10 @@ extension AssetQuery {
             return number
         }
         if let q = text("q") {
-            guard let expression = SearchText.matchExpression(q) else {
+            guard let words = SearchText.query(q) else {
                 throw .invalidRequest("'q' has no words to search for.", param: "q")
             }
-            match = expression
+            search = words
         }
         model = text("model")
         template = text("template")

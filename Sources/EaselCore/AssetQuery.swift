@@ -1,5 +1,5 @@
 /// What the gallery asks for: filters, full-text words, order and a page. The store turns it into SQL
-/// (FTS5 on SQLite now), so callers never see how search is done.
+/// (FTS5 on SQLite, a tsvector on PostgreSQL), so callers never see how search is done.
 public struct AssetQuery: Sendable, Hashable {
     public enum Order: String, Sendable, Hashable {
         case newest
@@ -8,8 +8,8 @@ public struct AssetQuery: Sendable, Hashable {
 
     /// Whose assets; nil for everyone's (a reviewer's queue).
     public var userID: String?
-    /// An FTS5 expression from `SearchText.matchExpression`.
-    public var match: String?
+    /// Full-text words (`SearchText.query`).
+    public var search: SearchText.Query?
     public var model: String?
     /// A template id (any version) or `id@version`.
     public var template: String?

@@ -80,8 +80,17 @@ public struct SQLCurationStore: CurationStore {
 
     /// Writes the search rows of freshly stored assets inside the caller's transaction.
     static func index(_ assets: [AssetRecord], on db: any SQLDatabase) async throws {
-        for asset in assets {
-            try await db.raw("INSERT INTO asset_search (asset_id, body) VALUES (\(bind: asset.id), \(bind: document(asset, tags: asset.tags)))").run()
+        for asset in assets { try await insertSearchRow(asset, tags: asset.tags, on: db) }
+    }
+
+    private static func insertSearchRow(_ asset: AssetRecord, tags: [String], on db: any SQLDatabase) async throws {
+        let body = document(asset, tags: tags)
+        if db.isPostgres {
+            try await db.raw(
+                "INSERT INTO asset_search (asset_id, body) VALUES (\(bind: asset.id), to_tsvector('simple', \(bind: SearchText.folded(body))))"
+            ).run()
+        } else {
+            try await db.raw("INSERT INTO asset_search (asset_id, body) VALUES (\(bind: asset.id), \(bind: body))").run()
         }
     }
 
@@ -94,10 +103,7 @@ public struct SQLCurationStore: CurationStore {
         let tags = try await tags(assetIDs: assetIDs, on: db)
         try await db.raw("DELETE FROM asset_search WHERE asset_id IN (\(binds: assetIDs))").run()
         for asset in assets where asset.role == .generated {
-            try await db.raw(
-                "INSERT INTO asset_search (asset_id, body) VALUES (\(bind: asset.id), \(bind: document(asset, tags: tags[asset.id] ?? [])))"
-            )
-            .run()
+            try await insertSearchRow(asset, tags: tags[asset.id] ?? [], on: db)
         }
     }
 
@@ -112,14 +118,22 @@ public struct SQLCurationStore: CurationStore {
     public func search(_ query: AssetQuery) async throws -> Page<AssetRecord> {
         var sql: SQLQueryString = "SELECT \(unsafeRaw: SQLAssetStore.selectColumns) FROM assets WHERE role = 'generated' AND hidden_at IS NULL"
         if let user = query.userID { sql += " AND user_id = \(bind: user)" }
-        if let match = query.match { sql += " AND id IN (SELECT asset_id FROM asset_search WHERE asset_search MATCH \(bind: match))" }
+        if let words = query.search {
+            sql +=
+                database.engine == .postgres
+                ? " AND id IN (SELECT asset_id FROM asset_search WHERE body @@ to_tsquery('simple', \(bind: words.tsQuery)))"
+                : " AND id IN (SELECT asset_id FROM asset_search WHERE asset_search MATCH \(bind: words.fts5))"
+        }
         if let model = query.model { sql += " AND model = \(bind: model)" }
         if let template = query.template {
             if template.contains("@") {
                 sql += " AND template_ref = \(bind: template)"
             } else {
                 // Any version: the expression `assets_by_user_template` indexes.
-                sql += " AND template_ref IS NOT NULL AND substr(template_ref, 1, instr(template_ref, '@') - 1) = \(bind: template)"
+                sql +=
+                    database.engine == .postgres
+                    ? " AND template_ref IS NOT NULL AND split_part(template_ref, '@', 1) = \(bind: template)"
+                    : " AND template_ref IS NOT NULL AND substr(template_ref, 1, instr(template_ref, '@') - 1) = \(bind: template)"
             }
         }
         if let batch = query.batchID { sql += " AND batch_id = \(bind: batch)" }

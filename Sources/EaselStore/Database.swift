@@ -14,13 +14,36 @@ public protocol EaselDatabase: Sendable {
     var engine: SQLEngine { get }
     /// For reads (and for single statements that need no transaction on engines with real pools).
     var reader: any SQLDatabase { get }
-    /// Runs `body` in one transaction (`BEGIN IMMEDIATE` on SQLite), committing if it returns. The
-    /// transaction runs to its end even if the calling task is cancelled.
-    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction, committing if it returns. The transaction runs to its end even if the
+    /// calling task is cancelled. On PostgreSQL a `.serializable` body may run more than once (after a
+    /// conflict it is retried from the start), so it must not have effects outside the database.
+    func write<T: Sendable>(
+        isolation: WriteIsolation,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T
     func close() async throws
 }
 
+/// How much a write transaction is shielded from others running at the same time.
+public enum WriteIsolation: Sendable {
+    /// As if no other transaction ran meanwhile: SQLite's single writer, PostgreSQL's SERIALIZABLE.
+    case serializable
+    /// Each statement guards itself (a fenced `UPDATE … WHERE worker_id = …`, `SKIP LOCKED`, `ON CONFLICT`),
+    /// so READ COMMITTED is enough on PostgreSQL: the queue's hot statements, which conflict often.
+    case statementGuarded
+}
+
+extension EaselDatabase {
+    /// A write that reads what it changes: serializable.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await write(isolation: .serializable, body)
+    }
+}
+
 extension SQLDatabase {
+    /// For helpers that get a transaction's connection but not the `EaselDatabase` it came from.
+    var isPostgres: Bool { dialect.name == "postgresql" }
+
     /// Runs a query and decodes every row with `decode`.
     func rows<T>(_ query: SQLQueryString, _ decode: (any SQLRow) throws -> T) async throws -> [T] {
         try await raw(query).all().map(decode)

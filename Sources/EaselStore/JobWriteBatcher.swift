@@ -37,7 +37,7 @@ final class JobWriteBatcher: Sendable {
         }
         let pushRows = pushes
         let completionRows = completions
-        let (inserted, completed) = try await database.write { db -> (Set<String>, Set<String>) in
+        let (inserted, completed) = try await database.write(isolation: .statementGuarded) { db -> (Set<String>, Set<String>) in
             var inserted = Set<String>()
             for part in pushRows.chunked(chunk) {
                 let rows = part.map { job, payload, now -> SQLQueryString in

@@ -331,8 +331,8 @@ public struct SQLLedgerStore: LedgerStore {
 
     public func usage(userID: String?, fromDay: String) async throws -> [UsageRow] {
         var query: SQLQueryString = """
-            SELECT user_id, day, COALESCE(model, '') AS model, SUM(images) AS images, COUNT(*) AS jobs, SUM(cost_micros) AS cost,
-                SUM(saved_micros) AS saved
+            SELECT user_id, day, COALESCE(model, '') AS model, SUM(images) AS images, COUNT(*) AS jobs, CAST(SUM(cost_micros) AS BIGINT) AS cost,
+                CAST(SUM(saved_micros) AS BIGINT) AS saved
             FROM ledger WHERE phase = \(literal: Phase.final.rawValue) AND kind = \(literal: Kind.settle.rawValue) AND day >= \(bind: fromDay)
             """
         if let userID { query += " AND user_id = \(bind: userID)" }

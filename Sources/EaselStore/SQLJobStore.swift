@@ -86,21 +86,24 @@ public struct SQLJobStore: JobStore {
 
     public func claim(queue: String, worker: String, limit: Int, leaseMs: Int64) async throws -> [JobRecord] {
         let now = clock.nowMillis()
-        let lock: SQLQueryString = database.engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        return try await database.write { db in
-            try await db.rows(
-                """
-                UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = \(bind: worker),
-                    lease_until = \(bind: now + leaseMs), started_at = COALESCE(started_at, \(bind: now)),
-                    updated_at = \(bind: now)
-                WHERE id IN (
-                    SELECT id FROM jobs
-                    WHERE queue = \(bind: queue) AND status IN ('queued', 'retry_wait') AND run_at <= \(bind: now)
-                    ORDER BY priority DESC, run_at, id LIMIT \(bind: limit)\(lock))
-                RETURNING \(unsafeRaw: Self.columns)
-                """,
-                Self.decodeJob
-            )
+        let set: SQLQueryString = """
+            UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = \(bind: worker),
+                lease_until = \(bind: now + leaseMs), started_at = COALESCE(started_at, \(bind: now)),
+                updated_at = \(bind: now)
+            """
+        let ready: SQLQueryString = """
+            SELECT id AS picked_id FROM jobs
+            WHERE queue = \(bind: queue) AND status IN ('queued', 'retry_wait') AND run_at <= \(bind: now)
+            ORDER BY priority DESC, run_at, id LIMIT \(bind: limit)
+            """
+        // PostgreSQL: the pick runs once (a materialized CTE; a LIMIT subquery in the UPDATE may be run again by
+        // a nested loop and take more rows) and skips rows another worker is claiming. SQLite has one writer.
+        let statement: SQLQueryString =
+            database.engine == .postgres
+            ? "WITH picked AS MATERIALIZED (\(ready) FOR UPDATE SKIP LOCKED) \(set) FROM picked WHERE jobs.id = picked.picked_id"
+            : "\(set) WHERE id IN (\(ready))"
+        return try await database.write(isolation: .statementGuarded) { db in
+            try await db.rows("\(statement) RETURNING \(unsafeRaw: Self.columns)", Self.decodeJob)
         }.sorted { a, b in
             a.priority != b.priority ? a.priority > b.priority : a.runAt != b.runAt ? a.runAt < b.runAt : a.id < b.id
         }
@@ -109,7 +112,7 @@ public struct SQLJobStore: JobStore {
     public func heartbeat(worker: String, jobIDs: [String], leaseMs: Int64) async throws -> Set<String> {
         guard !jobIDs.isEmpty else { return [] }
         let now = clock.nowMillis()
-        let held = try await database.write { db in
+        let held = try await database.write(isolation: .statementGuarded) { db in
             try await db.rows(
                 """
                 UPDATE jobs SET lease_until = \(bind: now + leaseMs), updated_at = \(bind: now)
@@ -142,7 +145,7 @@ public struct SQLJobStore: JobStore {
         let errorText = JSONText.encode(last.json)
         let texts = errors.map { JSONText.encode($0.json) }
         let finishedAt: Int64? = status == .failed ? now : nil
-        return try await database.write { db in
+        return try await database.write(isolation: .statementGuarded) { db in
             let rows = try await db.rows(
                 """
                 UPDATE jobs SET status = \(bind: status.rawValue), run_at = \(bind: now + delayMs),
@@ -182,7 +185,7 @@ public struct SQLJobStore: JobStore {
 
     public func release(jobID: String, worker: String) async throws -> Bool {
         let now = clock.nowMillis()
-        return try await database.write { db in
+        return try await database.write(isolation: .statementGuarded) { db in
             try await db.raw(
                 """
                 UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, worker_id = NULL,
@@ -196,7 +199,7 @@ public struct SQLJobStore: JobStore {
 
     public func releaseAll(worker: String) async throws -> [String] {
         let now = clock.nowMillis()
-        return try await database.write { db in
+        return try await database.write(isolation: .statementGuarded) { db in
             try await db.rows(
                 """
                 UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, worker_id = NULL,
@@ -239,7 +242,7 @@ public struct SQLJobStore: JobStore {
             retryable: true
         )
         let errorText = JSONText.encode(lost.json)
-        return try await database.write { db in
+        return try await database.write(isolation: .statementGuarded) { db in
             let rows = try await db.rows(
                 """
                 UPDATE jobs SET

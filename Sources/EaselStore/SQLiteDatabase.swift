@@ -62,7 +62,11 @@ public final class SQLiteEaselDatabase: EaselDatabase {
         return readers[index]
     }
 
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    /// Every write is serializable here: SQLite has one writer at a time.
+    public func write<T: Sendable>(
+        isolation: WriteIsolation,
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
         // sqlite-nio refuses to run statements in a cancelled task. A caller cancelled between BEGIN and
         // COMMIT would then fail its ROLLBACK too and leave the one writer connection inside a transaction,
         // so every later write would fail. The transaction runs in a task of its own, which no caller's

@@ -37,6 +37,12 @@ struct CommonOptions: ParsableArguments {
     )
     var blobs: String?
 
+    @Option(
+        name: .long,
+        help: "PostgreSQL instead of SQLite: postgres://user:password@host:5432/database?sslmode=…. Env: EASEL_DATABASE_URL"
+    )
+    var database: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error. Env: EASEL_LOG_LEVEL")
     var logLevel: String?
 
@@ -50,6 +56,7 @@ struct CommonOptions: ParsableArguments {
         var config = try EaselConfig.fromEnvironment()
         if let data { config.dataDirectory = data }
         if let blobs { try config.useBlobURL(blobs) }
+        if let database { try config.useDatabaseURL(database) }
         if let configFile { config.configFile = configFile }
         if let logLevel {
             guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {

@@ -11,6 +11,9 @@ struct CurationRulesTests {
         #expect(SearchText.matchExpression("海报") == "\"海 报\"")
         #expect(SearchText.matchExpression("spring 海报 sale") == "\"spring\"* AND \"海 报\" AND \"sale\"*")
         #expect(SearchText.matchExpression("café") == "\"café\"*")
+        // PostgreSQL reads the folded words FTS5's remove_diacritics would: Café and cafe are the same word.
+        #expect(SearchText.query("Café 海报")?.tsQuery == "'cafe':* & '海' <-> '报'")
+        #expect(SearchText.folded("Crème BRÛLÉE") == "creme brulee")
         // Operators and quotes are text, never FTS syntax.
         #expect(SearchText.matchExpression("\"NEAR(a OR b)\" -x *") == "\"NEAR\"* AND \"a\"* AND \"OR\"* AND \"b\"* AND \"x\"*")
         #expect(SearchText.matchExpression(" ,.!? ") == nil)
@@ -26,7 +29,8 @@ struct CurationRulesTests {
             ],
             userID: "usr_x"
         )
-        #expect(query.match == "\"mug\"*")
+        #expect(query.search?.fts5 == "\"mug\"*")
+        #expect(query.search?.tsQuery == "'mug':*")
         #expect(query.favorite == true && query.minRating == 4 && query.tag == "hero")
         #expect(query.review == .inReview && query.format == .jpeg && query.draft == false && query.order == .oldest && query.limit == 100)
         #expect(abs((query.aspect ?? 0) - 16.0 / 9.0) < 0.0001)

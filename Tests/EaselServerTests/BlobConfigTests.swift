@@ -26,6 +26,7 @@ struct BlobConfigTests {
         let data = try TemporaryDirectory()
         var config = TestSupport.config(data: data, workers: 0)
         try config.useBlobURL("s3://images?endpoint=http://127.0.0.1:9")
+        try await TestSupport.prepareDatabase(&config)
         let error = await #expect(throws: ConfigError.self) { _ = try await EaselRuntime.open(config: config, logger: TestSupport.logger) }
         #expect(error?.description.contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") == true)
     }

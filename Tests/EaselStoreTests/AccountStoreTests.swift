@@ -15,7 +15,7 @@ struct AccountStoreTests {
         let users: SQLUserStore
     }
 
-    func store() async throws -> (Stores, SQLiteEaselDatabase, TemporaryDirectory) {
+    func store() async throws -> (Stores, any EaselDatabase, TemporaryDirectory) {
         let directory = try TemporaryDirectory()
         let database = try await TestSupport.database(in: directory)
         let users = SQLUserStore(database: database)

@@ -5,16 +5,21 @@ import Foundation
 import SQLKit
 import Testing
 
-/// The SQLite database wrapper itself: one writer, transactions that always end.
-@Suite("SQLite database")
+/// The database wrappers themselves (SQLite's one writer, PostgreSQL's pool): transactions that always end.
+@Suite("Database")
 struct DatabaseTests {
+    /// A table whose rows number themselves, on either engine.
+    static let notesTable: SQLQueryString =
+        TestDatabase.engine == .postgres
+        ? "CREATE TABLE notes (id SERIAL PRIMARY KEY, text TEXT)" : "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)"
+
     /// sqlite-nio refuses statements in a cancelled task. A caller cancelled inside a transaction must not
     /// leave the writer connection in it (every later write would fail with "cannot start a transaction
     /// within a transaction"); the transaction finishes as if nothing happened.
     @Test func aCallerCancelledMidTransactionLeavesTheWriterUsable() async throws {
         let directory = try TemporaryDirectory()
         let database = try await TestSupport.database(in: directory)
-        try await database.write { db in try await db.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)").run() }
+        try await database.write { db in try await db.raw(Self.notesTable).run() }
 
         let inside = AsyncStream<Void>.makeStream()
         let proceed = AsyncStream<Void>.makeStream()
@@ -45,7 +50,7 @@ struct DatabaseTests {
     @Test func aFailedTransactionRollsBackWhole() async throws {
         let directory = try TemporaryDirectory()
         let database = try await TestSupport.database(in: directory)
-        try await database.write { db in try await db.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)").run() }
+        try await database.write { db in try await db.raw(Self.notesTable).run() }
         struct Refused: Error {}
         await #expect(throws: Refused.self) {
             try await database.write { db in

@@ -8,7 +8,7 @@ import Testing
 /// A queue on a fresh SQLite file, closed after each test.
 final class QueueFixture: Sendable {
     let directory: TemporaryDirectory
-    let database: SQLiteEaselDatabase
+    let database: any EaselDatabase
     let clock = ManualClock()
     let store: SQLJobStore
     let ids = IDGenerator(seed: 99)

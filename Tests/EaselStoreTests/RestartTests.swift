@@ -58,8 +58,7 @@ struct RestartTests {
 
     @Test func aDatabaseFromBeforeSessionsUpgradesAndKeepsItsJobs() async throws {
         let directory = try TemporaryDirectory()
-        let path = directory.url.appendingPathComponent("old.sqlite").path
-        var database = try await SQLiteEaselDatabase.open(path: path, logger: TestSupport.logger)
+        var database = try await TestSupport.emptyDatabase(in: directory, name: "old.sqlite")
         _ = try await Migrator(migrations: [Migrator.all[0]]).migrate(database, now: 0, logger: TestSupport.logger)
         let job = NewJob(
             id: IDGenerator(seed: 5).make(prefix: "job", millis: 1),
@@ -80,7 +79,7 @@ struct RestartTests {
         }
         try await database.close()
 
-        database = try await SQLiteEaselDatabase.open(path: path, logger: TestSupport.logger)
+        database = try await TestSupport.emptyDatabase(in: directory, name: "old.sqlite")
         #expect(try await Migrator().migrate(database, now: 1, logger: TestSupport.logger) == Migrator.all.dropFirst().map(\.name))
         #expect(try await SQLJobStore(database: database, clock: ManualClock()).job(id: job.id)?.status == .queued)
         let sessions = SQLSessionStore(database: database)
@@ -95,7 +94,7 @@ struct RestartTests {
 
     @Test func pendingMigrationsBlockADryRun() async throws {
         let directory = try TemporaryDirectory()
-        let database = try await SQLiteEaselDatabase.open(path: directory.url.appendingPathComponent("x.sqlite").path, logger: TestSupport.logger)
+        let database = try await TestSupport.emptyDatabase(in: directory, name: "x.sqlite")
         await #expect(throws: MigrationError.pending(Migrator.all.map(\.name))) {
             try await Migrator().migrate(database, dryRun: true, now: 0, logger: TestSupport.logger)
         }

@@ -27,11 +27,32 @@ public enum TestSupport {
         return logger
     }()
 
-    /// A migrated SQLite database in a fresh file: the real engine, not a mock.
-    public static func database(in directory: TemporaryDirectory, name: String = "test.sqlite") async throws -> SQLiteEaselDatabase {
+    /// A migrated database of its own: a fresh SQLite file, or (with `EASEL_TEST_POSTGRES`) a fresh PostgreSQL
+    /// database. The real engines, never a mock. The same directory and name open the same database again.
+    public static func database(in directory: TemporaryDirectory, name: String = "test.sqlite") async throws -> any EaselDatabase {
+        if TestDatabase.postgres != nil {
+            let url = try await TestDatabase.url(for: directory.path + "/" + name)
+            return try await PostgresEaselDatabase.open(url: url, maxConnections: 4, logger: logger)
+        }
         let database = try await SQLiteEaselDatabase.open(path: directory.url.appendingPathComponent(name).path, logger: logger)
         try await Migrator().migrate(database, now: 0, logger: logger)
         return database
+    }
+
+    /// A database with no tables yet (for migration tests), on the engine under test; reopened by the same path.
+    public static func emptyDatabase(in directory: TemporaryDirectory, name: String) async throws -> any EaselDatabase {
+        if TestDatabase.postgres != nil {
+            let url = try await TestDatabase.url(for: directory.path + "/" + name, migrated: false)
+            return try await PostgresEaselDatabase.open(url: url, maxConnections: 4, logger: logger)
+        }
+        return try await SQLiteEaselDatabase.open(path: directory.url.appendingPathComponent(name).path, logger: logger)
+    }
+
+    /// Makes the PostgreSQL database a test config names, when the tests run on PostgreSQL.
+    public static func prepareDatabase(_ config: inout EaselConfig) async throws {
+        guard TestDatabase.postgres != nil else { return }
+        config.databaseURL = try await TestDatabase.url(for: config.dataDirectory)
+        config.databaseConnections = 6
     }
 
     /// A config for tests: a temp data dir, fast polling, short leases, quick retries.
@@ -62,6 +83,7 @@ public enum TestSupport {
     ) async throws -> EaselRuntime {
         var config = config(data: data, workers: workers)
         configure(&config)
+        try await prepareDatabase(&config)
         var logger = self.logger
         logger.logLevel = config.logLevel
         return try await EaselRuntime.open(config: config, logger: logger, routes: routes)

@@ -83,7 +83,7 @@ public final class EaselRuntime: Sendable {
         try config.validate()
         try Vips.start()
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        let database = try await SQLiteEaselDatabase.open(path: config.databasePath, logger: logger)
+        let database = try await openDatabase(config, logger: logger)
         do {
             try await Migrator().migrate(database, dryRun: !config.autoMigrate, now: clock.nowMillis(), logger: logger)
         } catch {
@@ -357,10 +357,18 @@ public final class EaselRuntime: Sendable {
         ]
     }
 
+    /// PostgreSQL when a database URL is configured, else SQLite in the data directory.
+    static func openDatabase(_ config: EaselConfig, logger: Logger) async throws -> any EaselDatabase {
+        if let url = config.databaseURL {
+            return try await PostgresEaselDatabase.open(url: url, maxConnections: config.databaseConnections, logger: logger)
+        }
+        return try await SQLiteEaselDatabase.open(path: config.databasePath, logger: logger)
+    }
+
     /// Applies (or with `dryRun`, lists) pending migrations of the configured database.
     public static func migrate(config: EaselConfig, dryRun: Bool, logger: Logger) async throws -> [String] {
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        let database = try await SQLiteEaselDatabase.open(path: config.databasePath, logger: logger)
+        let database = try await openDatabase(config, logger: logger)
         let migrator = Migrator()
         do {
             let names =

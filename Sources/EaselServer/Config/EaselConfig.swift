@@ -71,6 +71,16 @@ public struct EaselConfig: Sendable {
     /// valid that long, instead of passing through Easel (EASEL_BLOB_REDIRECT).
     public var blobRedirectSeconds: Int?
 
+    /// PostgreSQL instead of SQLite under the data directory (EASEL_DATABASE_URL, `--database`).
+    public var databaseURL: PostgresURL?
+    /// Connections each process keeps to PostgreSQL at most (EASEL_DB_CONNECTIONS), besides the one that listens.
+    public var databaseConnections = 12
+    /// Workers find work by polling only, never LISTEN (for PgBouncer in transaction mode: EASEL_DB_POLL_ONLY).
+    public var databasePollOnly = false
+
+    /// Uses the PostgreSQL database `url` names (`postgres://user:password@host:5432/db?sslmode=…`).
+    public mutating func useDatabaseURL(_ url: String) throws { databaseURL = try PostgresURL(url) }
+
     /// Puts image files on the S3-compatible store `url` names (`s3://bucket/prefix?endpoint=…`).
     public mutating func useBlobURL(_ url: String) throws { blobLocation = try S3Location.parse(url) }
 
@@ -112,6 +122,15 @@ public struct EaselConfig: Sendable {
         if let value = try int("EASEL_EXPORT_MAX") { config.exportMaxAssets = min(max(1, value), 60_000) }
         if let value = env["EASEL_STUDIO_DIR"], !value.isEmpty { config.studioDirectory = value }
         if let value = env["EASEL_BLOB_URL"], !value.isEmpty { try config.useBlobURL(value) }
+        if let value = env["EASEL_DATABASE_URL"], !value.isEmpty { try config.useDatabaseURL(value) }
+        if let value = try int("EASEL_DB_CONNECTIONS") { config.databaseConnections = min(max(2, value), 200) }
+        if let value = env["EASEL_DB_POLL_ONLY"], !value.isEmpty {
+            switch value.lowercased() {
+            case "1", "true", "on", "yes": config.databasePollOnly = true
+            case "0", "false", "off", "no": config.databasePollOnly = false
+            default: throw ConfigError.invalid("EASEL_DB_POLL_ONLY", value, "on or off")
+            }
+        }
         if let value = try int("EASEL_BLOB_REDIRECT"), value > 0 { config.blobRedirectSeconds = min(max(value, 60), 604_800) }
         if let id = env["AWS_ACCESS_KEY_ID"], let secret = env["AWS_SECRET_ACCESS_KEY"], !id.isEmpty, !secret.isEmpty {
             config.blobCredentials = AWSCredentials(
