@@ -1,4 +1,5 @@
 import EaselCore
+import Foundation
 
 /// A job inserted already claimed by a worker in the submitting process (see `LocalDispatch`).
 public struct JobClaim: Sendable, Equatable {
@@ -93,6 +94,12 @@ public protocol JobStore: Sendable {
     func job(id: String) async throws -> JobRecord?
     /// The jobs among `ids` that have finished (succeeded, failed or cancelled).
     func terminalJobs(ids: [String]) async throws -> [JobRecord]
+    /// The jobs of `ids` that exist, in no order.
+    func jobs(ids: [String]) async throws -> [JobRecord]
+    /// Keeps a partial image of a running job for watchers in other processes (and wakes them).
+    func savePartial(jobID: String, attempt: Int, partial: StoredPartial) async throws
+    /// The stored partials of the job's latest attempt, in order.
+    func partials(jobID: String) async throws -> [StoredPartial]
     func jobs(userID: String?, status: JobStatus?, groupID: String?, before: String?, limit: Int) async throws -> Page<JobRecord>
     /// 1 for the next job to be claimed; nil unless the job is waiting.
     func queuePosition(of job: JobRecord) async throws -> Int?
@@ -103,4 +110,19 @@ public protocol JobStore: Sendable {
     func cachedJobs(userID: String, cacheKey: String, limit: Int) async throws -> [JobRecord]
     /// Stores a job that is already finished: the request cache answered it with `result`.
     func insertFinished(_ job: NewJob, result: JobResult) async throws -> PushOutcome
+}
+
+/// A partial image as kept for other processes.
+public struct StoredPartial: Sendable, Equatable {
+    public var imageIndex: Int
+    public var partialIndex: Int
+    public var format: ImageFormat
+    public var data: Data
+
+    public init(imageIndex: Int, partialIndex: Int, format: ImageFormat, data: Data) {
+        self.imageIndex = imageIndex
+        self.partialIndex = partialIndex
+        self.format = format
+        self.data = data
+    }
 }

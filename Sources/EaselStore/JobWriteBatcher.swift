@@ -18,7 +18,8 @@ final class JobWriteBatcher: Sendable {
     init(database: any EaselDatabase) {
         self.database = database
         let chunk = self.chunk
-        group = GroupCommit { operations in try await Self.write(operations, database: database, chunk: chunk) }
+        let throttle = NoticeThrottle()
+        group = GroupCommit { operations in try await Self.write(operations, database: database, chunk: chunk, throttle: throttle) }
     }
 
     /// Queues the write; returns whether it took effect (inserted, or completed by this worker).
@@ -26,7 +27,7 @@ final class JobWriteBatcher: Sendable {
         try await group.submit(operation)
     }
 
-    private static func write(_ operations: [Operation], database: any EaselDatabase, chunk: Int) async throws -> [Bool] {
+    private static func write(_ operations: [Operation], database: any EaselDatabase, chunk: Int, throttle: NoticeThrottle) async throws -> [Bool] {
         var pushes: [(NewJob, String, Int64)] = []
         var completions: [(String, String, String, [AssetRecord], Int64)] = []
         for operation in operations {
@@ -78,6 +79,12 @@ final class JobWriteBatcher: Sendable {
             // Outputs are stored only for completions that took effect.
             let assets = completionRows.filter { completed.contains($0.0) }.flatMap(\.3)
             try await SQLAssetStore.insert(assets, on: db, chunk: chunk / 2)
+            if db.isPostgres {
+                let queued = pushRows.filter { inserted.contains($0.0.id) && $0.0.claim == nil }.map(\.0.queue)
+                try await ChangeNotices.workQueued(queues: throttle.due(queued), on: db)
+                try await ChangeNotices.jobsChanged(completed, on: db)
+                if !completed.isEmpty { try await SQLJobStore.forgetPartials(Array(completed), on: db) }
+            }
             return (inserted, completed)
         }
         return operations.map { operation in

@@ -38,6 +38,8 @@ public struct AdmissionItem: Sendable, Equatable {
 
 public enum AdmissionRefusal: Error, Sendable, Equatable {
     case dailyQuota(limit: Int, used: Int)
+    /// The plan's images per minute, counted over the last 60 s on every process; room again in `retryAfter` s.
+    case minuteRate(limit: Int, retryAfter: Int)
     case concurrentJobs(limit: Int)
     case insufficientFunds(balance: Int64, needed: Int64)
     case unknownUser
@@ -146,6 +148,24 @@ public struct SQLLedgerStore: LedgerStore {
                         """
                     ).run()
                 }
+            }
+            // Images per minute (single jobs; a batch's items wait in the queue): a window of the last 60 s,
+            // in the database so every process counts the same admissions.
+            if let perMinute = plan.imagesPerMinute, !batch, let item = items.first {
+                try await db.raw("DELETE FROM minute_images WHERE user_id = \(bind: userID) AND at <= \(bind: now - 60_000)").run()
+                let window = try await db.rows(
+                    "SELECT CAST(COALESCE(SUM(images), 0) AS BIGINT) AS used, MIN(at) AS oldest FROM minute_images WHERE user_id = \(bind: userID)"
+                ) { (try $0.int("used"), try $0.optionalInt64("oldest")) }.first
+                if let (used, oldest) = window, used + images > perMinute {
+                    let retry = oldest.map { Int(($0 + 60_000 - now + 999) / 1000) } ?? 60
+                    throw AdmissionRefusal.minuteRate(limit: perMinute, retryAfter: max(1, retry))
+                }
+                try await db.raw(
+                    """
+                    INSERT INTO minute_images (user_id, at, images, job_id) VALUES (\(bind: userID), \(bind: now), \(bind: images), \(bind: item.jobID))
+                    ON CONFLICT DO NOTHING
+                    """
+                ).run()
             }
             // Daily images: counted up only while under the limit, in the same statement.
             var imagesToday = images

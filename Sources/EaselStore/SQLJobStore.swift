@@ -102,9 +102,13 @@ public struct SQLJobStore: JobStore {
             database.engine == .postgres
             ? "WITH picked AS MATERIALIZED (\(ready) FOR UPDATE SKIP LOCKED) \(set) FROM picked WHERE jobs.id = picked.picked_id"
             : "\(set) WHERE id IN (\(ready))"
-        return try await database.write(isolation: .statementGuarded) { db in
-            try await db.rows("\(statement) RETURNING \(unsafeRaw: Self.columns)", Self.decodeJob)
-        }.sorted { a, b in
+        let claimed: [JobRecord] = try await database.write(isolation: .statementGuarded) { db in
+            let rows: [JobRecord] = try await db.rows("\(statement) RETURNING \(unsafeRaw: Self.columns)", Self.decodeJob)
+            let ids: [String] = rows.map { $0.id }
+            try await ChangeNotices.jobsChanged(ids, on: db)
+            return rows
+        }
+        return claimed.sorted { a, b in
             a.priority != b.priority ? a.priority > b.priority : a.runAt != b.runAt ? a.runAt < b.runAt : a.id < b.id
         }
     }
@@ -157,6 +161,8 @@ public struct SQLJobStore: JobStore {
             ) { try $0.int("attempts") }
             guard let attempt = rows.first else { return false }
             try await Self.recordAttempt(jobID: jobID, attempt: attempt, errorTexts: texts, at: now, on: db)
+            try await ChangeNotices.jobsChanged([jobID], on: db)
+            if status == .failed { try await Self.forgetPartials([jobID], on: db) }
             return true
         }
     }
@@ -186,28 +192,32 @@ public struct SQLJobStore: JobStore {
     public func release(jobID: String, worker: String) async throws -> Bool {
         let now = clock.nowMillis()
         return try await database.write(isolation: .statementGuarded) { db in
-            try await db.raw(
+            let queues = try await db.rows(
                 """
                 UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, worker_id = NULL,
                     updated_at = \(bind: now)
                 WHERE id = \(bind: jobID) AND status = 'running' AND worker_id = \(bind: worker)
-                RETURNING id
+                RETURNING queue
                 """
-            ).all().count == 1
+            ) { try $0.string("queue") }
+            try await ChangeNotices.workQueued(queues: queues, on: db)
+            return queues.count == 1
         }
     }
 
     public func releaseAll(worker: String) async throws -> [String] {
         let now = clock.nowMillis()
         return try await database.write(isolation: .statementGuarded) { db in
-            try await db.rows(
+            let released = try await db.rows(
                 """
                 UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, worker_id = NULL,
                     updated_at = \(bind: now)
                 WHERE status = 'running' AND worker_id = \(bind: worker)
-                RETURNING id
+                RETURNING id, queue
                 """
-            ) { try $0.string("id") }
+            ) { (try $0.string("id"), try $0.string("queue")) }
+            try await ChangeNotices.workQueued(queues: released.map(\.1), on: db)
+            return released.map(\.0)
         }
     }
 
@@ -224,6 +234,8 @@ public struct SQLJobStore: JobStore {
                 WHERE id = \(bind: jobID)
                 """
             ).run()
+            try await ChangeNotices.jobsChanged([jobID], on: db)
+            try await Self.forgetPartials([jobID], on: db)
             job.status = .cancelled
             job.leaseUntil = nil
             job.finishedAt = now
@@ -250,12 +262,14 @@ public struct SQLJobStore: JobStore {
                     finished_at = CASE WHEN attempts >= max_attempts THEN \(bind: now) ELSE NULL END,
                     last_error = \(bind: errorText), worker_id = NULL, lease_until = NULL, updated_at = \(bind: now)
                 WHERE status = 'running' AND lease_until < \(bind: now)
-                RETURNING id, attempts
+                RETURNING id, attempts, queue
                 """
-            ) { (try $0.string("id"), try $0.int("attempts")) }
-            for (id, attempt) in rows {
+            ) { (try $0.string("id"), try $0.int("attempts"), try $0.string("queue")) }
+            for (id, attempt, _) in rows {
                 try await Self.recordAttempt(jobID: id, attempt: attempt, errorTexts: [errorText], at: now, on: db)
             }
+            try await ChangeNotices.jobsChanged(rows.map(\.0), on: db)
+            try await ChangeNotices.workQueued(queues: rows.map(\.2), on: db)
             return rows.map(\.0)
         }
     }
@@ -293,6 +307,49 @@ public struct SQLJobStore: JobStore {
         if let inserted { return .created(inserted) }
         guard let key = job.idempotencyKey, let earlier = try await idempotent(job, key: key) else { throw EaselError.server("job id collision") }
         return earlier
+    }
+
+    public func savePartial(jobID: String, attempt: Int, partial: StoredPartial) async throws {
+        let now = clock.nowMillis()
+        try await database.write(isolation: .statementGuarded) { db in
+            try await db.raw(
+                """
+                INSERT INTO job_partials (job_id, attempt, image_index, partial_index, format, data, created_at)
+                VALUES (\(bind: jobID), \(bind: attempt), \(bind: partial.imageIndex), \(bind: partial.partialIndex), \(bind: partial.format.rawValue),
+                    \(bind: partial.data.base64EncodedString()), \(bind: now))
+                ON CONFLICT DO NOTHING
+                """
+            ).run()
+            try await ChangeNotices.jobsChanged([jobID], on: db)
+        }
+    }
+
+    public func partials(jobID: String) async throws -> [StoredPartial] {
+        try await database.reader.rows(
+            """
+            SELECT image_index, partial_index, format, data FROM job_partials WHERE job_id = \(bind: jobID)
+            AND attempt = (SELECT MAX(attempt) FROM job_partials WHERE job_id = \(bind: jobID))
+            ORDER BY image_index, partial_index
+            """
+        ) { row in
+            StoredPartial(
+                imageIndex: try row.int("image_index"),
+                partialIndex: try row.int("partial_index"),
+                format: try row.value("format", as: ImageFormat.self),
+                data: Data(base64Encoded: try row.string("data")) ?? Data()
+            )
+        }
+    }
+
+    /// Partials are only for watchers of a running job: gone when it ends.
+    static func forgetPartials(_ jobIDs: [String], on db: any SQLDatabase) async throws {
+        guard db.isPostgres else { return }
+        try await db.raw("DELETE FROM job_partials WHERE job_id IN (\(binds: jobIDs))").run()
+    }
+
+    public func jobs(ids: [String]) async throws -> [JobRecord] {
+        guard !ids.isEmpty else { return [] }
+        return try await database.reader.rows("SELECT \(unsafeRaw: Self.columns) FROM jobs WHERE id IN (\(binds: ids))", Self.decodeJob)
     }
 
     public func job(id: String) async throws -> JobRecord? {

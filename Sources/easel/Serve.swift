@@ -77,7 +77,7 @@ struct Worker: AsyncParsableCommand {
         logger.info("Easel worker started", metadata: ["data": "\(config.dataDirectory)", "concurrency": "\(config.workerConcurrency)"])
         let group = ServiceGroup(
             configuration: .init(
-                services: runtime.workerServices(),
+                services: runtime.workerServices() + runtime.changeListenerServices(wakesWorkers: true),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

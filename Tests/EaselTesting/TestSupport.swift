@@ -52,7 +52,7 @@ public enum TestSupport {
     public static func prepareDatabase(_ config: inout EaselConfig) async throws {
         guard TestDatabase.postgres != nil else { return }
         config.databaseURL = try await TestDatabase.url(for: config.dataDirectory)
-        config.databaseConnections = 6
+        config.databaseConnections = 4
     }
 
     /// A config for tests: a temp data dir, fast polling, short leases, quick retries.
@@ -63,8 +63,10 @@ public enum TestSupport {
         config.workerConcurrency = workers
         config.draftThreads = 2
         config.pollIntervalMs = 20
-        config.leaseMs = 2000
-        config.heartbeatMs = 500
+        // Long enough that a heartbeat delayed by a loaded machine (the suites run on two engines, with many
+        // tests at once on two cores) never loses a live job; lease-expiry tests set their own.
+        config.leaseMs = 8000
+        config.heartbeatMs = 1000
         config.reaperIntervalMs = 100
         config.reconcileAfterMs = 3000
         config.economyTickMs = 50

@@ -22,6 +22,7 @@ public func buildApplication(
         logger: runtime.logger
     )
     if withWorkers { app.addServices(runtime.workerServices()) }
+    app.addServices(runtime.changeListenerServices(wakesWorkers: withWorkers))
     return app
 }
 

@@ -1,4 +1,5 @@
 import Crypto
+import EaselStore
 import Foundation
 
 /// The deployment's own secret: random, made once per data directory, readable only by its owner, so
@@ -13,6 +14,17 @@ struct DeploymentSecret: Sendable {
     /// Signs capability URLs of files: derived, so neither key can stand in for the other.
     var fileLinkSecret: Data {
         Data(HMAC<SHA256>.authenticationCode(for: Data("easel file links v1".utf8), using: SymmetricKey(data: bytes)))
+    }
+
+    /// On PostgreSQL, the secret is in the database (processes share no disk); else `session.key` in the data
+    /// directory.
+    static func load(database: any EaselDatabase, directory: String, now: Int64) async throws -> DeploymentSecret {
+        guard database.engine == .postgres else { return try read(in: directory) }
+        var random = SystemRandomNumberGenerator()
+        let fresh = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
+        let bytes = try await DeploymentSecretStore(database: database).secret(named: "session", fresh: fresh, now: now)
+        guard bytes.count == 32 else { throw ConfigError.invalid("database", "deployment_secrets", "a 32-byte session secret") }
+        return DeploymentSecret(bytes: bytes)
     }
 
     static func read(in directory: String) throws -> DeploymentSecret {

@@ -110,7 +110,7 @@ public final class EaselRuntime: Sendable {
         }
         do {
             let policy = try config.resolvedPolicy(routes: configuredRoutes)
-            let secret = try DeploymentSecret.read(in: config.dataDirectory)
+            let secret = try await DeploymentSecret.load(database: database, directory: config.dataDirectory, now: clock.nowMillis())
             let blobs = try await Self.blobStore(config, clients: &clients)
             return EaselRuntime(
                 config: config,
@@ -282,6 +282,20 @@ public final class EaselRuntime: Sendable {
         try await database.close()
     }
 
+    /// With PostgreSQL (unless polling only), a LISTEN connection that hears other processes: wake-ups for
+    /// this process's workers (`wakesWorkers`) and changes to jobs someone here waits on.
+    public func changeListenerServices(wakesWorkers: Bool) -> [any Service] {
+        guard let postgres = database as? PostgresEaselDatabase, !config.databasePollOnly else { return [] }
+        return [
+            ChangeListenerService(
+                listener: PostgresListener(database: postgres, logger: Logger(label: "easel.listen", level: config.logLevel)),
+                hub: hub,
+                jobs: jobStore,
+                workSignal: wakesWorkers ? signal : nil
+            )
+        ]
+    }
+
     /// The background services of the worker role: job workers, the lease reaper, thumbnails.
     /// `concurrency` overrides the configured number of jobs run at once.
     public func workerServices(concurrency: Int? = nil) -> [any Service] {
@@ -308,6 +322,7 @@ public final class EaselRuntime: Sendable {
             running: running,
             metrics: metrics,
             retry: config.retry,
+            sharePartials: database.engine == .postgres,
             logger: logger
         )
         let reconciler = Reconciler(

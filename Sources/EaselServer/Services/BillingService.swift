@@ -12,8 +12,6 @@ public final class BillingService: Sendable {
     let ids: IDGenerator
     let clock: any EaselClock
     let logger: Logger
-    /// Per-user admission times of the last minute (images per minute), per process.
-    private let minuteWindows = Locked<[String: [(Int64, Int)]]>([:])
 
     init(ledger: any LedgerStore, prices: PriceTable, moderation: ModerationService, ids: IDGenerator, clock: any EaselClock, logger: Logger) {
         self.ledger = ledger
@@ -37,7 +35,6 @@ public final class BillingService: Sendable {
     {
         let plan = identity.plan
         let now = clock.nowMillis()
-        try takeMinuteSlot(identity: identity, images: request.n, now: now)
         let estimate = prices.estimate(request, inputImages: inputImages, percent: percent)
         do {
             return try await ledger.admit(
@@ -52,7 +49,6 @@ public final class BillingService: Sendable {
                 )
             )
         } catch let refusal as AdmissionRefusal {
-            releaseMinuteSlot(identity: identity, at: now)
             throw denial(refusal, plan: plan, asked: request.n, now: now)
         }
     }
@@ -73,6 +69,17 @@ public final class BillingService: Sendable {
                     retryAfterSeconds: resetSeconds
                 ),
                 rateLimit: RateLimitStatus(limit: limit, remaining: max(0, limit - used), resetSeconds: resetSeconds)
+            )
+        case .minuteRate(let limit, let retry):
+            return AdmissionDenied(
+                error: EaselError(
+                    status: 429,
+                    type: "rate_limit_error",
+                    code: "rate_limit_exceeded",
+                    param: nil,
+                    message: "Your plan '\(plan.name)' allows \(limit) images per minute; try again in \(retry) s.",
+                    retryAfterSeconds: retry
+                )
             )
         case .concurrentJobs(let limit):
             return AdmissionDenied(
@@ -99,39 +106,6 @@ public final class BillingService: Sendable {
             )
         case .unknownUser:
             return EaselError.unauthorized("Your account no longer exists.")
-        }
-    }
-
-    private func takeMinuteSlot(identity: Identity, images: Int, now: Int64) throws {
-        guard let perMinute = identity.plan.imagesPerMinute else { return }
-        let retry: Int? = minuteWindows.withLock { windows in
-            var window = (windows[identity.userID] ?? []).filter { $0.0 > now - 60_000 }
-            let used = window.reduce(0) { $0 + $1.1 }
-            if used + images > perMinute, let oldest = window.first {
-                windows[identity.userID] = window
-                return Int((oldest.0 + 60_000 - now + 999) / 1000)
-            }
-            window.append((now, images))
-            windows[identity.userID] = window
-            return nil
-        }
-        if let retry {
-            throw AdmissionDenied(
-                error: EaselError(
-                    status: 429,
-                    type: "rate_limit_error",
-                    code: "rate_limit_exceeded",
-                    param: nil,
-                    message: "Your plan '\(identity.plan.name)' allows \(perMinute) images per minute; try again in \(retry) s.",
-                    retryAfterSeconds: max(1, retry)
-                )
-            )
-        }
-    }
-
-    private func releaseMinuteSlot(identity: Identity, at: Int64) {
-        minuteWindows.withLock { windows in
-            if let index = windows[identity.userID]?.lastIndex(where: { $0.0 == at }) { windows[identity.userID]?.remove(at: index) }
         }
     }
 

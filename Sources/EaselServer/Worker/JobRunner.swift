@@ -20,6 +20,8 @@ struct JobRunner: Sendable {
     let running: RunningJobs
     let metrics: EaselMetrics
     let retry: RetryPolicy
+    /// Keep partial images in the database for watchers in other processes (PostgreSQL deployments).
+    let sharePartials: Bool
     let logger: Logger
 
     /// Not inlined (nor its helpers): a running job's task holds these frames for the whole provider call.
@@ -50,8 +52,16 @@ struct JobRunner: Sendable {
                             mask: mask,
                             attempt: job.attempts
                         )
-                    ) { partial in
+                    ) { [jobs, sharePartials] partial in
                         hub.publish(.partial(jobID: jobID, partial))
+                        guard sharePartials else { return }
+                        let stored = StoredPartial(
+                            imageIndex: partial.imageIndex,
+                            partialIndex: partial.partialIndex,
+                            format: partial.format,
+                            data: partial.data
+                        )
+                        Task { try? await jobs.savePartial(jobID: jobID, attempt: job.attempts, partial: stored) }
                     }
                 }
                 metrics.providerCall(
