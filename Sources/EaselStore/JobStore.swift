@@ -75,12 +75,14 @@ public protocol JobStore: Sendable {
     func heartbeat(worker: String, jobIDs: [String], leaseMs: Int64) async throws -> Set<String>
     /// Marks the job succeeded and stores its assets in the same transaction. Returns the finish time, or
     /// nil if the worker no longer held the job.
-    func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Int64?
+    /// `attempt` (when given) fences the attempt too: a worker's stale task of an earlier attempt that the same
+    /// worker claimed again after its lease ran out finds nothing to finish.
+    func complete(jobID: String, worker: String, attempt: Int?, result: JobResult, assets: [AssetRecord]) async throws -> Int64?
     /// Records a failed attempt (its errors in order, the last being why it failed) and schedules the next
     /// one after `delayMs`.
-    func retry(jobID: String, worker: String, errors: [JobError], delayMs: Int64) async throws -> Bool
+    func retry(jobID: String, worker: String, attempt: Int?, errors: [JobError], delayMs: Int64) async throws -> Bool
     /// Records the final failure (errors in order, the last being why).
-    func fail(jobID: String, worker: String, errors: [JobError]) async throws -> Bool
+    func fail(jobID: String, worker: String, attempt: Int?, errors: [JobError]) async throws -> Bool
     /// Records errors of an attempt that still succeeded (providers that failed over).
     func recordErrors(jobID: String, attempt: Int, errors: [JobError]) async throws
     /// Hands a running job back to the queue without counting the attempt (a worker shutting down).
@@ -124,5 +126,19 @@ public struct StoredPartial: Sendable, Equatable {
         self.partialIndex = partialIndex
         self.format = format
         self.data = data
+    }
+}
+
+extension JobStore {
+    public func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Int64? {
+        try await complete(jobID: jobID, worker: worker, attempt: nil, result: result, assets: assets)
+    }
+
+    public func retry(jobID: String, worker: String, errors: [JobError], delayMs: Int64) async throws -> Bool {
+        try await retry(jobID: jobID, worker: worker, attempt: nil, errors: errors, delayMs: delayMs)
+    }
+
+    public func fail(jobID: String, worker: String, errors: [JobError]) async throws -> Bool {
+        try await fail(jobID: jobID, worker: worker, attempt: nil, errors: errors)
     }
 }

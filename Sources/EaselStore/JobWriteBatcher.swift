@@ -7,7 +7,8 @@ import SQLKit
 final class JobWriteBatcher: Sendable {
     enum Operation: Sendable {
         case push(NewJob, payload: String, now: Int64)
-        case complete(jobID: String, worker: String, result: String, assets: [AssetRecord], now: Int64)
+        /// `attempt` -1: any attempt of this worker's.
+        case complete(jobID: String, worker: String, attempt: Int, result: String, assets: [AssetRecord], now: Int64)
     }
 
     private let database: any EaselDatabase
@@ -29,11 +30,12 @@ final class JobWriteBatcher: Sendable {
 
     private static func write(_ operations: [Operation], database: any EaselDatabase, chunk: Int, throttle: NoticeThrottle) async throws -> [Bool] {
         var pushes: [(NewJob, String, Int64)] = []
-        var completions: [(String, String, String, [AssetRecord], Int64)] = []
+        var completions: [(String, String, Int, String, [AssetRecord], Int64)] = []
         for operation in operations {
             switch operation {
             case .push(let job, let payload, let now): pushes.append((job, payload, now))
-            case .complete(let id, let worker, let result, let assets, let now): completions.append((id, worker, result, assets, now))
+            case .complete(let id, let worker, let attempt, let result, let assets, let now):
+                completions.append((id, worker, attempt, result, assets, now))
             }
         }
         let pushRows = pushes
@@ -61,23 +63,25 @@ final class JobWriteBatcher: Sendable {
             }
             var completed = Set<String>()
             for part in completionRows.chunked(chunk) {
-                let rows = part.map { id, worker, result, _, now -> SQLQueryString in
-                    "(\(bind: id), \(bind: worker), \(bind: result), \(bind: now))"
+                let rows = part.map { id, worker, attempt, result, _, now -> SQLQueryString in
+                    "(\(bind: id), \(bind: worker), CAST(\(bind: attempt) AS BIGINT), \(bind: result), \(bind: now))"
                 }
+                // Fenced by worker and attempt: a worker that lost the job (or an older attempt of it) changes nothing.
                 let ids = try await db.rows(
                     """
-                    WITH done (id, worker, result, finished) AS (VALUES \(rows.joined(separator: ", ")))
+                    WITH done (id, worker, attempt, result, finished) AS (VALUES \(rows.joined(separator: ", ")))
                     UPDATE jobs SET status = 'succeeded', result = done.result, finished_at = done.finished,
                         lease_until = NULL, updated_at = done.finished
                     FROM done
                     WHERE jobs.id = done.id AND jobs.worker_id = done.worker AND jobs.status = 'running'
+                        AND (done.attempt < 0 OR jobs.attempts = done.attempt)
                     RETURNING jobs.id
                     """
                 ) { try $0.string("id") }
                 completed.formUnion(ids)
             }
             // Outputs are stored only for completions that took effect.
-            let assets = completionRows.filter { completed.contains($0.0) }.flatMap(\.3)
+            let assets = completionRows.filter { completed.contains($0.0) }.flatMap(\.4)
             try await SQLAssetStore.insert(assets, on: db, chunk: chunk / 2)
             if db.isPostgres {
                 let queued = pushRows.filter { inserted.contains($0.0.id) && $0.0.claim == nil }.map(\.0.queue)
@@ -90,7 +94,7 @@ final class JobWriteBatcher: Sendable {
         return operations.map { operation in
             switch operation {
             case .push(let job, _, _): inserted.contains(job.id)
-            case .complete(let id, _, _, _, _): completed.contains(id)
+            case .complete(let id, _, _, _, _, _): completed.contains(id)
             }
         }
     }

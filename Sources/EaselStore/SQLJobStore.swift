@@ -128,22 +128,31 @@ public struct SQLJobStore: JobStore {
         return Set(held)
     }
 
-    public func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Int64? {
+    public func complete(jobID: String, worker: String, attempt: Int?, result: JobResult, assets: [AssetRecord]) async throws -> Int64? {
         let now = clock.nowMillis()
         let resultText = JSONText.encode(result.json)
-        let done = try await batcher.submit(.complete(jobID: jobID, worker: worker, result: resultText, assets: assets, now: now))
+        let done = try await batcher.submit(
+            .complete(jobID: jobID, worker: worker, attempt: attempt ?? -1, result: resultText, assets: assets, now: now)
+        )
         return done ? now : nil
     }
 
-    public func retry(jobID: String, worker: String, errors: [JobError], delayMs: Int64) async throws -> Bool {
-        try await finishAttempt(jobID: jobID, worker: worker, errors: errors, status: .retryWait, delayMs: delayMs)
+    public func retry(jobID: String, worker: String, attempt: Int?, errors: [JobError], delayMs: Int64) async throws -> Bool {
+        try await finishAttempt(jobID: jobID, worker: worker, attempt: attempt, errors: errors, status: .retryWait, delayMs: delayMs)
     }
 
-    public func fail(jobID: String, worker: String, errors: [JobError]) async throws -> Bool {
-        try await finishAttempt(jobID: jobID, worker: worker, errors: errors, status: .failed, delayMs: 0)
+    public func fail(jobID: String, worker: String, attempt: Int?, errors: [JobError]) async throws -> Bool {
+        try await finishAttempt(jobID: jobID, worker: worker, attempt: attempt, errors: errors, status: .failed, delayMs: 0)
     }
 
-    private func finishAttempt(jobID: String, worker: String, errors: [JobError], status: JobStatus, delayMs: Int64) async throws -> Bool {
+    private func finishAttempt(
+        jobID: String,
+        worker: String,
+        attempt: Int?,
+        errors: [JobError],
+        status: JobStatus,
+        delayMs: Int64
+    ) async throws -> Bool {
         guard let last = errors.last else { throw EaselError.server("an attempt failed without an error") }
         let now = clock.nowMillis()
         let errorText = JSONText.encode(last.json)
@@ -156,6 +165,7 @@ public struct SQLJobStore: JobStore {
                     last_error = \(bind: errorText), lease_until = NULL, worker_id = NULL,
                     finished_at = \(bind: finishedAt), updated_at = \(bind: now)
                 WHERE id = \(bind: jobID) AND status = 'running' AND worker_id = \(bind: worker)
+                    AND (\(bind: attempt ?? -1) < 0 OR attempts = \(bind: attempt ?? -1))
                 RETURNING attempts
                 """
             ) { try $0.int("attempts") }

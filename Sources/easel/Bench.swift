@@ -4,6 +4,7 @@ import EaselCore
 import EaselImaging
 import EaselProviders
 import EaselServer
+import EaselStore
 import Foundation
 import Logging
 import NIOCore
@@ -14,8 +15,19 @@ import ServiceLifecycle
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure the draft renderer, the queue and the door on this machine.")
 
-    @Option(help: "Which parts: render, queue, door, batch, economy, gallery, gateway (comma-separated).")
+    @Option(
+        help: """
+            Which parts: render, queue, door, batch, economy, gallery, gateway; and with a PostgreSQL server \
+            (--postgres) queue-pg and serves, with an S3 API (--s3) s3 (comma-separated).
+            """
+    )
     var only: String = "render,queue,door,batch,economy,gallery,gateway"
+
+    @Option(help: "A PostgreSQL server (postgres://user@host:port/db) the queue-pg and serves parts make their databases on.")
+    var postgres: String?
+
+    @Option(help: "An S3 API for the s3 part: s3://bucket/prefix?endpoint=…; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.")
+    var s3: String?
 
     @Option(help: "Jobs for the queue benchmark.")
     var jobs: Int = 20_000
@@ -48,6 +60,21 @@ struct Bench: AsyncParsableCommand {
         if parts.contains("batch") { try await BatchBench().run() }
         if parts.contains("economy") { try await EconomyBench(images: economyImages).run() }
         if parts.contains("gallery") { try await GalleryBench(count: galleryAssets).run() }
+        if !parts.isDisjoint(with: ["queue-pg", "serves"]) {
+            guard let postgres else { throw ValidationError("queue-pg and serves need --postgres (scripts/postgres starts a throwaway server)") }
+            let binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
+            let bench = ScaleOutBench(server: try PostgresURL(postgres), jobs: jobs, binary: binary)
+            if parts.contains("queue-pg") { try await bench.queue() }
+            if parts.contains("serves") { try await bench.serves(requests: requests) }
+        }
+        if parts.contains("s3") {
+            guard let s3 else { throw ValidationError("the s3 part needs --s3 s3://bucket?endpoint=…") }
+            let config = try EaselConfig.fromEnvironment()
+            guard let credentials = config.blobCredentials else {
+                throw ValidationError("the s3 part needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+            }
+            try await ScaleOutBench.s3(location: try S3Location.parse(s3), credentials: credentials)
+        }
         if parts.contains("gateway") {
             let binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
             try await GatewayBench(requests: gatewayRequests, binary: binary, workers: gatewayWorkers).run()

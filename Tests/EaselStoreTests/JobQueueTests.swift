@@ -146,6 +146,27 @@ struct JobQueueTests {
         }
     }
 
+    /// The same worker may claim a job again after its own lease ran out (a stalled process that came back):
+    /// its stale task of the earlier attempt is fenced off by the attempt number.
+    @Test func aStaleAttemptOfTheSameWorkerCannotFinishTheNewOne() async throws {
+        try await QueueFixture.run { f in
+            let job = try await f.store.push(f.newJob()).job
+            let first = try #require(try await f.store.claim(queue: "default", worker: "w", limit: 1, leaseMs: 1000).first)
+            f.clock.advance(byMillis: 1001)
+            #expect(try await f.store.requeueExpiredLeases() == [job.id])
+            let second = try #require(try await f.store.claim(queue: "default", worker: "w", limit: 1, leaseMs: 1000).first)
+            #expect((first.attempts, second.attempts) == (1, 2))
+            let result = JobResult(assetIDs: [], usage: nil, provider: "test", isDraft: false)
+            let stale = ScriptedProvider.retryable("stale")
+            #expect(try await f.store.retry(jobID: job.id, worker: "w", attempt: 1, errors: [stale], delayMs: 0) == false)
+            #expect(try await f.store.fail(jobID: job.id, worker: "w", attempt: 1, errors: [stale]) == false)
+            #expect(try await f.store.complete(jobID: job.id, worker: "w", attempt: 1, result: result, assets: []) == nil)
+            #expect(try await f.store.job(id: job.id)?.status == .running)
+            #expect(try await f.store.complete(jobID: job.id, worker: "w", attempt: 2, result: result, assets: []) == f.clock.nowMillis())
+            #expect(try await f.store.job(id: job.id)?.status == .succeeded)
+        }
+    }
+
     @Test func leaseExpiryOnTheLastAttemptFailsTheJob() async throws {
         try await QueueFixture.run { f in
             let store = f.store

@@ -29,7 +29,15 @@ struct JobFinisher: Sendable {
             isDraft: result.isDraft,
             upstreamRequestID: result.upstreamRequestID
         )
-        guard let finishedAt = try await jobs.complete(jobID: job.id, worker: worker, result: jobResult, assets: outputs.map(\.asset)) else {
+        guard
+            let finishedAt = try await jobs.complete(
+                jobID: job.id,
+                worker: worker,
+                attempt: job.attempts,
+                result: jobResult,
+                assets: outputs.map(\.asset)
+            )
+        else {
             return nil
         }
         var done = job
@@ -55,7 +63,7 @@ struct JobFinisher: Sendable {
     /// Records the final failure (errors in order, the last being why) and refunds; nil when `worker` no
     /// longer held the job.
     @inline(never) func fail(_ job: JobRecord, worker: String, errors: [JobError]) async throws -> JobRecord? {
-        guard let failure = errors.last, try await jobs.fail(jobID: job.id, worker: worker, errors: errors) else { return nil }
+        guard let failure = errors.last, try await jobs.fail(jobID: job.id, worker: worker, attempt: job.attempts, errors: errors) else { return nil }
         var failed = job
         failed.status = .failed
         failed.lastError = failure
@@ -71,7 +79,8 @@ struct JobFinisher: Sendable {
     /// Schedules another attempt after `delayMs`, recording why this one ended; nil when `worker` no longer
     /// held the job. The reservation stays: the job is not over.
     func retry(_ job: JobRecord, worker: String, errors: [JobError], delayMs: Int64) async throws -> JobRecord? {
-        guard let failure = errors.last, try await jobs.retry(jobID: job.id, worker: worker, errors: errors, delayMs: delayMs) else { return nil }
+        guard let failure = errors.last, try await jobs.retry(jobID: job.id, worker: worker, attempt: job.attempts, errors: errors, delayMs: delayMs)
+        else { return nil }
         var waiting = job
         waiting.status = .retryWait
         waiting.lastError = failure

@@ -67,6 +67,21 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         return "postgres://\(user)@\(place)/\(database)"
     }
 
+    /// The URL again, password included: for handing to a child process's environment, never for a log.
+    public var connectionString: String {
+        var components = URLComponents()
+        components.scheme = "postgres"
+        components.user = user
+        components.password = password
+        components.host = socketDirectory == nil ? host : ""
+        components.port = port
+        components.path = "/" + database
+        var query = [URLQueryItem(name: "sslmode", value: sslMode.rawValue)]
+        if let socketDirectory { query.append(URLQueryItem(name: "host", value: socketDirectory)) }
+        components.queryItems = query
+        return components.string ?? description
+    }
+
     var socketPath: String? { socketDirectory.map { "\($0)/.s.PGSQL.\(port)" } }
 
     private var tlsConfiguration: TLSConfiguration {
