@@ -1,6 +1,7 @@
 import Crypto
 import EaselCore
 import Foundation
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc
@@ -18,10 +19,30 @@ public protocol BlobStore: Sendable {
     func localPath(key: String) -> String?
     /// A URL anyone can GET the blob from for `seconds`, when the store can make one (S3's presigned GET).
     func presignedGetURL(key: String, seconds: Int) -> String?
+    /// The blob piece by piece (nil when absent), for passing on without holding it whole.
+    func read(key: String) async throws -> BlobStream?
 }
 
 extension BlobStore {
     public func presignedGetURL(key: String, seconds: Int) -> String? { nil }
+
+    /// Stores whose blobs are local read them whole (they are read from disk at memory speed).
+    public func read(key: String) async throws -> BlobStream? {
+        guard let data = try await get(key: key) else { return nil }
+        return BlobStream(length: data.count) { write in try await write(ByteBuffer(bytes: data)) }
+    }
+}
+
+/// A blob as it arrives: its length when known, and a pump that hands each piece to `write` in order
+/// (once: the pieces are read as they are written on).
+public struct BlobStream: Sendable {
+    public let length: Int?
+    public let pump: @Sendable (_ write: (ByteBuffer) async throws -> Void) async throws -> Void
+
+    public init(length: Int?, pump: @escaping @Sendable (_ write: (ByteBuffer) async throws -> Void) async throws -> Void) {
+        self.length = length
+        self.pump = pump
+    }
 }
 
 public struct BlobRef: Sendable, Hashable {

@@ -31,6 +31,9 @@ public enum WriteIsolation: Sendable {
     /// Each statement guards itself (a fenced `UPDATE … WHERE worker_id = …`, `SKIP LOCKED`, `ON CONFLICT`),
     /// so READ COMMITTED is enough on PostgreSQL: the queue's hot statements, which conflict often.
     case statementGuarded
+    /// One statement that guards itself: PostgreSQL runs it alone (its own implicit transaction), saving the
+    /// BEGIN and COMMIT round trips on the hottest paths (claims, heartbeats).
+    case singleStatement
 }
 
 extension EaselDatabase {

@@ -102,11 +102,10 @@ public struct SQLJobStore: JobStore {
             database.engine == .postgres
             ? "WITH picked AS MATERIALIZED (\(ready) FOR UPDATE SKIP LOCKED) \(set) FROM picked WHERE jobs.id = picked.picked_id"
             : "\(set) WHERE id IN (\(ready))"
-        let claimed: [JobRecord] = try await database.write(isolation: .statementGuarded) { db in
-            let rows: [JobRecord] = try await db.rows("\(statement) RETURNING \(unsafeRaw: Self.columns)", Self.decodeJob)
-            let ids: [String] = rows.map { $0.id }
-            try await ChangeNotices.jobsChanged(ids, on: db)
-            return rows
+        // No notice for a claim: `running` is not worth serialising commits for; watchers see it by polling,
+        // and every ending is announced.
+        let claimed: [JobRecord] = try await database.write(isolation: .singleStatement) { db in
+            try await db.rows("\(statement) RETURNING \(unsafeRaw: Self.columns)", Self.decodeJob)
         }
         return claimed.sorted { a, b in
             a.priority != b.priority ? a.priority > b.priority : a.runAt != b.runAt ? a.runAt < b.runAt : a.id < b.id
@@ -116,7 +115,7 @@ public struct SQLJobStore: JobStore {
     public func heartbeat(worker: String, jobIDs: [String], leaseMs: Int64) async throws -> Set<String> {
         guard !jobIDs.isEmpty else { return [] }
         let now = clock.nowMillis()
-        let held = try await database.write(isolation: .statementGuarded) { db in
+        let held = try await database.write(isolation: .singleStatement) { db in
             try await db.rows(
                 """
                 UPDATE jobs SET lease_until = \(bind: now + leaseMs), updated_at = \(bind: now)

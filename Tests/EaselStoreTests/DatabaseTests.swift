@@ -64,3 +64,18 @@ struct DatabaseTests {
         try await database.close()
     }
 }
+
+@Suite("Database clock")
+struct DatabaseClockTests {
+    /// The server and this machine share a clock here, so the measured offset is a round trip at most, and
+    /// the database clock reads the server's time.
+    @Test func readsTheServersTime() async throws {
+        let directory = try TemporaryDirectory()
+        let database = try await TestSupport.database(in: directory)
+        let clock = try await DatabaseClock.start(database: database, logger: TestSupport.logger)
+        #expect(abs(clock.offsetMillis) < 1_000, "offset \(clock.offsetMillis) ms")
+        let server = try await database.reader.raw(DatabaseClock.serverTime(database.engine)).all().first?.decode(column: "now", as: Int64.self)
+        #expect(abs(try #require(server) - clock.nowMillis()) < 1_000)
+        try await database.close()
+    }
+}

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EaselCore
 import EaselStore
 import EaselTesting
 import Foundation
@@ -28,7 +29,20 @@ struct S3BlobStoreTests {
         #expect(try await store.get(key: ref.key) == bytes)
         #expect(store.localPath(key: ref.key) == nil)
 
+        // Read as it arrives: the length up front, then the bytes in more than one piece, never whole.
+        let stream = try #require(try await store.read(key: ref.key))
+        #expect(stream.length == 300_000)
+        let pieces = Locked<[Int]>([])
+        let streamed = Locked(Data())
+        try await stream.pump { piece in
+            pieces.withLock { $0.append(piece.readableBytes) }
+            streamed.withLock { $0.append(contentsOf: piece.readableBytesView) }
+        }
+        #expect(streamed.current == bytes)
+        #expect(pieces.current.count > 1 && pieces.current.allSatisfy { $0 < 300_000 }, "\(pieces.current)")
+
         let missing = String(repeating: "0", count: 64) + ".png"
+        #expect(try await store.read(key: missing) == nil)
         #expect(try await store.get(key: missing) == nil)
         #expect(try await store.exists(key: missing) == false)
         #expect(try await store.get(key: "../etc/passwd") == nil, "a key that is not a content address never reaches the store")

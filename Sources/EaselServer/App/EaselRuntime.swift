@@ -84,6 +84,16 @@ public final class EaselRuntime: Sendable {
         try Vips.start()
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         let database = try await openDatabase(config, logger: logger)
+        // Processes on one PostgreSQL database keep time by its clock (leases are compared across machines).
+        var clock = clock
+        if database.engine == .postgres, clock is SystemClock {
+            do {
+                clock = try await DatabaseClock.start(database: database, logger: logger)
+            } catch {
+                try? await database.close()
+                throw error
+            }
+        }
         do {
             try await Migrator().migrate(database, dryRun: !config.autoMigrate, now: clock.nowMillis(), logger: logger)
         } catch {

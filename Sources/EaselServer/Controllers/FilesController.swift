@@ -85,6 +85,15 @@ struct FilesController {
                 headers: [.location: redirect.url, .cacheControl: "private, max-age=\(max(0, min(Int64(redirect.seconds - 30), linkSeconds)))"]
             )
         }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try await assets.bytes(key: key, of: asset))))
+        let stream = try await assets.stream(key: key, of: asset)
+        if let length = stream.length { headers[.contentLength] = String(length) }
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: ResponseBody { writer in
+                try await stream.pump { piece in try await writer.write(piece) }
+                try await writer.finish(nil)
+            }
+        )
     }
 }

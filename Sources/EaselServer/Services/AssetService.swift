@@ -50,6 +50,14 @@ public struct AssetService: Sendable {
         return (url, seconds)
     }
 
+    /// The file as it arrives from storage (streamed from an S3-compatible store).
+    public func stream(key: String, of asset: AssetRecord) async throws -> BlobStream {
+        guard let stream = try await blobs.read(key: key) else {
+            throw EaselError.server("The file of asset \(asset.id) is missing from storage.", code: "file_missing")
+        }
+        return stream
+    }
+
     public func bytes(key: String, of asset: AssetRecord) async throws -> Data {
         guard let data = try await blobs.get(key: key) else {
             throw EaselError.server("The file of asset \(asset.id) is missing from storage.", code: "file_missing")

@@ -44,8 +44,12 @@ public final class PostgresEaselDatabase: EaselDatabase {
     ) async throws -> T {
         let client = self.client
         let logger = self.logger
-        let begin: SQLQueryString =
-            isolation == .serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL READ COMMITTED"
+        let begin: SQLQueryString? =
+            switch isolation {
+            case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+            case .statementGuarded: "BEGIN ISOLATION LEVEL READ COMMITTED"
+            case .singleStatement: nil
+            }
         // As on SQLite, a caller's cancellation never interrupts a transaction between BEGIN and its end.
         return try await Task {
             var attempt = 0
@@ -53,6 +57,7 @@ public final class PostgresEaselDatabase: EaselDatabase {
                 do {
                     return try await client.withConnection { connection in
                         let db = connection.sql(queryLogLevel: .trace)
+                        guard let begin else { return try await body(db) }
                         try await db.raw(begin).run()
                         do {
                             let value = try await body(db)

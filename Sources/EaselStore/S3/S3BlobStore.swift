@@ -143,6 +143,22 @@ public final class S3BlobStore: BlobStore {
         headers extra: [(String, String)] = [],
         readUpTo limit: Int = 64 * 1024
     ) async throws -> Answer {
+        let response = try await execute(method, key: key, query: query, body: body, headers: extra)
+        do {
+            return Answer(status: response.status, headers: response.headers, body: try await response.body.collect(upTo: limit))
+        } catch {
+            throw S3Error("S3 \(method.rawValue) \(key ?? location.bucket) at \(location.endpoint) failed: \(error)")
+        }
+    }
+
+    /// Signs and sends one request; the answer's body is the caller's to read.
+    private func execute(
+        _ method: HTTPMethod,
+        key: String?,
+        query: [(String, String)] = [],
+        body: Data? = nil,
+        headers extra: [(String, String)] = []
+    ) async throws -> HTTPClientResponse {
         let address = location.address(of: key)
         let payloadHash = body.map { SigV4Signer.payloadHash($0) } ?? SigV4Signer.emptyPayloadHash
         let headers = [("host", address.host)] + extra
@@ -159,10 +175,30 @@ public final class S3BlobStore: BlobStore {
             request.body = .bytes(ByteBuffer(data: body))
         }
         do {
-            let response = try await client.execute(request, timeout: timeout)
-            return Answer(status: response.status, headers: response.headers, body: try await response.body.collect(upTo: limit))
+            return try await client.execute(request, timeout: timeout)
         } catch {
             throw S3Error("S3 \(method.rawValue) \(key ?? location.bucket) at \(location.endpoint) failed: \(error)")
+        }
+    }
+
+    /// The object as it arrives from the store, piece by piece: a file is passed on to its client without
+    /// ever being whole in memory.
+    public func read(key: String) async throws -> BlobStream? {
+        guard BlobKey.isValid(key) else { return nil }
+        let response = try await execute(.GET, key: key)
+        guard response.status == .ok else {
+            let answer = Answer(
+                status: response.status,
+                headers: response.headers,
+                body: (try? await response.body.collect(upTo: 64 * 1024)) ?? ByteBuffer()
+            )
+            if response.status == .notFound { return nil }
+            throw failure(answer, doing: "GET \(key)")
+        }
+        let length = response.headers.first(name: "content-length").flatMap { Int($0) }
+        let body = response.body
+        return BlobStream(length: length) { write in
+            for try await piece in body { try await write(piece) }
         }
     }
 
