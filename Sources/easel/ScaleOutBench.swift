@@ -117,7 +117,8 @@ struct ScaleOutBench {
                     processes.append(
                         try GatewayBench.spawn(
                             binary,
-                            ["serve", "--port", String(port), "--data", work.appendingPathComponent("data-\(index)").path, "--log-level", "error"],
+                            // One data directory for the image files: on one machine the processes share its disk.
+                            ["serve", "--port", String(port), "--data", work.appendingPathComponent("data").path, "--log-level", "error"],
                             environment: ["EASEL_DATABASE_URL": url.connectionString, "EASEL_ADMIN_KEY": GatewayBench.easelKey]
                         )
                     )

@@ -122,6 +122,12 @@ public final class EaselRuntime: Sendable {
             let policy = try config.resolvedPolicy(routes: configuredRoutes)
             let secret = try await DeploymentSecret.load(database: database, directory: config.dataDirectory, now: clock.nowMillis())
             let blobs = try await Self.blobStore(config, clients: &clients)
+            if database.engine == .postgres && config.blobLocation == nil {
+                logger.notice(
+                    "image files are under this process's data directory: every process on this database must share it, or set EASEL_BLOB_URL",
+                    metadata: ["data": "\(config.dataDirectory)"]
+                )
+            }
             return EaselRuntime(
                 config: config,
                 logger: logger,
