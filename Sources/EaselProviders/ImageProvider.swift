@@ -38,21 +38,6 @@ public struct ProviderResult: Sendable {
     }
 }
 
-/// A partial image streamed while a picture is being made.
-public struct PartialImage: Sendable {
-    public var imageIndex: Int
-    public var partialIndex: Int
-    public var data: Data
-    public var format: ImageFormat
-
-    public init(imageIndex: Int, partialIndex: Int, data: Data, format: ImageFormat) {
-        self.imageIndex = imageIndex
-        self.partialIndex = partialIndex
-        self.data = data
-        self.format = format
-    }
-}
-
 /// A failure, classified so the queue knows whether another attempt can help.
 public struct ProviderError: Error, Sendable, CustomStringConvertible {
     public var error: JobError

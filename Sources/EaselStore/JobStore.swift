@@ -99,9 +99,9 @@ public protocol JobStore: Sendable {
     /// The jobs of `ids` that exist, in no order.
     func jobs(ids: [String]) async throws -> [JobRecord]
     /// Keeps a partial image of a running job for watchers in other processes (and wakes them).
-    func savePartial(jobID: String, attempt: Int, partial: StoredPartial) async throws
+    func savePartial(jobID: String, attempt: Int, partial: PartialImage) async throws
     /// The stored partials of the job's latest attempt, in order.
-    func partials(jobID: String) async throws -> [StoredPartial]
+    func partials(jobID: String) async throws -> [PartialImage]
     func jobs(userID: String?, status: JobStatus?, groupID: String?, before: String?, limit: Int) async throws -> Page<JobRecord>
     /// 1 for the next job to be claimed; nil unless the job is waiting.
     func queuePosition(of job: JobRecord) async throws -> Int?
@@ -112,21 +112,6 @@ public protocol JobStore: Sendable {
     func cachedJobs(userID: String, cacheKey: String, limit: Int) async throws -> [JobRecord]
     /// Stores a job that is already finished: the request cache answered it with `result`.
     func insertFinished(_ job: NewJob, result: JobResult) async throws -> PushOutcome
-}
-
-/// A partial image as kept for other processes.
-public struct StoredPartial: Sendable, Equatable {
-    public var imageIndex: Int
-    public var partialIndex: Int
-    public var format: ImageFormat
-    public var data: Data
-
-    public init(imageIndex: Int, partialIndex: Int, format: ImageFormat, data: Data) {
-        self.imageIndex = imageIndex
-        self.partialIndex = partialIndex
-        self.format = format
-        self.data = data
-    }
 }
 
 extension JobStore {

@@ -318,7 +318,7 @@ public struct SQLJobStore: JobStore {
         return earlier
     }
 
-    public func savePartial(jobID: String, attempt: Int, partial: StoredPartial) async throws {
+    public func savePartial(jobID: String, attempt: Int, partial: PartialImage) async throws {
         let now = clock.nowMillis()
         try await database.write(isolation: .statementGuarded) { db in
             try await db.raw(
@@ -333,7 +333,7 @@ public struct SQLJobStore: JobStore {
         }
     }
 
-    public func partials(jobID: String) async throws -> [StoredPartial] {
+    public func partials(jobID: String) async throws -> [PartialImage] {
         try await database.reader.rows(
             """
             SELECT image_index, partial_index, format, data FROM job_partials WHERE job_id = \(bind: jobID)
@@ -341,11 +341,11 @@ public struct SQLJobStore: JobStore {
             ORDER BY image_index, partial_index
             """
         ) { row in
-            StoredPartial(
+            PartialImage(
                 imageIndex: try row.int("image_index"),
                 partialIndex: try row.int("partial_index"),
-                format: try row.value("format", as: ImageFormat.self),
-                data: Data(base64Encoded: try row.string("data")) ?? Data()
+                data: Data(base64Encoded: try row.string("data")) ?? Data(),
+                format: try row.value("format", as: ImageFormat.self)
             )
         }
     }

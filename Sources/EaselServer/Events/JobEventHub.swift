@@ -73,15 +73,7 @@ public final class JobEventHub: Sendable {
         guard !ids.isEmpty, let records = try? await store.jobs(ids: ids) else { return }
         for job in records {
             if job.status == .running, subscribers.withLock({ $0[job.id] != nil }), let partials = try? await store.partials(jobID: job.id) {
-                for partial in partials {
-                    let image = PartialImage(
-                        imageIndex: partial.imageIndex,
-                        partialIndex: partial.partialIndex,
-                        data: partial.data,
-                        format: partial.format
-                    )
-                    publish(.partial(jobID: job.id, image))
-                }
+                for partial in partials { publish(.partial(jobID: job.id, partial)) }
             }
             publish(.state(job))
         }

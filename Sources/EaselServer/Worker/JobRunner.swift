@@ -55,13 +55,7 @@ struct JobRunner: Sendable {
                     ) { [jobs, sharePartials] partial in
                         hub.publish(.partial(jobID: jobID, partial))
                         guard sharePartials else { return }
-                        let stored = StoredPartial(
-                            imageIndex: partial.imageIndex,
-                            partialIndex: partial.partialIndex,
-                            format: partial.format,
-                            data: partial.data
-                        )
-                        Task { try? await jobs.savePartial(jobID: jobID, attempt: job.attempts, partial: stored) }
+                        Task { try? await jobs.savePartial(jobID: jobID, attempt: job.attempts, partial: partial) }
                     }
                 }
                 metrics.providerCall(
