@@ -33,6 +33,44 @@ public enum AppHarness {
     }
 }
 
+extension AppHarness {
+    /// Two live servers, each with its own runtime and workers, on one database (one data directory): two
+    /// `easel serve` processes of one deployment. The body gets a client for each, as the same admin, and the
+    /// first runtime.
+    public static func runPair(
+        workers: Int = 4,
+        routes: @escaping @Sendable () -> [ProviderRouter.Route],
+        configure: ConfigChange = .none,
+        _ body: @Sendable (_ first: AuthorizedClient, _ second: AuthorizedClient, EaselRuntime) async throws -> Void
+    ) async throws {
+        let data = try TemporaryDirectory()
+        let first = try await TestSupport.runtime(data: data, workers: workers, routes: routes(), configure: configure.apply)
+        let second: EaselRuntime
+        do {
+            second = try await TestSupport.runtime(data: data, workers: workers, routes: routes(), configure: configure.apply)
+        } catch {
+            try? await first.close()
+            throw error
+        }
+        do {
+            let tester = try await first.accounts.createUser(name: "tester", role: .admin, plan: "unlimited", password: nil)
+            let key = try await first.accounts.createKey(userID: tester.id, name: "tests").key
+            try await buildApplication(runtime: first, withWorkers: workers > 0).test(.live) { a in
+                try await buildApplication(runtime: second, withWorkers: workers > 0).test(.live) { b in
+                    try await body(AuthorizedClient(base: a, key: key), AuthorizedClient(base: b, key: key), first)
+                }
+            }
+        } catch {
+            try? await first.close()
+            try? await second.close()
+            throw error
+        }
+        try await first.close()
+        try await second.close()
+        _ = data
+    }
+}
+
 /// Settings a test changes on top of `TestSupport.config` (a value, so a call passes it beside its body).
 public struct ConfigChange: Sendable {
     public let apply: @Sendable (inout EaselConfig) -> Void
