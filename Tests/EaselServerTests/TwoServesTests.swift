@@ -20,7 +20,7 @@ struct TwoServesTests {
         let policy = try Self.policy()
         try await AppHarness.runPair(
             workers: 8,
-            routes: { AccountsTests.routes() },
+            routes: AccountsTests.routes(),
             configure: .with {
                 $0.policy = policy
                 $0.syncTimeoutSeconds = 150
@@ -46,7 +46,7 @@ struct TwoServesTests {
 
     @Test func theImagesPerMinuteLimitIsSharedByBothServes() async throws {
         let policy = try Self.policy()
-        try await AppHarness.runPair(routes: { AccountsTests.routes() }, configure: .with { $0.policy = policy }) { first, second, runtime in
+        try await AppHarness.runPair(routes: AccountsTests.routes(), configure: .with { $0.policy = policy }) { first, second, runtime in
             let (_, key) = try await AccountsTests.user(runtime, "hasty", plan: "minute5")
             let bodies: [JSONValue] = (0..<10).map { ["model": "easel-draft", "prompt": .string("p\($0)"), "size": "64x64"] }
             async let viaFirst = PatientBurst.post(port: try #require(first.port), key: key, path: "/api/jobs", bodies: bodies)

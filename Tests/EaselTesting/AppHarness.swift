@@ -39,15 +39,15 @@ extension AppHarness {
     /// first runtime.
     public static func runPair(
         workers: Int = 4,
-        routes: @escaping @Sendable () -> [ProviderRouter.Route],
+        routes: [ProviderRouter.Route],
         configure: ConfigChange = .none,
         _ body: @Sendable (_ first: AuthorizedClient, _ second: AuthorizedClient, EaselRuntime) async throws -> Void
     ) async throws {
         let data = try TemporaryDirectory()
-        let first = try await TestSupport.runtime(data: data, workers: workers, routes: routes(), configure: configure.apply)
+        let first = try await TestSupport.runtime(data: data, workers: workers, routes: routes, configure: configure.apply)
         let second: EaselRuntime
         do {
-            second = try await TestSupport.runtime(data: data, workers: workers, routes: routes(), configure: configure.apply)
+            second = try await TestSupport.runtime(data: data, workers: workers, routes: routes, configure: configure.apply)
         } catch {
             try? await first.close()
             throw error
