@@ -47,6 +47,19 @@ extension SQLDatabase {
     /// For helpers that get a transaction's connection but not the `EaselDatabase` it came from.
     var isPostgres: Bool { dialect.name == "postgresql" }
 
+    /// `begin`, then `body` on this connection, then COMMIT; ROLLBACK if `body` or the commit throws.
+    func transaction<T>(begin: SQLQueryString, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await raw(begin).run()
+        do {
+            let value = try await body(self)
+            try await raw("COMMIT").run()
+            return value
+        } catch {
+            try? await raw("ROLLBACK").run()
+            throw error
+        }
+    }
+
     /// Runs a query and decodes every row with `decode`.
     func rows<T>(_ query: SQLQueryString, _ decode: (any SQLRow) throws -> T) async throws -> [T] {
         try await raw(query).all().map(decode)

@@ -76,15 +76,7 @@ public final class SQLiteEaselDatabase: EaselDatabase {
         return try await Task {
             await writeLock.lock()
             defer { writeLock.unlock() }
-            try await writer.raw("BEGIN IMMEDIATE").run()
-            do {
-                let value = try await body(writer)
-                try await writer.raw("COMMIT").run()
-                return value
-            } catch {
-                try? await writer.raw("ROLLBACK").run()
-                throw error
-            }
+            return try await writer.transaction(begin: "BEGIN IMMEDIATE", body)
         }.value
     }
 

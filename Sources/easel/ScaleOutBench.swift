@@ -42,7 +42,6 @@ struct ScaleOutBench {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("easel-bench-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
             let logger = Logger(label: "easel.bench")
-            let noop = ModelCapabilities(id: "noop", sizes: .flexible(FlexibleSizeRule(multiple: 16, minEdge: 16, maxEdge: 4096)), ownedBy: "bench")
             func open(workers: Int) async throws -> EaselRuntime {
                 var config = EaselConfig()
                 config.dataDirectory = directory.path
@@ -50,7 +49,11 @@ struct ScaleOutBench {
                 config.workerConcurrency = workers
                 config.localDispatch = false
                 config.logLevel = .error
-                return try await EaselRuntime.open(config: config, logger: logger, routes: [.init(model: noop, providers: [NoopProvider()])])
+                return try await EaselRuntime.open(
+                    config: config,
+                    logger: logger,
+                    routes: [.init(model: Bench.noopModel, providers: [NoopProvider()])]
+                )
             }
             let submitter = try await open(workers: 0)
             var workers: [EaselRuntime] = []
@@ -60,25 +63,8 @@ struct ScaleOutBench {
             let runner = Task { try? await group.run() }
             try await Task.sleep(for: .milliseconds(300))
 
-            let service = submitter.jobService
-            let request = ImageRequest(prompt: "noop", model: "noop", resolvedSize: PixelSize(width: 16, height: 16))
             let total = jobs
-            let start = ContinuousClock.now
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                for submitter in 0..<32 {
-                    tasks.addTask {
-                        for _ in stride(from: submitter, to: total, by: 32) {
-                            _ = try await service.enqueue(.init(payload: JobPayload(request: request), userID: "bench", rawRequest: "noop"))
-                        }
-                    }
-                }
-                try await tasks.waitForAll()
-            }
-            let enqueued = ContinuousClock.now
-            while try await submitter.jobStore.countsByStatus()[.succeeded] ?? 0 < total {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            let seconds = (ContinuousClock.now - start).seconds
+            let (seconds, enqueueSeconds) = try await Bench.runNoopJobs(total, through: submitter.jobService, counting: submitter.jobStore)
             await group.triggerGracefulShutdown()
             await runner.value
             for runtime in workers { try await runtime.close() }
@@ -91,7 +77,7 @@ struct ScaleOutBench {
                     seconds,
                     Double(total) / seconds,
                     Double(total) / seconds >= 2000 ? "met" : "missed",
-                    Double(total) / (enqueued - start).seconds
+                    Double(total) / enqueueSeconds
                 )
             )
         }

@@ -30,19 +30,21 @@ public enum TestSupport {
     /// A migrated database of its own: a fresh SQLite file, or (with `EASEL_TEST_POSTGRES`) a fresh PostgreSQL
     /// database. The real engines, never a mock. The same directory and name open the same database again.
     public static func database(in directory: TemporaryDirectory, name: String = "test.sqlite") async throws -> any EaselDatabase {
-        if TestDatabase.postgres != nil {
-            let url = try await TestDatabase.url(for: directory.path + "/" + name)
-            return try await PostgresEaselDatabase.open(url: url, maxConnections: 4, logger: logger)
-        }
-        let database = try await SQLiteEaselDatabase.open(path: directory.url.appendingPathComponent(name).path, logger: logger)
+        // PostgreSQL copies a template migrated once; SQLite migrates its fresh file.
+        if TestDatabase.postgres != nil { return try await open(in: directory, name: name, migrated: true) }
+        let database = try await open(in: directory, name: name, migrated: false)
         try await Migrator().migrate(database, now: 0, logger: logger)
         return database
     }
 
     /// A database with no tables yet (for migration tests), on the engine under test; reopened by the same path.
     public static func emptyDatabase(in directory: TemporaryDirectory, name: String) async throws -> any EaselDatabase {
+        try await open(in: directory, name: name, migrated: false)
+    }
+
+    private static func open(in directory: TemporaryDirectory, name: String, migrated: Bool) async throws -> any EaselDatabase {
         if TestDatabase.postgres != nil {
-            let url = try await TestDatabase.url(for: directory.path + "/" + name, migrated: false)
+            let url = try await TestDatabase.url(for: directory.path + "/" + name, migrated: migrated)
             return try await PostgresEaselDatabase.open(url: url, maxConnections: 4, logger: logger)
         }
         return try await SQLiteEaselDatabase.open(path: directory.url.appendingPathComponent(name).path, logger: logger)

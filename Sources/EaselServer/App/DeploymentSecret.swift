@@ -20,18 +20,21 @@ struct DeploymentSecret: Sendable {
     /// directory.
     static func load(database: any EaselDatabase, directory: String, now: Int64) async throws -> DeploymentSecret {
         guard database.engine == .postgres else { return try read(in: directory) }
-        var random = SystemRandomNumberGenerator()
-        let fresh = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
-        let bytes = try await DeploymentSecretStore(database: database).secret(named: "session", fresh: fresh, now: now)
+        let bytes = try await DeploymentSecretStore(database: database).secret(named: "session", fresh: fresh(), now: now)
         guard bytes.count == 32 else { throw ConfigError.invalid("database", "deployment_secrets", "a 32-byte session secret") }
         return DeploymentSecret(bytes: bytes)
+    }
+
+    /// 32 random bytes: a new secret.
+    private static func fresh() -> Data {
+        var random = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
     }
 
     static func read(in directory: String) throws -> DeploymentSecret {
         let path = URL(fileURLWithPath: directory).appendingPathComponent("session.key").path
         if let data = FileManager.default.contents(atPath: path), data.count == 32 { return DeploymentSecret(bytes: data) }
-        var random = SystemRandomNumberGenerator()
-        let bytes = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
+        let bytes = fresh()
         let temporary = path + ".tmp.\(ProcessInfo.processInfo.processIdentifier)"
         guard FileManager.default.createFile(atPath: temporary, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
             throw ConfigError.invalid("data", directory, "a writable directory (for session.key)")

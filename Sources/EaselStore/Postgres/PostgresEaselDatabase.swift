@@ -24,7 +24,8 @@ public final class PostgresEaselDatabase: EaselDatabase {
             _ = try await database.reader.raw("SELECT 1 AS ok").all()
         } catch {
             try? await database.close()
-            throw PostgresURLError("cannot reach PostgreSQL at \(url): \(Self.reason(error))")
+            // PooledSQL has already put a server's answer into words (PostgresQueryError).
+            throw PostgresURLError("cannot reach PostgreSQL at \(url): \((error as? PostgresQueryError)?.message ?? "\(error)")")
         }
         return database
     }
@@ -58,15 +59,7 @@ public final class PostgresEaselDatabase: EaselDatabase {
                     return try await client.withConnection { connection in
                         let db = connection.sql(queryLogLevel: .trace)
                         guard let begin else { return try await body(db) }
-                        try await db.raw(begin).run()
-                        do {
-                            let value = try await body(db)
-                            try await db.raw("COMMIT").run()
-                            return value
-                        } catch {
-                            try? await db.raw("ROLLBACK").run()
-                            throw error
-                        }
+                        return try await db.transaction(begin: begin, body)
                     }
                 } catch let error as PSQLError {
                     guard Self.isConflict(error), attempt < 30 else { throw PostgresQueryError(error) }
@@ -83,14 +76,6 @@ public final class PostgresEaselDatabase: EaselDatabase {
     static func isConflict(_ error: PSQLError) -> Bool {
         guard let state = error.serverInfo?[.sqlState] else { return false }
         return state == "40001" || state == "40P01"
-    }
-
-    static func reason(_ error: any Error) -> String {
-        if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] { return message }
-            return "\(error.code)"
-        }
-        return "\(error)"
     }
 
     /// A connection of its own, outside the pool: LISTEN needs one that stays with its listener.
