@@ -11,6 +11,8 @@ public enum ChangeNotices {
     public static let jobsChannel = "easel_jobs"
     /// NOTIFY payloads must stay under 8,000 bytes.
     static let payloadBytes = 7_000
+    /// Job ids (30 characters) per notice when a statement builds the payload itself: 200 stay under the limit.
+    static let idsPerNotice = 200
 
     static func jobsChanged(_ ids: some Collection<String>, on db: any SQLDatabase) async throws {
         guard db.isPostgres, !ids.isEmpty else { return }

@@ -40,9 +40,18 @@ final class JobWriteBatcher: Sendable {
         }
         let pushRows = pushes
         let completionRows = completions
-        let (inserted, completed) = try await database.write(isolation: .statementGuarded) { db -> (Set<String>, Set<String>) in
+        let postgres = database.engine == .postgres
+        // On PostgreSQL each kind is one statement that also sends its notices (and forgets finished jobs'
+        // partials), so a batch of one kind without outputs runs alone: no BEGIN and COMMIT round trips.
+        let queuesToWake = postgres ? throttle.due(pushRows.filter { $0.0.claim == nil }.map(\.0.queue)) : []
+        let hasAssets = completionRows.contains { !$0.4.isEmpty }
+        let oneStatement =
+            postgres && !hasAssets
+            && ((completionRows.isEmpty && pushRows.count <= chunk) || (pushRows.isEmpty && completionRows.count <= chunk))
+        let (inserted, completed) = try await database.write(isolation: oneStatement ? .singleStatement : .statementGuarded) {
+            db -> (Set<String>, Set<String>) in
             var inserted = Set<String>()
-            for part in pushRows.chunked(chunk) {
+            for (index, part) in pushRows.chunked(chunk).enumerated() {
                 let rows = part.map { job, payload, now -> SQLQueryString in
                     // A job claimed at submission starts as attempt 1 of its worker, like a claim would make it.
                     let status = job.claim == nil ? "queued" : "running"
@@ -51,13 +60,22 @@ final class JobWriteBatcher: Sendable {
                     return
                         "(\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue), \(bind: job.payload.request.model), \(bind: payload), \(bind: job.requestHash), \(bind: status), \(bind: job.priority), \(bind: job.claim == nil ? 0 : 1), \(bind: job.maxAttempts), \(bind: now), \(bind: job.claim?.worker), \(bind: lease), \(bind: started), \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: job.cacheKey), \(bind: now), \(bind: now))"
                 }
-                let ids = try await db.rows(
-                    """
+                let insert: SQLQueryString = """
                     INSERT INTO jobs (id, user_id, queue, kind, model, payload, request_hash, status, priority, attempts,
                         max_attempts, run_at, worker_id, lease_until, started_at, idempotency_key, group_id, cache_key, created_at, updated_at)
                     VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT DO NOTHING RETURNING id
                     """
+                // The wake-up rides on the first part's statement, sent only if a queued job went in.
+                let ids = try await db.rows(
+                    postgres && index == 0 && !queuesToWake.isEmpty
+                        ? """
+                        WITH added AS (\(insert), queue, status),
+                            told AS (SELECT pg_notify(\(bind: ChangeNotices.workChannel), queue)
+                                FROM (SELECT DISTINCT queue FROM added WHERE status = 'queued' AND queue IN (\(binds: queuesToWake))) due)
+                        SELECT id FROM added WHERE (SELECT count(*) FROM told) >= 0
+                        """
+                        : insert
                 ) { try $0.string("id") }
                 inserted.formUnion(ids)
             }
@@ -67,9 +85,7 @@ final class JobWriteBatcher: Sendable {
                     "(\(bind: id), \(bind: worker), CAST(\(bind: attempt) AS BIGINT), \(bind: result), \(bind: now))"
                 }
                 // Fenced by worker and attempt: a worker that lost the job (or an older attempt of it) changes nothing.
-                let ids = try await db.rows(
-                    """
-                    WITH done (id, worker, attempt, result, finished) AS (VALUES \(rows.joined(separator: ", ")))
+                let update: SQLQueryString = """
                     UPDATE jobs SET status = 'succeeded', result = done.result, finished_at = done.finished,
                         lease_until = NULL, updated_at = done.finished
                     FROM done
@@ -77,18 +93,26 @@ final class JobWriteBatcher: Sendable {
                         AND (done.attempt < 0 OR jobs.attempts = done.attempt)
                     RETURNING jobs.id
                     """
+                let values: SQLQueryString = "done (id, worker, attempt, result, finished) AS (VALUES \(rows.joined(separator: ", ")))"
+                let ids = try await db.rows(
+                    postgres
+                        // Finished jobs' partials go, and waiting processes hear of them (ids in payloads under
+                        // NOTIFY's limit), in the same statement.
+                        ? """
+                        WITH \(values), changed AS (\(update)),
+                            forgot AS (DELETE FROM job_partials WHERE job_id IN (SELECT id FROM changed)),
+                            told AS (SELECT pg_notify(\(bind: ChangeNotices.jobsChannel), string_agg(id, ','))
+                                FROM (SELECT id, (row_number() OVER () - 1) / \(unsafeRaw: String(ChangeNotices.idsPerNotice)) AS part
+                                    FROM changed) parts GROUP BY part)
+                        SELECT id FROM changed WHERE (SELECT count(*) FROM told) >= 0
+                        """
+                        : "WITH \(values) \(update)"
                 ) { try $0.string("id") }
                 completed.formUnion(ids)
             }
             // Outputs are stored only for completions that took effect.
             let assets = completionRows.filter { completed.contains($0.0) }.flatMap(\.4)
             try await SQLAssetStore.insert(assets, on: db, chunk: chunk / 2)
-            if db.isPostgres {
-                let queued = pushRows.filter { inserted.contains($0.0.id) && $0.0.claim == nil }.map(\.0.queue)
-                try await ChangeNotices.workQueued(queues: throttle.due(queued), on: db)
-                try await ChangeNotices.jobsChanged(completed, on: db)
-                if !completed.isEmpty { try await SQLJobStore.forgetPartials(Array(completed), on: db) }
-            }
             return (inserted, completed)
         }
         return operations.map { operation in

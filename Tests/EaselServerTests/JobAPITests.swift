@@ -68,7 +68,9 @@ struct JobAPITests {
             let id = try #require(job["id"]?.stringValue)
             // Start the worker only once someone is listening, so every event is seen live.
             let listener = Task { try await client.get("/api/jobs/\(id)/events") }
-            try await Task.sleep(for: .milliseconds(100))
+            // Under a loaded machine the stream can take a while to subscribe: wait for it, not a fixed time.
+            for _ in 0..<500 where !runtime.hub.watchedJobIDs.contains(id) { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(runtime.hub.watchedJobIDs.contains(id))
             let group = ServiceGroupRunner(services: runtime.workerServices(concurrency: 1))
             let response = try await listener.value
             await group.stop()

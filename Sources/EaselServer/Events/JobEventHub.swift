@@ -61,7 +61,7 @@ public final class JobEventHub: Sendable {
     }
 
     /// Jobs someone in this process waits on or watches.
-    var watchedJobIDs: [String] {
+    public var watchedJobIDs: [String] {
         Array(Set(subscribers.withLock { Array($0.keys) }).union(completions.waitingJobIDs))
     }
 
