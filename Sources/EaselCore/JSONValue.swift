@@ -64,6 +64,12 @@ public enum JSONValue: Sendable, Equatable, Codable {
         return nil
     }
 
+    /// A whole number that fits an Int; nil for fractions and other types.
+    public var intValue: Int? {
+        if case .number(let value) = self, value.rounded() == value, abs(value) < 9e15 { return Int(value) }
+        return nil
+    }
+
     /// A short name of the JSON type, for error messages ("expected an integer, got a string").
     public var typeName: String {
         switch self {

@@ -119,6 +119,8 @@ public struct JobResult: Sendable, Hashable {
     public var upstreamRequestID: String?
     /// Set when the request cache answered: the earlier job whose images these are.
     public var cachedFrom: String?
+    /// The prompt after the provider rewrote it, when it said (the Responses API reports one).
+    public var revisedPrompt: String?
 
     public init(
         assetIDs: [String],
@@ -126,7 +128,8 @@ public struct JobResult: Sendable, Hashable {
         provider: String,
         isDraft: Bool,
         upstreamRequestID: String? = nil,
-        cachedFrom: String? = nil
+        cachedFrom: String? = nil,
+        revisedPrompt: String? = nil
     ) {
         self.assetIDs = assetIDs
         self.usage = usage
@@ -134,6 +137,7 @@ public struct JobResult: Sendable, Hashable {
         self.isDraft = isDraft
         self.upstreamRequestID = upstreamRequestID
         self.cachedFrom = cachedFrom
+        self.revisedPrompt = revisedPrompt
     }
 }
 

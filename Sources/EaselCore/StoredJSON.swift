@@ -141,6 +141,7 @@ extension JobResult {
         if let usage { object["usage"] = usage.json }
         if let upstreamRequestID { object["upstream_request_id"] = .string(upstreamRequestID) }
         if let cachedFrom { object["cached_from"] = .string(cachedFrom) }
+        if let revisedPrompt { object["revised_prompt"] = .string(revisedPrompt) }
         return .object(object)
     }
 
@@ -153,7 +154,8 @@ extension JobResult {
             provider: try json.string("provider"),
             isDraft: json.bool("draft"),
             upstreamRequestID: json.optionalString("upstream_request_id"),
-            cachedFrom: json.optionalString("cached_from")
+            cachedFrom: json.optionalString("cached_from"),
+            revisedPrompt: json.optionalString("revised_prompt")
         )
     }
 }

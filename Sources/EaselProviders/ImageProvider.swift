@@ -28,6 +28,8 @@ public struct ProviderResult: Sendable {
     public var upstreamRequestID: String?
     /// Errors of providers tried before this one in the same attempt (fallbacks).
     public var fallbackErrors: [JobError] = []
+    /// The prompt as the provider rewrote it, when it says (the Responses API does).
+    public var revisedPrompt: String?
 
     public init(images: [ProviderImage], usage: ImageUsage?, provider: String, isDraft: Bool, upstreamRequestID: String? = nil) {
         self.images = images

@@ -64,6 +64,13 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
         maxBodyBytes: config.maxEditBodyBytes,
         publicBaseURL: config.publicBaseURL
     ).addRoutes(to: api)
+    ResponsesController(
+        responses: runtime.responses,
+        catalog: runtime.catalog,
+        syncTimeoutSeconds: config.syncTimeoutSeconds,
+        maxBodyBytes: config.maxEditBodyBytes,
+        publicBaseURL: config.publicBaseURL
+    ).addRoutes(to: api)
     JobsController(jobs: runtime.jobService, groups: runtime.groups, briefs: runtime.briefs, maxBodyBytes: config.maxJSONBodyBytes)
         .addRoutes(to: api)
     BriefsController(briefs: runtime.briefs, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)

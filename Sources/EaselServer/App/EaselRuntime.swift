@@ -54,6 +54,7 @@ public final class EaselRuntime: Sendable {
     let thumbnails: ThumbnailService
     let edits: EditService
     let iteration: IterationService
+    let responses: ResponsesService
     let sessions: SessionService
     let groups: JobGroupService
     let templates: TemplateService
@@ -241,6 +242,15 @@ public final class EaselRuntime: Sendable {
         )
         edits = EditService(assets: assets, jobs: jobService, catalog: catalog, rules: EditInputRules(maxInputPixels: config.maxInputPixels))
         iteration = IterationService(assets: assets, edits: edits, jobs: jobService, catalog: catalog)
+        responses = ResponsesService(
+            responses: SQLResponseStore(database: database),
+            jobs: jobService,
+            edits: edits,
+            assets: assets,
+            catalog: catalog,
+            ids: ids,
+            clock: clock
+        )
         sessions = SessionService(
             store: sessionStore,
             assets: assets,

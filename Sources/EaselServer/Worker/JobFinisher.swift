@@ -27,7 +27,8 @@ struct JobFinisher: Sendable {
             usage: result.usage,
             provider: result.provider,
             isDraft: result.isDraft,
-            upstreamRequestID: result.upstreamRequestID
+            upstreamRequestID: result.upstreamRequestID,
+            revisedPrompt: result.revisedPrompt
         )
         guard
             let finishedAt = try await jobs.complete(
