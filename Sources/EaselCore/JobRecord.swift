@@ -18,6 +18,8 @@ public struct JobPayload: Sendable, Hashable {
     public var tier: ServiceTier = .standard
     /// The share of the table price this job is reserved and settled at (50 for a provider's batch price).
     public var pricePercent = 100
+    /// A Responses API turn sent upstream to `/v1/responses` with this mainline model (routes that forward).
+    public var responsesModel: String?
 
     public init(
         request: ImageRequest,

@@ -18,6 +18,9 @@ public struct ModelCapabilities: Sendable, Hashable {
     public var isDraft: Bool
     /// Who serves it, as shown by `GET /v1/models` (`owned_by`).
     public var ownedBy: String
+    /// Responses API turns on this route go upstream whole to the provider's `/v1/responses` (the route's
+    /// `responses: forward`); otherwise Easel runs each turn itself through the Images API.
+    public var forwardsResponses = false
 
     public init(
         id: String,

@@ -98,6 +98,7 @@ extension JobPayload {
         if let origin { object["origin"] = origin.json }
         if tier != .standard { object["tier"] = .string(tier.rawValue) }
         if pricePercent != 100 { object["price_percent"] = .int(pricePercent) }
+        if let responsesModel { object["responses_model"] = .string(responsesModel) }
         return .object(object)
     }
 
@@ -116,6 +117,7 @@ extension JobPayload {
         if let value = json["origin"] { origin = try CreativeOrigin(json: value) }
         if json["tier"] != nil { tier = try json.value("tier", as: ServiceTier.self) }
         pricePercent = json.optionalInteger("price_percent") ?? 100
+        responsesModel = json.optionalString("responses_model")
     }
 }
 

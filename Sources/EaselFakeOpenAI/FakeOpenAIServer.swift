@@ -36,6 +36,7 @@ public struct FakeOpenAIServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.post("/v1/images/generations") { request, context in try await generations(request, context) }
         router.post("/v1/images/edits") { request, context in try await edits(request, context) }
+        router.post("/v1/responses") { request, context in try await responses(request, context) }
         FakeBatchAPI(server: self).addRoutes(to: router)
         router.get("/v1/models") { _, _ in
             Self.json(

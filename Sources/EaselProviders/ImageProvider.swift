@@ -106,6 +106,8 @@ public struct ProviderJob: Sendable {
     public var upstreamModel: String
     /// The routed model's capabilities, for per-model request shaping.
     public var capabilities: ModelCapabilities?
+    /// Set for a Responses API turn on a route that forwards it: the mainline model to send it to.
+    public var responsesModel: String?
 
     public init(
         id: String,

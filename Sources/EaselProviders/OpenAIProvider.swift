@@ -65,6 +65,7 @@ public final class OpenAIProvider: ImageProvider {
 
     public func run(_ job: ProviderJob, onPartial: @escaping @Sendable (PartialImage) -> Void) async throws -> ProviderResult {
         let mapper = OpenAIErrorMapper(provider: name, route: job.request.model, upstreamModel: job.upstreamModel, key: endpoint.apiKey)
+        if let model = job.responsesModel { return try await respond(job, model: model, mapper: mapper) }
         var request: HTTPClientRequest
         let kind: String
         switch job.kind {

@@ -216,3 +216,68 @@ def test_refusals_in_the_openai_envelope(client):
     assert remote.code == "invalid_image_url"
     with pytest.raises(openai.NotFoundError):
         client.responses.retrieve("resp_nothing")
+
+
+@pytest.fixture(scope="module")
+def forwarding():
+    """Easel whose gpt-image-2 route forwards Responses turns to the fake OpenAI server's /v1/responses, and
+    whose gpt-image-1.5 route runs them through the fake's Images API."""
+    import os
+    import tempfile
+    from conftest import ROOT, free_port, make_key, start_fake_and_serve, stop
+    binary = os.environ.get("EASEL_BIN", os.path.join(ROOT, ".build", "debug", "easel"))
+    key = "sk-fake-responses-0000111122223333"
+    fake_port = free_port()
+    data = tempfile.mkdtemp(prefix="easel-responses-")
+    config = os.path.join(data, "easel.yaml")
+    with open(config, "w") as file:
+        file.write(f"providers:\n  upstream: {{type: openai, base_url: \"http://127.0.0.1:{fake_port}/v1\", api_key: {key}}}\n"
+                   "routes:\n  gpt-image-2: {providers: [upstream], responses: forward}\n  gpt-image-1.5: [upstream]\n")
+    env = dict(os.environ, EASEL_CONFIG=config, EASEL_LOG_FORMAT="json")
+    processes, base, log = start_fake_and_serve(binary, key, data, fake_port, env=env)
+    yield {"base": base, "fake": f"http://127.0.0.1:{fake_port}", "key": key, "api_key": make_key(binary, data)}
+    stop(processes, log, data)
+
+
+def last_upstream_request(forwarding):
+    with urllib.request.urlopen(forwarding["fake"] + "/_fake/requests") as response:
+        return json.loads(response.read())[-1]
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_forwarding_route_sends_the_turn_to_the_providers_responses_api(forwarding, strict):
+    client = OpenAI(base_url=forwarding["base"] + "/v1", api_key=forwarding["api_key"], max_retries=0,
+                    _strict_response_validation=strict)
+    tool = {"type": "image_generation", "model": "gpt-image-2", "size": "1024x1024", "quality": "low"}
+    first = client.responses.create(model="gpt-5.4", input="A lighthouse at dusk", tools=[tool])
+    sent = last_upstream_request(forwarding)
+    assert sent["path"] == "/v1/responses"
+    assert sent["json"]["model"] == "gpt-5.4" and sent["json"]["store"] is False
+    assert sent["json"]["tools"][0]["model"] == "gpt-image-2" and sent["json"]["tools"][0]["action"] == "generate"
+    call = image_call(first)
+    assert call.status == "completed" and png_size(base64.b64decode(call.result)) == (1024, 1024)
+    assert call.revised_prompt == "A picture: A lighthouse at dusk"  # what the provider said, stored and echoed
+    assert first.tool_usage.image_gen.output_tokens > 0
+    assert client.responses.retrieve(first.id).tool_usage.image_gen.output_tokens == first.tool_usage.image_gen.output_tokens
+
+    # The follow-up goes upstream as an edit carrying the earlier image, since the provider keeps nothing.
+    second = client.responses.create(model="gpt-5.4", input="Now at night", previous_response_id=first.id, tools=[tool])
+    sent = last_upstream_request(forwarding)
+    content = sent["json"]["input"][0]["content"]
+    assert sent["json"]["tools"][0]["action"] == "edit"
+    assert [part["type"] for part in content] == ["input_text", "input_image"]
+    assert content[1]["image_url"].startswith("data:image/png;base64,")
+    assert image_call(second).action == "edit" and image_call(second).status == "completed"
+
+    # Unknown tool keys are refused by Easel before anything goes upstream, as OpenAI itself refuses them.
+    with pytest.raises(openai.BadRequestError) as error:
+        client.responses.create(model="gpt-5.4", input="x", tools=[{**tool, "n": 2}])
+    assert error.value.code == "unknown_parameter"
+
+
+def test_an_images_route_runs_the_turn_through_the_images_api(forwarding):
+    client = OpenAI(base_url=forwarding["base"] + "/v1", api_key=forwarding["api_key"], max_retries=0)
+    response = client.responses.create(model="gpt-5.4", input="A teal bottle",
+                                       tools=[{"type": "image_generation", "model": "gpt-image-1.5", "size": "1024x1024"}])
+    assert last_upstream_request(forwarding)["path"] == "/v1/images/generations"
+    assert image_call(response).status == "completed" and response.tool_usage.image_gen.output_tokens > 0

@@ -294,11 +294,13 @@ public struct ProvidersConfig: Sendable {
             let providers = try list.enumerated().map { index, item in try string(item, "\(path).providers[\(index)]") ?? "" }
             let overrides = map["capabilities"] as? [String: Any] ?? [:]
             let base = try string(map["base"], "\(path).base")
-            return Route(
-                model: try capabilities(model: model, base: base, overrides: overrides, path: path),
-                providers: providers,
-                base: base
-            )
+            var caps = try capabilities(model: model, base: base, overrides: overrides, path: path)
+            switch try string(map["responses"], "\(path).responses") ?? "images" {
+            case "images": caps.forwardsResponses = false
+            case "forward": caps.forwardsResponses = true
+            case let other: throw ConfigError.invalid("\(path).responses", other, "'images' (Easel runs each turn) or 'forward' (to the provider's /v1/responses)")
+            }
+            return Route(model: caps, providers: providers, base: base)
         }
 
         /// A route's rules: the built-in model of that name (or `base`), with overrides.

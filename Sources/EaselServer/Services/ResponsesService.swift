@@ -108,9 +108,10 @@ struct ResponsesService: Sendable {
                 }
             }
             inputs.fields = fields
-            let prepared = try await Self.remapped {
+            var prepared = try await Self.remapped {
                 try await edits.prepare(inputs, identity: identity, seed: UInt64.random(in: 0...(1 << 53)))
             }
+            prepared.payload.responsesModel = forwardModel(request, route: prepared.request.model)
             maskAssetID = prepared.payload.maskAssetID
             submitted = try await edits.submit(prepared, identity: identity, delivery: delivery)
         } else {
@@ -125,7 +126,8 @@ struct ResponsesService: Sendable {
             let parsed = try Self.remapped { try catalog.parser.parse(.object(fields), seed: UInt64.random(in: 0...(1 << 53))) }
             try await jobs.screen(parsed, identity: identity)
             // A generation in a conversation still descends from the image before it.
-            let payload = JobPayload(request: parsed, parentAssetID: previousImage)
+            var payload = JobPayload(request: parsed, parentAssetID: previousImage)
+            payload.responsesModel = forwardModel(request, route: parsed.model)
             submitted = try await jobs.submit(
                 JobService.Submission(kind: .generate, payload: payload, userID: userID, rawRequest: .object(fields), identity: identity),
                 delivery: delivery
@@ -148,6 +150,11 @@ struct ResponsesService: Sendable {
         )
         if request.store { try await responses.insert(record) }
         return Turn(record: record, submitted: submitted)
+    }
+
+    /// On a route that forwards turns, the mainline model the turn goes upstream with.
+    private func forwardModel(_ request: ResponsesRequest, route: String) -> String? {
+        catalog.capabilities(for: route)?.forwardsResponses == true ? request.model : nil
     }
 
     // MARK: reads

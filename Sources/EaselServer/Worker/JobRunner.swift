@@ -43,16 +43,16 @@ struct JobRunner: Sendable {
                     result = try await upscale(job)
                 } else {
                     let (inputs, mask) = try await loadInputs(job)
-                    result = try await router.run(
-                        ProviderJob(
-                            id: job.id,
-                            kind: job.kind,
-                            request: job.payload.request,
-                            inputs: inputs,
-                            mask: mask,
-                            attempt: job.attempts
-                        )
-                    ) { [jobs, sharePartials] partial in
+                    var providerJob = ProviderJob(
+                        id: job.id,
+                        kind: job.kind,
+                        request: job.payload.request,
+                        inputs: inputs,
+                        mask: mask,
+                        attempt: job.attempts
+                    )
+                    providerJob.responsesModel = job.payload.responsesModel
+                    result = try await router.run(providerJob) { [jobs, sharePartials] partial in
                         hub.publish(.partial(jobID: jobID, partial))
                         guard sharePartials else { return }
                         Task { try? await jobs.savePartial(jobID: jobID, attempt: job.attempts, partial: partial) }
