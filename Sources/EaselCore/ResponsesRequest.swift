@@ -137,16 +137,28 @@ public struct ResponsesRequest: Sendable {
         guard let value, value != .null else { return [:] }
         guard case .object(let object) = value else { throw .invalidType("metadata", expected: "an object of strings", got: value) }
         guard object.count <= 16 else {
-            throw .invalidRequest("'metadata' has \(object.count) keys; at most 16 are allowed.", param: "metadata", code: "object_above_max_properties")
+            throw .invalidRequest(
+                "'metadata' has \(object.count) keys; at most 16 are allowed.",
+                param: "metadata",
+                code: "object_above_max_properties"
+            )
         }
         var metadata: [String: String] = [:]
         for (key, entry) in object {
             guard key.count <= 64 else {
-                throw .invalidRequest("Metadata key '\(key.prefix(20))…' is longer than 64 characters.", param: "metadata", code: "string_above_max_length")
+                throw .invalidRequest(
+                    "Metadata key '\(key.prefix(20))…' is longer than 64 characters.",
+                    param: "metadata",
+                    code: "string_above_max_length"
+                )
             }
             guard case .string(let text) = entry else { throw .invalidType("metadata.\(key)", expected: "a string", got: entry) }
             guard text.count <= 512 else {
-                throw .invalidRequest("Metadata value of '\(key)' is longer than 512 characters.", param: "metadata.\(key)", code: "string_above_max_length")
+                throw .invalidRequest(
+                    "Metadata value of '\(key)' is longer than 512 characters.",
+                    param: "metadata.\(key)",
+                    code: "string_above_max_length"
+                )
             }
             metadata[key] = text
         }
@@ -184,12 +196,20 @@ public struct ResponsesRequest: Sendable {
             }
             if let action = tool["action"], action != .null {
                 guard let text = action.stringValue, ["auto", "generate", "edit"].contains(text) else {
-                    throw .invalidRequest("'tools[\(index)].action' must be 'auto', 'generate' or 'edit'.", param: "tools[\(index)].action", code: "invalid_value")
+                    throw .invalidRequest(
+                        "'tools[\(index)].action' must be 'auto', 'generate' or 'edit'.",
+                        param: "tools[\(index)].action",
+                        code: "invalid_value"
+                    )
                 }
             }
             if let partials = tool["partial_images"], partials != .null {
                 guard let count = partials.intValue, (0...3).contains(count) else {
-                    throw .invalidRequest("'tools[\(index)].partial_images' must be an integer from 0 to 3.", param: "tools[\(index)].partial_images", code: "invalid_value")
+                    throw .invalidRequest(
+                        "'tools[\(index)].partial_images' must be an integer from 0 to 3.",
+                        param: "tools[\(index)].partial_images",
+                        code: "invalid_value"
+                    )
                 }
             }
             found = tool.filter { $0.value != .null }
@@ -245,7 +265,11 @@ public struct ResponsesRequest: Sendable {
         switch type {
         case "message":
             guard let role = object["role"]?.stringValue, ["user", "assistant", "system", "developer"].contains(role) else {
-                throw .invalidRequest("'\(param).role' must be 'user', 'assistant', 'system' or 'developer'.", param: "\(param).role", code: "invalid_value")
+                throw .invalidRequest(
+                    "'\(param).role' must be 'user', 'assistant', 'system' or 'developer'.",
+                    param: "\(param).role",
+                    code: "invalid_value"
+                )
             }
             return try message(role: role, content: object["content"], param: param)
         case "image_generation_call", "item_reference":

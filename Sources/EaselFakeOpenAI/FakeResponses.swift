@@ -25,10 +25,18 @@ extension FakeOpenAIServer {
         var inputSizes: [PixelSize] = []
         for case .message(_, _, let images) in parsed.items {
             for image in images {
-                guard let comma = image.reference.firstIndex(of: ","), let data = Data(base64Encoded: String(image.reference[image.reference.index(after: comma)...])),
+                guard let comma = image.reference.firstIndex(of: ","),
+                    let data = Data(base64Encoded: String(image.reference[image.reference.index(after: comma)...])),
                     let header = ImageHeader.read(Array(data.prefix(4096)))
                 else {
-                    return Self.error(400, "invalid_request_error", "invalid_image_url", image.param, "Could not read the image at '\(image.param)'.", requestID)
+                    return Self.error(
+                        400,
+                        "invalid_request_error",
+                        "invalid_image_url",
+                        image.param,
+                        "Could not read the image at '\(image.param)'.",
+                        requestID
+                    )
                 }
                 inputSizes.append(PixelSize(width: header.width, height: header.height))
             }
@@ -64,7 +72,13 @@ extension FakeOpenAIServer {
             background: made.request.resolvedBackground.rawValue,
             format: made.request.outputFormat.rawValue
         )
-        let finished = ResponseState(status: .completed, image: image, usage: made.usage, completedAt: now, revisedPrompt: "A picture: " + parsed.userText)
+        let finished = ResponseState(
+            status: .completed,
+            image: image,
+            usage: made.usage,
+            completedAt: now,
+            revisedPrompt: "A picture: " + parsed.userText
+        )
         return Self.json(ResponseJSON.object(record, finished), headers: [HTTPField.Name("x-request-id")!: requestID])
     }
 }

@@ -18,7 +18,12 @@ extension OpenAIProvider {
         let requestID = response.headers.first(name: "x-request-id")
         guard (200..<300).contains(response.status.code) else {
             let body = (try? await response.body.collect(upTo: 1024 * 1024)).map { Data(buffer: $0) } ?? Data()
-            throw mapper.map(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: body, requestID: requestID)
+            throw mapper.map(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: body,
+                requestID: requestID
+            )
         }
         let body: ByteBuffer
         do {

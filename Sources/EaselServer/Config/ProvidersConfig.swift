@@ -298,7 +298,12 @@ public struct ProvidersConfig: Sendable {
             switch try string(map["responses"], "\(path).responses") ?? "images" {
             case "images": caps.forwardsResponses = false
             case "forward": caps.forwardsResponses = true
-            case let other: throw ConfigError.invalid("\(path).responses", other, "'images' (Easel runs each turn) or 'forward' (to the provider's /v1/responses)")
+            case let other:
+                throw ConfigError.invalid(
+                    "\(path).responses",
+                    other,
+                    "'images' (Easel runs each turn) or 'forward' (to the provider's /v1/responses)"
+                )
             }
             return Route(model: caps, providers: providers, base: base)
         }

@@ -57,7 +57,11 @@ struct ResponsesService: Sendable {
             case .imageCall(let callID, let result, let param):
                 if let result {
                     guard let data = Data(base64Encoded: result, options: .ignoreUnknownCharacters) else {
-                        throw EaselError.invalidRequest("'\(param).result' is not valid base64.", param: "\(param).result", code: "invalid_base64_image")
+                        throw EaselError.invalidRequest(
+                            "'\(param).result' is not valid base64.",
+                            param: "\(param).result",
+                            code: "invalid_base64_image"
+                        )
                     }
                     sources.append((.data(data), "\(param).result"))
                 } else {
@@ -123,8 +127,8 @@ struct ResponsesService: Sendable {
                 )
             }
             fields.removeValue(forKey: "input_fidelity")
-            let parsed = try Self.remapped { try catalog.parser.parse(.object(fields), seed: UInt64.random(in: 0...(1 << 53))) }
-            try await jobs.screen(parsed, identity: identity)
+            let parsed = try Self.remappedNow { try catalog.parser.parse(.object(fields), seed: UInt64.random(in: 0...(1 << 53))) }
+            try await Self.remapped { try await jobs.screen(parsed, identity: identity) }
             // A generation in a conversation still descends from the image before it.
             var payload = JobPayload(request: parsed, parentAssetID: previousImage)
             payload.responsesModel = forwardModel(request, route: parsed.model)
@@ -383,7 +387,7 @@ struct ResponsesService: Sendable {
         do { return try await body() } catch let error as EaselError { throw renamed(error) }
     }
 
-    static func remapped<T>(_ body: () throws -> T) throws -> T {
+    static func remappedNow<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as EaselError { throw renamed(error) }
     }
 
