@@ -10,7 +10,7 @@ let studioFiles = [
     "index.html", "studio.css", "app.js", "api.js", "ui.js", "brief-form.js", "job-progress.js", "mask-painter.js",
     "lineage-tree.js", "page-signin.js", "page-create.js", "page-image.js", "page-compare.js", "page-gallery.js",
     "page-batches.js", "page-review.js", "page-templates.js", "page-account.js", "page-admin.js", "collection-list.js",
-    "image-actions.js", "secret-once.js", "tpl-brand-kits.js", "tpl-fields.js", "usage-chart.js",
+    "image-actions.js", "secret-once.js", "tpl-brand-kits.js", "tpl-fields.js", "usage-chart.js", "conversation-panel.js",
 ]
 
 let package = Package(

@@ -5,6 +5,8 @@ import SQLKit
 public protocol ResponseStore: Sendable {
     func insert(_ record: ResponseRecord) async throws
     func response(id: String) async throws -> ResponseRecord?
+    /// The turn a job made, if a Responses API turn made it.
+    func response(jobID: String) async throws -> ResponseRecord?
     /// Removes the turn and its partials; false if it was not the user's or is gone.
     func delete(id: String, userID: String) async throws -> Bool
     /// A partial image a stream sent (base64), kept for resumed streams; a repeat of an index changes nothing.
@@ -34,10 +36,18 @@ public struct SQLResponseStore: ResponseStore {
     }
 
     public func response(id: String) async throws -> ResponseRecord? {
+        try await first("id = \(bind: id)")
+    }
+
+    public func response(jobID: String) async throws -> ResponseRecord? {
+        try await first("job_id = \(bind: jobID)")
+    }
+
+    private func first(_ condition: SQLQueryString) async throws -> ResponseRecord? {
         try await database.reader.rows(
             """
             SELECT id, user_id, job_id, previous_response_id, created_at, echo, input_items, turn_text, action, prompt
-            FROM responses WHERE id = \(bind: id)
+            FROM responses WHERE \(condition)
             """
         ) { row in
             ResponseRecord(

@@ -17,6 +17,25 @@ struct ResponsesController {
         router.delete("/v1/responses/{id}", use: delete)
         router.get("/v1/responses/{id}/input_items", use: inputItems)
         router.post("/v1/responses/{id}/cancel", use: cancel)
+        router.get("/api/conversations/{id}", use: conversation)
+    }
+
+    /// The studio's conversation view: the turns that lead to an image (`img_…`) or a turn (`resp_…`).
+    @Sendable func conversation(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
+        let turns = try await responses.conversation(of: try context.parameters.require("id"), userID: context.identity.userID)
+        return [
+            "object": "conversation",
+            "turns": .array(
+                turns.map { turn in
+                    [
+                        "response_id": .string(turn.record.id), "text": .string(turn.record.turnText), "action": .string(turn.record.action),
+                        "status": .string(turn.status.rawValue), "asset_id": .optional(turn.assetID),
+                        "model": turn.record.echo["tools"]?.arrayValue?.first?["model"] ?? .null,
+                        "created_at": .int(turn.record.createdAt / 1000),
+                    ]
+                }
+            ),
+        ]
     }
 
     @inline(never) @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {

@@ -52,6 +52,7 @@ struct StudioController {
         "tpl-brand-kits.js": PackageResources.tpl_brand_kits_js,
         "tpl-fields.js": PackageResources.tpl_fields_js,
         "usage-chart.js": PackageResources.usage_chart_js,
+        "conversation-panel.js": PackageResources.conversation_panel_js,
     ]
 
     /// The icon browsers ask for on pages that name none (the share pages): a blue tile, as the studio's.

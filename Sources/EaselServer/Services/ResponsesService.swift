@@ -16,6 +16,8 @@ struct ResponsesService: Sendable {
 
     /// Earlier turns of a chain that lend their text to a follow-up's prompt.
     static let contextTurns = 8
+    /// Turns the studio shows of one conversation.
+    static let conversationTurns = 100
 
     struct Turn: Sendable {
         var record: ResponseRecord
@@ -215,6 +217,38 @@ struct ResponsesService: Sendable {
         default:
             return .inProgress
         }
+    }
+
+    /// One turn of a conversation as the studio shows it.
+    struct ConversationTurn: Sendable {
+        var record: ResponseRecord
+        var status: JobStatus
+        var assetID: String?
+    }
+
+    /// The conversation that leads to a turn (`resp_…`) or to the image a turn made (`img_…`), oldest turn
+    /// first; empty for an image no turn made.
+    func conversation(of id: String, userID: String) async throws -> [ConversationTurn] {
+        var last: ResponseRecord?
+        if EaselID.isValid(id, prefix: "img") {
+            let asset = try await assets.asset(id: id, userID: userID)
+            if let jobID = asset.jobID, let record = try await responses.response(jobID: jobID), record.userID == userID { last = record }
+        } else {
+            last = try await record(id: id, userID: userID)
+        }
+        guard let last else { return [] }
+        var chain = [last]
+        while chain.count < Self.conversationTurns, let previous = chain.last?.previousResponseID,
+            let earlier = try await storedRecord(id: previous, userID: userID)
+        {
+            chain.append(earlier)
+        }
+        var turns: [ConversationTurn] = []
+        for record in chain.reversed() {
+            let job = try? await job(of: record)
+            turns.append(ConversationTurn(record: record, status: job?.status ?? .failed, assetID: job?.result?.assetIDs.first))
+        }
+        return turns
     }
 
     func delete(id: String, userID: String) async throws {

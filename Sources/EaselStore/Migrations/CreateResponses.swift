@@ -27,3 +27,16 @@ struct CreateResponses: Migration {
         }
     }
 }
+
+/// The studio finds the turn behind an image by its job.
+struct IndexResponsesByJob: Migration {
+    let name = "IndexResponsesByJob"
+
+    func apply(on db: any SQLDatabase, engine: SQLEngine) async throws {
+        try await db.raw("CREATE INDEX responses_by_job ON responses (job_id)").run()
+    }
+
+    func revert(on db: any SQLDatabase, engine: SQLEngine) async throws {
+        try await db.raw("DROP INDEX IF EXISTS responses_by_job").run()
+    }
+}

@@ -6,6 +6,7 @@ import { h, field, select, money, when, plural, showError, toast, heading, busy 
 import { createMaskPainter } from "./mask-painter.js";
 import { lineageTree } from "./lineage-tree.js";
 import { downloadLinks, followJob, jobError } from "./image-actions.js";
+import { conversationPanel } from "./conversation-panel.js";
 
 const ZOOMS = [1, 1.5, 2, 3, 4, 6, 8];
 const REVIEW_WORDS = {
@@ -483,7 +484,7 @@ export async function render(view, ctx) {
     heading(title, ...badges, favorite),
     h("div", { class: "image-page" },
       h("div", { class: "image-main" }, viewerCard, lineageBox, organize),
-      h("div", { class: "image-side" }, details, iterate, downloadCard, reviewPanel)),
+      h("div", { class: "image-side" }, details, iterate, conversationPanel(asset, { signal: abort.signal, navigate: ctx.navigate }), downloadCard, reviewPanel)),
   );
   document.title = `${title} · Easel studio`;
   layout();
