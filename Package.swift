@@ -11,6 +11,7 @@ let studioFiles = [
     "lineage-tree.js", "page-signin.js", "page-create.js", "page-image.js", "page-compare.js", "page-gallery.js",
     "page-batches.js", "page-review.js", "page-templates.js", "page-account.js", "page-admin.js", "collection-list.js",
     "image-actions.js", "secret-once.js", "tpl-brand-kits.js", "tpl-fields.js", "usage-chart.js", "conversation-panel.js",
+    "webhooks-card.js",
 ]
 
 let package = Package(
@@ -201,6 +202,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

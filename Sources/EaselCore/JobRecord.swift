@@ -20,6 +20,8 @@ public struct JobPayload: Sendable, Hashable {
     public var pricePercent = 100
     /// A Responses API turn sent upstream to `/v1/responses` with this mainline model (routes that forward).
     public var responsesModel: String?
+    /// The webhook endpoint the request named (`webhook_url`): it hears this job's end.
+    public var webhookEndpointID: String?
 
     public init(
         request: ImageRequest,

@@ -99,6 +99,7 @@ extension JobPayload {
         if tier != .standard { object["tier"] = .string(tier.rawValue) }
         if pricePercent != 100 { object["price_percent"] = .int(pricePercent) }
         if let responsesModel { object["responses_model"] = .string(responsesModel) }
+        if let webhookEndpointID { object["webhook_endpoint_id"] = .string(webhookEndpointID) }
         return .object(object)
     }
 
@@ -118,6 +119,7 @@ extension JobPayload {
         if json["tier"] != nil { tier = try json.value("tier", as: ServiceTier.self) }
         pricePercent = json.optionalInteger("price_percent") ?? 100
         responsesModel = json.optionalString("responses_model")
+        webhookEndpointID = json.optionalString("webhook_endpoint_id")
     }
 }
 

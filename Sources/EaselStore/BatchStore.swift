@@ -10,6 +10,8 @@ public struct StoredBatch: Sendable, Equatable {
     public var itemCount: Int
     public var templateRef: String?
     public var createdAt: Int64
+    /// The endpoint the request's `webhook_url` stands for: it hears `batch.completed`.
+    public var webhookEndpointID: String?
 
     public init(id: String, userID: String, spec: JSONValue, itemCount: Int, templateRef: String?, createdAt: Int64) {
         self.id = id
@@ -50,8 +52,9 @@ public struct SQLBatchStore: BatchStore {
         try await database.write { db in
             try await db.raw(
                 """
-                INSERT INTO batches (id, user_id, spec, item_count, template_ref, created_at)
-                VALUES (\(bind: batch.id), \(bind: batch.userID), \(bind: spec), \(bind: batch.itemCount), \(bind: batch.templateRef), \(bind: batch.createdAt))
+                INSERT INTO batches (id, user_id, spec, item_count, template_ref, created_at, webhook_endpoint_id)
+                VALUES (\(bind: batch.id), \(bind: batch.userID), \(bind: spec), \(bind: batch.itemCount), \(bind: batch.templateRef), \(bind: batch.createdAt),
+                    \(bind: batch.webhookEndpointID))
                 """
             ).run()
         }

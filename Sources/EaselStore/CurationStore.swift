@@ -354,6 +354,14 @@ public struct SQLCurationStore: CurationStore {
                 """
             ).run()
             try await db.raw("UPDATE assets SET review_status = \(bind: event.status.rawValue) WHERE id = \(bind: event.assetID)").run()
+            try await WebhookOutbox.reviewed(
+                assetID: event.assetID,
+                ownerID: ownerID,
+                status: event.status.rawValue,
+                eventID: event.id,
+                now: event.createdAt,
+                on: db
+            )
             if let altText, let altSource {
                 try await db.raw(
                     "UPDATE assets SET alt_text = \(bind: altText), alt_source = \(bind: altSource.rawValue) WHERE id = \(bind: event.assetID)"

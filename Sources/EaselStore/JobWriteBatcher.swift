@@ -58,11 +58,12 @@ final class JobWriteBatcher: Sendable {
                     let lease = job.claim.map { now + $0.leaseMs }
                     let started: Int64? = job.claim == nil ? nil : now
                     return
-                        "(\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue), \(bind: job.payload.request.model), \(bind: payload), \(bind: job.requestHash), \(bind: status), \(bind: job.priority), \(bind: job.claim == nil ? 0 : 1), \(bind: job.maxAttempts), \(bind: now), \(bind: job.claim?.worker), \(bind: lease), \(bind: started), \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: job.cacheKey), \(bind: now), \(bind: now))"
+                        "(\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue), \(bind: job.payload.request.model), \(bind: payload), \(bind: job.requestHash), \(bind: status), \(bind: job.priority), \(bind: job.claim == nil ? 0 : 1), \(bind: job.maxAttempts), \(bind: now), \(bind: job.claim?.worker), \(bind: lease), \(bind: started), \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: job.cacheKey), \(bind: job.payload.webhookEndpointID), \(bind: now), \(bind: now))"
                 }
                 let insert: SQLQueryString = """
                     INSERT INTO jobs (id, user_id, queue, kind, model, payload, request_hash, status, priority, attempts,
-                        max_attempts, run_at, worker_id, lease_until, started_at, idempotency_key, group_id, cache_key, created_at, updated_at)
+                        max_attempts, run_at, worker_id, lease_until, started_at, idempotency_key, group_id, cache_key, webhook_endpoint_id,
+                        created_at, updated_at)
                     VALUES \(rows.joined(separator: ", "))
                     ON CONFLICT DO NOTHING RETURNING id
                     """
@@ -91,16 +92,17 @@ final class JobWriteBatcher: Sendable {
                     FROM done
                     WHERE jobs.id = done.id AND jobs.worker_id = done.worker AND jobs.status = 'running'
                         AND (done.attempt < 0 OR jobs.attempts = done.attempt)
-                    RETURNING jobs.id
+                    RETURNING jobs.id, jobs.user_id, jobs.webhook_endpoint_id
                     """
                 let values: SQLQueryString = "done (id, worker, attempt, result, finished) AS (VALUES \(rows.joined(separator: ", ")))"
                 let ids = try await db.rows(
                     postgres
-                        // Finished jobs' partials go, and waiting processes hear of them (ids in payloads under
-                        // NOTIFY's limit), in the same statement.
+                        // Finished jobs' partials go, their webhooks are written, and waiting processes hear of them
+                        // (ids in payloads under NOTIFY's limit), in the same statement.
                         ? """
                         WITH \(values), changed AS (\(update)),
                             forgot AS (DELETE FROM job_partials WHERE job_id IN (SELECT id FROM changed)),
+                            \(WebhookOutbox.completedCTE(now: part[part.startIndex].5)),
                             told AS (SELECT pg_notify(\(bind: ChangeNotices.jobsChannel), string_agg(id, ','))
                                 FROM (SELECT id, (row_number() OVER () - 1) / \(unsafeRaw: String(ChangeNotices.idsPerNotice)) AS part
                                     FROM changed) parts GROUP BY part)
@@ -109,6 +111,7 @@ final class JobWriteBatcher: Sendable {
                         : "WITH \(values) \(update)"
                 ) { try $0.string("id") }
                 completed.formUnion(ids)
+                if !postgres { try await WebhookOutbox.jobsEnded(ids, now: part[part.startIndex].5, on: db) }
             }
             // Outputs are stored only for completions that took effect.
             let assets = completionRows.filter { completed.contains($0.0) }.flatMap(\.4)

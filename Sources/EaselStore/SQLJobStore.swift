@@ -171,7 +171,10 @@ public struct SQLJobStore: JobStore {
             guard let attempt = rows.first else { return false }
             try await Self.recordAttempt(jobID: jobID, attempt: attempt, errorTexts: texts, at: now, on: db)
             try await ChangeNotices.jobsChanged([jobID], on: db)
-            if status == .failed { try await Self.forgetPartials([jobID], on: db) }
+            if status == .failed {
+                try await Self.forgetPartials([jobID], on: db)
+                try await WebhookOutbox.jobsEnded([jobID], now: now, on: db)
+            }
             return true
         }
     }
@@ -245,6 +248,7 @@ public struct SQLJobStore: JobStore {
             ).run()
             try await ChangeNotices.jobsChanged([jobID], on: db)
             try await Self.forgetPartials([jobID], on: db)
+            try await WebhookOutbox.jobsEnded([jobID], now: now, on: db)
             job.status = .cancelled
             job.leaseUntil = nil
             job.finishedAt = now
@@ -271,12 +275,13 @@ public struct SQLJobStore: JobStore {
                     finished_at = CASE WHEN attempts >= max_attempts THEN \(bind: now) ELSE NULL END,
                     last_error = \(bind: errorText), worker_id = NULL, lease_until = NULL, updated_at = \(bind: now)
                 WHERE status = 'running' AND lease_until < \(bind: now)
-                RETURNING id, attempts, queue
+                RETURNING id, attempts, queue, status
                 """
-            ) { (try $0.string("id"), try $0.int("attempts"), try $0.string("queue")) }
-            for (id, attempt, _) in rows {
+            ) { (try $0.string("id"), try $0.int("attempts"), try $0.string("queue"), try $0.string("status")) }
+            for (id, attempt, _, _) in rows {
                 try await Self.recordAttempt(jobID: id, attempt: attempt, errorTexts: [errorText], at: now, on: db)
             }
+            try await WebhookOutbox.jobsEnded(rows.filter { $0.3 == "failed" }.map(\.0), now: now, on: db)
             try await ChangeNotices.jobsChanged(rows.map(\.0), on: db)
             try await ChangeNotices.workQueued(queues: rows.map(\.2), on: db)
             return rows.map(\.0)
@@ -302,15 +307,17 @@ public struct SQLJobStore: JobStore {
                 let row = try await db.rows(
                     """
                     INSERT INTO jobs (id, user_id, queue, kind, model, payload, request_hash, status, priority, attempts, max_attempts,
-                        run_at, idempotency_key, group_id, result, created_at, started_at, finished_at, updated_at)
+                        run_at, idempotency_key, group_id, webhook_endpoint_id, result, created_at, started_at, finished_at, updated_at)
                     VALUES (\(bind: job.id), \(bind: job.userID), \(bind: job.queue), \(bind: job.kind.rawValue), \(bind: job.payload.request.model),
                         \(bind: payload), \(bind: job.requestHash), 'succeeded', \(bind: job.priority), 0, \(bind: job.maxAttempts), \(bind: now),
-                        \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: resultText), \(bind: now), \(bind: now), \(bind: now), \(bind: now))
+                        \(bind: job.idempotencyKey), \(bind: job.groupID), \(bind: job.payload.webhookEndpointID), \(bind: resultText),
+                        \(bind: now), \(bind: now), \(bind: now), \(bind: now))
                     ON CONFLICT DO NOTHING RETURNING \(unsafeRaw: Self.columns)
                     """,
                     Self.decodeJob
                 ).first
             else { return nil }
+            try await WebhookOutbox.jobsEnded([row.id], now: now, on: db)
             return row
         }
         if let inserted { return .created(inserted) }

@@ -32,7 +32,8 @@ def easel():
     port = free_port()
     data = tempfile.mkdtemp(prefix="easel-sdk-")
     log = open(os.path.join(data, "serve.log"), "w")
-    env = dict(os.environ, EASEL_LOG_FORMAT="json")
+    # Webhook tests run a receiver on loopback, which Easel otherwise refuses to call.
+    env = dict(os.environ, EASEL_LOG_FORMAT="json", EASEL_WEBHOOK_ALLOW="127.0.0.1")
     process = subprocess.Popen(
         [binary, "serve", "--data", data, "--port", str(port), "--log-level", "info"],
         stdout=log, stderr=subprocess.STDOUT, env=env,

@@ -71,12 +71,25 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
         maxBodyBytes: config.maxEditBodyBytes,
         publicBaseURL: config.publicBaseURL
     ).addRoutes(to: api)
-    JobsController(jobs: runtime.jobService, groups: runtime.groups, briefs: runtime.briefs, maxBodyBytes: config.maxJSONBodyBytes)
-        .addRoutes(to: api)
+    JobsController(
+        jobs: runtime.jobService,
+        groups: runtime.groups,
+        briefs: runtime.briefs,
+        webhooks: runtime.webhooks,
+        maxBodyBytes: config.maxJSONBodyBytes
+    )
+    .addRoutes(to: api)
     BriefsController(briefs: runtime.briefs, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
     TemplatesController(templates: runtime.templates, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
     BrandKitsController(kits: runtime.brandKits).addRoutes(to: api)
-    BatchesController(batches: runtime.batches, maxBodyBytes: config.maxJSONBodyBytes, pollIntervalMs: config.pollIntervalMs).addRoutes(to: api)
+    BatchesController(
+        batches: runtime.batches,
+        webhooks: runtime.webhooks,
+        maxBodyBytes: config.maxJSONBodyBytes,
+        pollIntervalMs: config.pollIntervalMs
+    )
+    .addRoutes(to: api)
+    WebhooksController(webhooks: runtime.webhooks, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
     GroupsController(groups: runtime.groups, maxBodyBytes: config.maxJSONBodyBytes).addRoutes(to: api)
     AssetsController(assets: runtime.assets, gallery: runtime.gallery, collections: runtime.collections, links: runtime.fileLinks)
         .addRoutes(to: api)

@@ -16,6 +16,11 @@ struct DeploymentSecret: Sendable {
         Data(HMAC<SHA256>.authenticationCode(for: Data("easel file links v1".utf8), using: SymmetricKey(data: bytes)))
     }
 
+    /// Seals webhook signing secrets at rest (they sign, so they cannot be hashed): derived likewise.
+    var webhookSealKey: Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("easel webhook secrets v1".utf8), using: SymmetricKey(data: bytes)))
+    }
+
     /// On PostgreSQL, the secret is in the database (processes share no disk); else `session.key` in the data
     /// directory.
     static func load(database: any EaselDatabase, directory: String, now: Int64) async throws -> DeploymentSecret {

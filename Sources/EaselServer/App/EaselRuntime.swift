@@ -72,6 +72,12 @@ public final class EaselRuntime: Sendable {
 
     /// HTTP clients of the upstream providers, shut down on close.
     private let httpClients: [HTTPClient]
+    /// Sends webhooks (the last client made at open).
+    let webhookClient: HTTPClient
+    let webhookStore: any WebhookStore
+    let webhookSigning: WebhookSigning
+    let webhookSignal = WorkSignal()
+    let webhooks: WebhookService
 
     /// Opens the data directory (creating it), migrates the database when allowed, and wires providers.
     /// `routes` replaces the configured routes (tests use it to plug in fakes).
@@ -123,6 +129,13 @@ public final class EaselRuntime: Sendable {
             let policy = try config.resolvedPolicy(routes: configuredRoutes)
             let secret = try await DeploymentSecret.load(database: database, directory: config.dataDirectory, now: clock.nowMillis())
             let blobs = try await Self.blobStore(config, clients: &clients)
+            // Webhooks follow no redirects and wait briefly: a receiver cannot send Easel elsewhere or hold it.
+            var webhookConfiguration = HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(5), read: .seconds(10))
+            )
+            webhookConfiguration.connectionPool = .init(idleTimeout: .seconds(30))
+            clients.append(HTTPClient(eventLoopGroupProvider: .singleton, configuration: webhookConfiguration))
             if database.engine == .postgres && config.blobLocation == nil {
                 logger.notice(
                     "image files are under this process's data directory: every process on this database must share it, or set EASEL_BLOB_URL",
@@ -177,6 +190,7 @@ public final class EaselRuntime: Sendable {
         self.clock = clock
         self.policy = policy
         self.httpClients = clients
+        self.webhookClient = clients[clients.count - 1]
         let ids = IDGenerator(seed: UInt64.random(in: 0...UInt64.max))
         self.ids = ids
         self.database = database
@@ -195,6 +209,16 @@ public final class EaselRuntime: Sendable {
         userStore = SQLUserStore(database: database)
         ledgerStore = SQLLedgerStore(database: database)
         moderationStore = SQLModerationStore(database: database)
+        webhookStore = SQLWebhookStore(database: database)
+        webhookSigning = WebhookSigning(sealKey: secret.webhookSealKey)
+        webhooks = WebhookService(
+            store: webhookStore,
+            signing: webhookSigning,
+            policy: WebhookAddressPolicy(allowed: config.webhookAllow),
+            ids: ids,
+            clock: clock,
+            signal: webhookSignal
+        )
 
         thumbnails = ThumbnailService(assets: assetStore, blobs: blobs, logger: logger)
         assets = AssetService(
@@ -381,6 +405,21 @@ public final class EaselRuntime: Sendable {
                 intervalMs: config.reaperIntervalMs,
                 logger: Logger(label: "easel.reaper", level: config.logLevel),
                 reconciler: reconciler
+            ),
+            WebhookDispatcher(
+                store: webhookStore,
+                jobs: jobStore,
+                signing: webhookSigning,
+                policy: WebhookAddressPolicy(allowed: config.webhookAllow),
+                client: webhookClient,
+                clock: clock,
+                owner: workerID,
+                signal: webhookSignal,
+                tickMs: config.webhookTickMs,
+                retryBaseMs: config.webhookRetryBaseMs,
+                disableAfter: config.webhookDisableAfter,
+                publicBaseURL: config.publicBaseURL,
+                logger: Logger(label: "easel.webhooks", level: config.logLevel)
             ),
             EconomyService(
                 store: upstreamBatchStore,

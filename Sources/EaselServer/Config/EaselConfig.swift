@@ -49,6 +49,15 @@ public struct EaselConfig: Sendable {
     public var maxInputPixels: Int = 40_000_000
     /// How often the economy batcher looks for jobs to send and provider batches to poll when nothing wakes it.
     public var economyTickMs: Int64 = 1_000
+    /// Addresses and CIDR ranges webhooks may reach although they are loopback, private or link-local.
+    /// Env: EASEL_WEBHOOK_ALLOW (comma-separated).
+    public var webhookAllow: [String] = []
+    /// How often the webhook dispatcher looks for due deliveries when nothing wakes it.
+    public var webhookTickMs: Int64 = 1_000
+    /// The first retry's delay (it doubles after each failure, up to an hour).
+    public var webhookRetryBaseMs: Int64 = 5_000
+    /// Failed deliveries in a row after which an endpoint is disabled.
+    public var webhookDisableAfter = WebhookRetry.disableAfterFailures
     /// A reservation still open this long after it was made is settled or refunded by the reaper.
     public var reconcileAfterMs: Int64 = 60_000
     /// The providers config file (YAML or JSON). Env: EASEL_CONFIG.
@@ -97,6 +106,12 @@ public struct EaselConfig: Sendable {
         if let value = try int("EASEL_PORT") { config.port = value }
         if let value = env["EASEL_ADMIN_KEY"], !value.isEmpty { config.adminKey = value }
         if let value = env["EASEL_PUBLIC_URL"], !value.isEmpty { config.publicBaseURL = value }
+        if let value = env["EASEL_WEBHOOK_ALLOW"], !value.isEmpty {
+            config.webhookAllow = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for entry in config.webhookAllow where WebhookAddressPolicy.bytes(String(entry.split(separator: "/")[0])) == nil {
+                throw ConfigError.invalid("EASEL_WEBHOOK_ALLOW", entry, "IP addresses or CIDR ranges, comma-separated")
+            }
+        }
         if let value = try int("EASEL_FILE_URL_TTL") { config.fileLinkSeconds = value }
         if let value = env["EASEL_CONFIG"], !value.isEmpty { config.configFile = value }
         if let value = try int("EASEL_WORKERS") { config.workerConcurrency = value }

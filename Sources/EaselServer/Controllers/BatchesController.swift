@@ -7,6 +7,7 @@ import Hummingbird
 /// cancel, retry failed items, and export the images with a manifest as a zip that is streamed, not built.
 struct BatchesController {
     let batches: BatchService
+    let webhooks: WebhookService
     let maxBodyBytes: Int
     let pollIntervalMs: Int64
 
@@ -21,14 +22,21 @@ struct BatchesController {
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
-        let (body, csv) = try await read(request, maxRows: context.identity.plan.maxBatchItems)
+        var (body, csv) = try await read(request, maxRows: context.identity.plan.maxBatchItems)
+        let webhookURL = try FieldReader(fields: body).string("webhook_url")
+        body.removeValue(forKey: "webhook_url")
         let requester = BatchService.Requester(identity: context.identity)
         let planned = try await batches.plan(body, csv: csv, requester: requester)
         if try FieldReader(fields: body).bool("dry_run") ?? false {
             return .json(Representations.dryRun(planned))
         }
-        let summary = try await batches.create(planned, requester: requester)
-        return .json(Representations.batch(summary), status: .accepted, headers: [.location: "/api/batches/\(summary.batch.id)"])
+        let hook = try await webhookURL.asyncMap { try await webhooks.adHoc(url: $0, userID: context.identity.userID) }
+        let summary = try await batches.create(planned, requester: requester, webhookEndpointID: hook?.endpoint.id)
+        return .json(
+            Self.withWebhook(Representations.batch(summary), hook),
+            status: .accepted,
+            headers: [.location: "/api/batches/\(summary.batch.id)"]
+        )
     }
 
     /// The spec as JSON, or from multipart: `spec` (JSON text) and a `rows` file (CSV, header = variables).

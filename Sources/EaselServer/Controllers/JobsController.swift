@@ -7,6 +7,7 @@ struct JobsController {
     let jobs: JobService
     let groups: JobGroupService
     let briefs: BriefService
+    let webhooks: WebhookService
     let maxBodyBytes: Int
 
     func addRoutes(to router: some RouterMethods<AuthenticatedContext>) {
@@ -34,18 +35,22 @@ struct JobsController {
         let priority = try JobPriority.read(fields)
         var body = fields
         body.removeValue(forKey: "priority")
-        let submission = try await briefs.submission(
+        let webhookURL = try FieldReader(fields: body).string("webhook_url")
+        body.removeValue(forKey: "webhook_url")
+        let hook = try await webhookURL.asyncMap { try await webhooks.adHoc(url: $0, userID: identity.userID) }
+        var submission = try await briefs.submission(
             body,
             identity: identity,
             idempotencyKey: request.headers[.idempotencyKey],
             cacheRequested: request.wantsCachedImage,
             priority: priority
         )
+        submission.payload.webhookEndpointID = hook?.endpoint.id
         let submitted = try await jobs.submit(submission, delivery: .none)
         let job = submitted.job
         let position = try await jobs.queuePosition(of: job)
         return .json(
-            Representations.job(job, position: position),
+            Self.withWebhook(Representations.job(job, position: position), hook),
             status: submitted.isNew ? .accepted : .ok,
             headers: Self.headers(job, cache: submitted.cache)
         )

@@ -53,6 +53,7 @@ struct StudioController {
         "tpl-fields.js": PackageResources.tpl_fields_js,
         "usage-chart.js": PackageResources.usage_chart_js,
         "conversation-panel.js": PackageResources.conversation_panel_js,
+        "webhooks-card.js": PackageResources.webhooks_card_js,
     ]
 
     /// The icon browsers ask for on pages that name none (the share pages): a blue tile, as the studio's.

@@ -239,13 +239,13 @@ struct BatchService: Sendable {
     // MARK: Running
 
     /// Admits the whole batch (or refuses it whole) and queues one job per item.
-    func create(_ planned: Planned, requester: Requester) async throws -> Summary {
+    func create(_ planned: Planned, requester: Requester, webhookEndpointID: String? = nil) async throws -> Summary {
         let identity = requester.identity
         let now = clock.nowMillis()
         let batchID = ids.make(prefix: "bat", millis: now)
         let jobIDs = planned.items.map { _ in jobs.newJobID() }
         try await admit(planned.items, jobIDs: jobIDs, requester: requester)
-        let batch = StoredBatch(
+        var batch = StoredBatch(
             id: batchID,
             userID: identity.userID,
             spec: planned.spec,
@@ -253,6 +253,7 @@ struct BatchService: Sendable {
             templateRef: planned.templateRef,
             createdAt: now
         )
+        batch.webhookEndpointID = webhookEndpointID
         do {
             try await store.create(batch)
         } catch {

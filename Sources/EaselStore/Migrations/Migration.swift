@@ -36,7 +36,7 @@ public struct Migrator: Sendable {
     /// Every migration Easel has, oldest first. Append only.
     public static let all: [any Migration] = [
         CreateCoreTables(), CreateSessions(), CreateAccounts(), CreateCreativeTables(), CreateUpstreamBatches(), CreateCuration(),
-        CreateSharedState(), CreateResponses(), IndexResponsesByJob(),
+        CreateSharedState(), CreateResponses(), IndexResponsesByJob(), CreateWebhooks(),
     ]
 
     public func applied(on database: any EaselDatabase) async throws -> [String] {

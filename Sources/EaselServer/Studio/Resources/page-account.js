@@ -1,5 +1,6 @@
 // Account: the plan and its limits, images left today, the balance as money, usage by day as a small chart,
 // and API keys (create, shown once; revoke, after a confirm). Redraws when other pages report changes.
+import { webhooksCard } from "./webhooks-card.js";
 import { api } from "./api.js";
 import { busy, empty, field, h, heading, money, plural, select, showError, toast, when } from "./ui.js";
 import { usageChart } from "./usage-chart.js";
@@ -180,7 +181,8 @@ export async function render(view, ctx) {
     h("div", { class: "account" },
       h("div", { class: "account-stats" }, left, balance, plan),
       usageCard,
-      keysCard),
+      keysCard,
+      isGuest ? null : webhooksCard()),
   );
   await Promise.all([loadUsage(), isGuest ? null : loadKeys()]);
 

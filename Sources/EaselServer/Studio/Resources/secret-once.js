@@ -15,7 +15,10 @@ async function copyText(text, input) {
 }
 
 /// `secretPanel(key, {title, onDone})` → the panel element.
-export function secretPanel(key, { title = "Your new API key", onDone } = {}) {
+export function secretPanel(key, {
+  title = "Your new API key", onDone,
+  keeping = "Easel keeps only a fingerprint of it. If you lose it, revoke it and create another.",
+} = {}) {
   const input = h("input", {
     value: key, readOnly: true, spellcheck: false, class: "mono secret-value", "data-testid": "key-secret",
     "aria-label": "The new API key", onfocus: (e) => e.target.select(),
@@ -29,7 +32,7 @@ export function secretPanel(key, { title = "Your new API key", onDone } = {}) {
   const done = h("button", { class: "btn secondary", type: "button", "data-testid": "key-secret-done" }, "I have saved it");
   const panel = h("div", { class: "secret-once", role: "region", "aria-label": title },
     h("h3", {}, title),
-    h("p", { class: "warning" }, h("strong", {}, "Copy it now: you will not see it again. "), "Easel keeps only a fingerprint of it. If you lose it, revoke it and create another."),
+    h("p", { class: "warning" }, h("strong", {}, "Copy it now: you will not see it again. "), keeping),
     h("div", { class: "secret-row" }, input, copy),
     h("div", {}, done),
   );
