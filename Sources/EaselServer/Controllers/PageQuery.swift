@@ -8,14 +8,7 @@ struct PageQuery {
 
     init(_ request: Request, cursorPrefix: String) throws {
         let query = request.uri.queryParameters
-        if let text = query["limit"].map(String.init) {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw EaselError.invalidRequest("Invalid 'limit': '\(text)'. It must be an integer from 1 to 100.", param: "limit")
-            }
-            limit = value
-        } else {
-            limit = 20
-        }
+        limit = try Self.limit(request)
         if let text = query["before"].map(String.init) {
             guard EaselID.isValid(text, prefix: cursorPrefix) else {
                 throw EaselError.invalidRequest("Invalid 'before' cursor '\(text)': use the next_cursor of a previous page.", param: "before")
@@ -24,5 +17,14 @@ struct PageQuery {
         } else {
             before = nil
         }
+    }
+
+    /// `limit` alone: 1 to 100, 20 when absent.
+    static func limit(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters["limit"].map(String.init) else { return 20 }
+        guard let value = Int(text), (1...100).contains(value) else {
+            throw EaselError.invalidRequest("Invalid 'limit': '\(text)'. It must be an integer from 1 to 100.", param: "limit")
+        }
+        return value
     }
 }

@@ -90,13 +90,7 @@ struct ResponsesController {
     @Sendable func inputItems(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         let record = try await responses.record(id: try context.parameters.require("id"), userID: context.identity.userID)
         let query = request.uri.queryParameters
-        var limit = 20
-        if let text = query["limit"].map(String.init) {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw EaselError.invalidRequest("Invalid 'limit': '\(text)'. It must be an integer from 1 to 100.", param: "limit")
-            }
-            limit = value
-        }
+        let limit = try PageQuery.limit(request)
         let order = query["order"].map(String.init) ?? "desc"
         guard order == "asc" || order == "desc" else {
             throw EaselError.invalidRequest("Invalid 'order': '\(order)'. Use 'asc' or 'desc'.", param: "order")

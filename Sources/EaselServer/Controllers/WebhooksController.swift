@@ -69,13 +69,7 @@ struct WebhooksController {
 
     @Sendable func deliveries(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         let query = request.uri.queryParameters
-        var limit = 20
-        if let text = query["limit"].map(String.init) {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw EaselError.invalidRequest("Invalid 'limit': '\(text)'. It must be an integer from 1 to 100.", param: "limit")
-            }
-            limit = value
-        }
+        let limit = try PageQuery.limit(request)
         let list = try await webhooks.deliveries(
             endpointID: try context.parameters.require("id"),
             userID: context.identity.userID,
