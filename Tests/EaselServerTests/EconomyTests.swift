@@ -270,7 +270,9 @@ struct EconomyTests {
 
     /// Polls the batch until its first provider batch matches.
     static func waitUpstream(_ client: some TestClientProtocol, _ id: String, _ done: (JSONValue) -> Bool) async throws -> JSONValue {
-        let deadline = ContinuousClock.now + .seconds(30)
+        // Reading a provider batch stores every image (decode, thumbnail, completion): on two cores busy with
+        // the PostgreSQL run of every suite that has taken longer than 30 s.
+        let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
             if let first = try await client.get("/api/batches/\(id)").json["upstream_batches"]?.arrayValue?.first, done(first) { return first }
             try await Task.sleep(for: .milliseconds(20))
