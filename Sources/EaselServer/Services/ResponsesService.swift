@@ -42,7 +42,7 @@ struct ResponsesService: Sendable {
                     code: "previous_response_not_found"
                 )
             }
-            chain = try await history(from: record, userID: userID)
+            chain = try await history(from: record, userID: userID, turns: Self.contextTurns)
         }
         let id = ids.make(prefix: "resp", millis: clock.nowMillis())
         // Images in context, in the contract's order: this turn's input images, then earlier images named by
@@ -167,10 +167,13 @@ struct ResponsesService: Sendable {
 
     /// The caller's stored turn, or 404 as OpenAI words it.
     func record(id: String, userID: String) async throws -> ResponseRecord {
-        guard let record = try await storedRecord(id: id, userID: userID) else {
-            throw EaselError(status: 404, type: "invalid_request_error", code: nil, param: nil, message: "Response with id '\(id)' not found.")
-        }
+        guard let record = try await storedRecord(id: id, userID: userID) else { throw Self.notFound(id) }
         return record
+    }
+
+    /// OpenAI's 404 for a response id.
+    static func notFound(_ id: String) -> EaselError {
+        EaselError(status: 404, type: "invalid_request_error", code: nil, param: nil, message: "Response with id '\(id)' not found.")
     }
 
     private func storedRecord(id: String, userID: String) async throws -> ResponseRecord? {
@@ -237,24 +240,16 @@ struct ResponsesService: Sendable {
             last = try await record(id: id, userID: userID)
         }
         guard let last else { return [] }
-        var chain = [last]
-        while chain.count < Self.conversationTurns, let previous = chain.last?.previousResponseID,
-            let earlier = try await storedRecord(id: previous, userID: userID)
-        {
-            chain.append(earlier)
-        }
         var turns: [ConversationTurn] = []
-        for record in chain.reversed() {
+        for record in try await history(from: last, userID: userID, turns: Self.conversationTurns).reversed() {
             let job = try? await job(of: record)
-            turns.append(ConversationTurn(record: record, status: job?.status ?? .failed, assetID: job?.result?.assetIDs.first))
+            turns.append(ConversationTurn(record: record, status: job?.status ?? .failed, assetID: job.flatMap(Self.image)))
         }
         return turns
     }
 
     func delete(id: String, userID: String) async throws {
-        guard EaselID.isValid(id, prefix: "resp"), try await responses.delete(id: id, userID: userID) else {
-            throw EaselError(status: 404, type: "invalid_request_error", code: nil, param: nil, message: "Response with id '\(id)' not found.")
-        }
+        guard EaselID.isValid(id, prefix: "resp"), try await responses.delete(id: id, userID: userID) else { throw Self.notFound(id) }
     }
 
     /// A cursor page of the turn's input items (`order` desc by default, as OpenAI lists them).
@@ -280,10 +275,10 @@ struct ResponsesService: Sendable {
 
     // MARK: context
 
-    /// The chain that ends at `record`, newest first, as far back as lends context.
-    private func history(from record: ResponseRecord, userID: String) async throws -> [ResponseRecord] {
+    /// The chain that ends at `record`, newest first, at most `turns` long.
+    private func history(from record: ResponseRecord, userID: String, turns: Int) async throws -> [ResponseRecord] {
         var chain = [record]
-        while chain.count < Self.contextTurns, let previous = chain.last?.previousResponseID,
+        while chain.count < turns, let previous = chain.last?.previousResponseID,
             let earlier = try await storedRecord(id: previous, userID: userID)
         {
             chain.append(earlier)
@@ -294,15 +289,20 @@ struct ResponsesService: Sendable {
     /// The newest image the chain made (a turn that failed lends none).
     private func latestImage(in chain: [ResponseRecord]) async throws -> String? {
         for record in chain {
-            if let job = try? await job(of: record), job.status == .succeeded, let asset = job.result?.assetIDs.first { return asset }
+            if let job = try? await job(of: record), let asset = Self.image(of: job) { return asset }
         }
         return nil
+    }
+
+    /// The image a turn's job made, once it succeeded.
+    static func image(of job: JobRecord) -> String? {
+        job.status == .succeeded ? job.result?.assetIDs.first : nil
     }
 
     /// The asset of an earlier `image_generation_call` of the caller's, by its `ig_…` id.
     private func imageAsset(ofCall callID: String, userID: String, param: String) async throws -> String {
         guard let responseID = ResponseRecord.responseID(imageCallID: callID), let record = try await storedRecord(id: responseID, userID: userID),
-            let job = try? await job(of: record), job.status == .succeeded, let asset = job.result?.assetIDs.first
+            let job = try? await job(of: record), let asset = Self.image(of: job)
         else {
             throw EaselError.invalidRequest(
                 "No image_generation_call with id '\(callID)' that has an image (it is unknown, not stored, or it failed).",
