@@ -42,6 +42,8 @@ let package = Package(
         // Value types and rules. No I/O: the draft's word lists in other languages are data compiled in.
         .target(
             name: "EaselCore",
+            // Crypto for the HMAC of signed file links: pure computation, no I/O.
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             resources: ["zh", "ja", "ko", "es", "fr", "de", "pt", "it"].map { .embedInCode("Lexicon/\($0).txt") },
             swiftSettings: swiftSettings
         ),
@@ -112,6 +114,7 @@ let package = Package(
             dependencies: [
                 "EaselCore", "EaselImaging", "EaselProviders", "EaselStore", "EaselMultipart", "CEaselSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -122,8 +125,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            // The studio's files, compiled into the binary so `easel` stays one file that works offline.
-            resources: studioFiles.map { .embedInCode("Studio/Resources/\($0)") },
+            // The studio's files and the API's OpenAPI document, compiled into the binary so `easel` stays one
+            // file that works offline.
+            resources: studioFiles.map { .embedInCode("Studio/Resources/\($0)") } + [.embedInCode("OpenAPI/openapi.json")],
             swiftSettings: swiftSettings
         ),
         // A stand-in for api.openai.com that follows openai-images-api.md, with faults on demand: used by the
@@ -169,6 +173,22 @@ let package = Package(
             path: "Tests/EaselTesting",
             swiftSettings: swiftSettings
         ),
+        // One function per fuzz target: a parser of hostile input run on any bytes, its properties checked by
+        // `precondition`. Built normally (the corpus replays as tests) and by easel-fuzz under libFuzzer.
+        .target(
+            name: "EaselFuzzTargets",
+            dependencies: [
+                "EaselCore", "EaselMultipart",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EaselFuzzTargetsTests",
+            dependencies: ["EaselFuzzTargets", "EaselCore", "EaselMultipart"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EaselCoreTests",
             dependencies: ["EaselCore"],
@@ -198,6 +218,7 @@ let package = Package(
             name: "EaselServerTests",
             dependencies: [
                 "EaselServer", "EaselTesting", "EaselStore", "EaselProviders", "EaselImaging", "EaselCore", "EaselFakeOpenAI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -208,3 +229,16 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer's driver (scripts/fuzz): only with EASEL_FUZZ=1, because under `--sanitize=fuzzer` libFuzzer supplies
+// `main`, so this executable has none and would not link in a normal build.
+if Context.environment["EASEL_FUZZ"] == "1" {
+    package.products.append(.executable(name: "easel-fuzz", targets: ["easel-fuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "easel-fuzz",
+            dependencies: ["EaselFuzzTargets"],
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        )
+    )
+}

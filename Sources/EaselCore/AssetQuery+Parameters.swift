@@ -65,7 +65,7 @@ extension AssetQuery {
         height = try integer("height", 1...100_000)
         if let value = text("aspect") {
             let parts = value.split(separator: ":")
-            if parts.count == 2, let w = Double(parts[0]), let h = Double(parts[1]), w > 0, h > 0 {
+            if parts.count == 2, let w = Double(parts[0]), let h = Double(parts[1]), w > 0, h > 0, (w / h).isNormal {
                 aspect = w / h
             } else if let ratio = Double(value), ratio > 0, ratio.isFinite {
                 aspect = ratio

@@ -109,8 +109,11 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Writes a table back as CSV (quoted where needed, CRLF line ends).
     public static func write(header: [String], rows: [[String]]) -> String {
+        // Scalars, as the parser reads: "\r\n" is one Character, and so is a quote or comma with a combining mark.
+        // A leading U+FEFF is quoted too: unquoted at the start of the file, the reader would take it for a BOM.
         func quote(_ value: String) -> String {
-            value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            value.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                || value.unicodeScalars.first == "\u{FEFF}"
                 ? "\"" + value.replacingAll("\"", with: "\"\"") + "\"" : value
         }
         return ([header] + rows).map { $0.map(quote).joined(separator: ",") + "\r\n" }.joined()
@@ -119,9 +122,9 @@ public struct CSVTable: Sendable, Equatable {
 
 extension String {
     /// Every occurrence of `target` replaced (without Foundation).
-    func replacingAll(_ target: Character, with replacement: String) -> String {
+    func replacingAll(_ target: Unicode.Scalar, with replacement: String) -> String {
         var out = ""
-        for character in self { if character == target { out += replacement } else { out.append(character) } }
+        for scalar in unicodeScalars { if scalar == target { out += replacement } else { out.unicodeScalars.append(scalar) } }
         return out
     }
 }

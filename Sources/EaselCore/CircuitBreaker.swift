@@ -10,6 +10,9 @@ public struct CircuitBreaker: Sendable, Equatable {
     public let threshold: Int
     public let cooldownMs: Int64
     public private(set) var state: State = .closed(failures: 0)
+    /// How many times the circuit opened, and closed again after being open: for metrics and tests.
+    public private(set) var timesOpened = 0
+    public private(set) var timesReclosed = 0
 
     public init(threshold: Int = 5, cooldownMs: Int64 = 30_000) {
         self.threshold = max(1, threshold)
@@ -32,14 +35,23 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     public mutating func recordSuccess() {
+        if case .closed = state {} else { timesReclosed += 1 }
         state = .closed(failures: 0)
     }
 
     public mutating func recordFailure(now: Int64) {
         switch state {
         case .closed(let failures):
-            state = failures + 1 >= threshold ? .open(until: now + cooldownMs) : .closed(failures: failures + 1)
-        case .halfOpen, .open:
+            if failures + 1 >= threshold {
+                state = .open(until: now + cooldownMs)
+                timesOpened += 1
+            } else {
+                state = .closed(failures: failures + 1)
+            }
+        case .halfOpen:
+            state = .open(until: now + cooldownMs)
+            timesOpened += 1
+        case .open:
             state = .open(until: now + cooldownMs)
         }
     }

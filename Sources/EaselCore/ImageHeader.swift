@@ -37,7 +37,8 @@ public struct ImageHeader: Sendable, Equatable {
         guard d.count >= 26, d[12...15].elementsEqual(Array("IHDR".utf8)) else { return nil }
         let width = be32(d, 16)
         let height = be32(d, 20)
-        guard width > 0, height > 0 else { return nil }
+        // The PNG limit, 2^31 - 1 a side: larger ones are not PNG, and their product would overflow an Int.
+        guard (1...Int(Int32.max)).contains(width), (1...Int(Int32.max)).contains(height) else { return nil }
         var alpha = d[25] == 4 || d[25] == 6
         if !alpha {
             // A tRNS chunk before the image data also makes pixels transparent.
@@ -89,7 +90,10 @@ public struct ImageHeader: Sendable, Equatable {
         case "VP8 ":
             // Lossy: frame tag (3) + start code 9d 01 2a, then 14-bit width and height.
             guard d[23] == 0x9D, d[24] == 0x01, d[25] == 0x2A else { return nil }
-            return ImageHeader(format: .webp, width: le16(d, 26) & 0x3FFF, height: le16(d, 28) & 0x3FFF, hasAlpha: false)
+            let width = le16(d, 26) & 0x3FFF
+            let height = le16(d, 28) & 0x3FFF
+            guard width > 0, height > 0 else { return nil }
+            return ImageHeader(format: .webp, width: width, height: height, hasAlpha: false)
         case "VP8L":
             guard d[20] == 0x2F else { return nil }
             let bits = Int(d[21]) | Int(d[22]) << 8 | Int(d[23]) << 16 | Int(d[24]) << 24

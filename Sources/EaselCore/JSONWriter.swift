@@ -41,8 +41,10 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            // Sorted keys: stable output for hashing and for people reading it.
-            for (index, key) in members.keys.sorted().enumerated() {
+            // Sorted keys: stable output for hashing and for people reading it. By UTF-8 bytes: String's `<` is
+            // no total order across normalisation forms ("e\u{301}" and "\u{e9}z" compare neither way), so the
+            // same object could be written in two orders.
+            for (index, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 Self.writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))

@@ -1,6 +1,10 @@
 /// Money is integer micro-dollars (1 USD = 1,000,000) everywhere: no floating point touches a balance.
 public enum Money {
     public static let microsPerDollar: Int64 = 1_000_000
+    /// The most one credit grant may add or take away: $1,000,000,000.
+    public static let maxGrantMicros: Int64 = 1_000_000_000 * microsPerDollar
+    /// A balance stays within ±$1,000,000,000,000, far from where 64-bit sums overflow.
+    public static let maxBalanceMicros: Int64 = 1_000_000_000_000 * microsPerDollar
 
     /// `53000` → `"0.053000"`; negative amounts keep their sign.
     public static func usd(_ micros: Int64) -> String {

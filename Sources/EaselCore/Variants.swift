@@ -55,21 +55,28 @@ public struct Variants: Sendable, Hashable {
                 return overflow ? Int.max : result
             }
         case .choice(let options, _, let range, _):
-            let counts = options.map(count)
+            // The sum over k in range of e_k, the sum over k-combinations of the product of their counts
+            // (elementary symmetric polynomials), all k in one pass: a pass per k was cubic in the options, and
+            // `{-$$a|a|…}` with a thousand options took minutes.
+            var table = [Int](repeating: 0, count: range.upperBound + 1)
+            table[0] = 1
+            for (position, option) in options.enumerated() {
+                let value = count(option)
+                // Entries below this can no longer reach the range with the options left.
+                let lowest = max(1, range.lowerBound - (options.count - position - 1))
+                for j in stride(from: min(position + 1, range.upperBound), through: lowest, by: -1) {
+                    let (product, o1) = table[j - 1].multipliedReportingOverflow(by: value)
+                    let (sum, o2) = table[j].addingReportingOverflow(product)
+                    // Counts are at least 1, so an entry that overflows carries into the range: so does the total.
+                    if o1 || o2 { return Int.max }
+                    table[j] = sum
+                }
+            }
             var total = 0
             for k in range {
-                // Sum over k-combinations of the product of their counts (elementary symmetric polynomial).
-                var table = [Int](repeating: 0, count: k + 1)
-                table[0] = 1
-                for value in counts {
-                    for j in stride(from: k, through: 1, by: -1) {
-                        let (product, o1) = table[j - 1].multipliedReportingOverflow(by: value)
-                        let (sum, o2) = table[j].addingReportingOverflow(product)
-                        table[j] = o1 || o2 ? Int.max : sum
-                    }
-                }
                 let (sum, overflow) = total.addingReportingOverflow(table[k])
-                total = overflow ? Int.max : sum
+                if overflow { return Int.max }
+                total = sum
             }
             return total
         }

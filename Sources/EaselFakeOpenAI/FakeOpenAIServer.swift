@@ -61,6 +61,16 @@ public struct FakeOpenAIServer: Sendable {
             state.clearFaults()
             return Self.json(["ok": true])
         }
+        // Chaos: {"rate": 0.3, "seed": 7, "hang_ms": 2500} fails that share of image requests at random.
+        router.post("/_fake/chaos") { request, _ in
+            let body = try JSONParser.parse(try await request.body.collect(upTo: 1 << 16).readableBytesView)
+            guard case .number(let rate)? = body["rate"], (0...1).contains(rate) else { return Self.json(["ok": false], status: .badRequest) }
+            state.setChaos(rate: rate, seed: UInt64(body["seed"]?.intValue ?? 1), hangMs: body["hang_ms"]?.intValue ?? 5000)
+            return Self.json(["ok": true])
+        }
+        router.get("/_fake/chaos") { _, _ in
+            Self.json(.object(["played": .object(state.playedFaults.mapValues { .int($0) }), "served": .int(state.requestCount)]))
+        }
         router.post("/_fake/latency") { request, _ in
             let body = try JSONParser.parse(try await request.body.collect(upTo: 1 << 16).readableBytesView)
             guard case .number(let ms)? = body["ms"], ms >= 0 else { return Self.json(["ok": false], status: .badRequest) }
@@ -102,7 +112,7 @@ public struct FakeOpenAIServer: Sendable {
             Self.recorded(request, path: "/v1/images/generations", json: json, fields: [], files: [])
         )
         let requestID = "req_fake_\(served)"
-        if let refusal = try await preamble(request, requestID: requestID) { return refusal }
+        if let refusal = try await preamble(request, requestID: requestID, chaos: true) { return refusal }
         guard request.headers[.contentType]?.hasPrefix("application/json") == true, case .object(let fields)? = json else {
             return Self.error(400, "invalid_request_error", "invalid_json", nil, "We could not parse the JSON body of your request.", requestID)
         }
@@ -160,7 +170,7 @@ public struct FakeOpenAIServer: Sendable {
             Self.recorded(request, path: "/v1/images/edits", json: nil, fields: texts, files: files)
         )
         let requestID = "req_fake_\(served)"
-        if let refusal = try await preamble(request, requestID: requestID) { return refusal }
+        if let refusal = try await preamble(request, requestID: requestID, chaos: true) { return refusal }
 
         var fields: [String: JSONValue] = [:]
         for (name, value) in texts {
@@ -292,7 +302,7 @@ public struct FakeOpenAIServer: Sendable {
     // MARK: shared
 
     /// Latency, key check and queued faults. Returns a response when the request ends here.
-    func preamble(_ request: Request, requestID: String) async throws -> Response? {
+    func preamble(_ request: Request, requestID: String, chaos: Bool = false) async throws -> Response? {
         let latency = state.latencyMs
         if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), header.count > 7 else {
@@ -309,7 +319,7 @@ public struct FakeOpenAIServer: Sendable {
         if !state.keys.isEmpty && !state.keys.contains(key) {
             return Self.invalidKey(key, requestID)
         }
-        guard let fault = state.nextFault() else { return nil }
+        guard let fault = state.nextFault(chaos: chaos) else { return nil }
         switch fault {
         case .rateLimit(let retryAfter, let retryAfterMs):
             var headers: HTTPFields = [:]
@@ -390,6 +400,11 @@ public struct FakeOpenAIServer: Sendable {
                 requestID,
                 headers: [HTTPField.Name("x-should-retry")!: shouldRetry ? "true" : "false"]
             )
+        case .hang(let ms):
+            try await Task.sleep(for: .milliseconds(ms))
+            return nil
+        case .connectionReset, .truncatedBody, .malformedJSON, .undecodableImage:
+            return FakeBrokenAnswer.response(for: fault, requestID: requestID)
         }
     }
 

@@ -30,6 +30,15 @@ public final class FakeOpenAIState: Sendable {
         var requests: [RecordedRequest] = []
         var served = 0
         var latencyMs = 0
+        var chaos: Chaos?
+        var played: [String: Int] = [:]
+    }
+
+    /// Faults at random on a share of image requests, from a seeded generator.
+    struct Chaos {
+        var rate: Double
+        var mix: [FakeFault]
+        var random: SeededRandom
     }
 
     /// Keys the server accepts; empty accepts any non-empty key.
@@ -55,8 +64,30 @@ public final class FakeOpenAIState: Sendable {
         set { storage.withLock { $0.latencyMs = newValue } }
     }
 
-    func nextFault() -> FakeFault? {
-        storage.withLock { $0.faults.isEmpty ? nil : $0.faults.removeFirst() }
+    /// Turns chaos mode on: each image request then fails with probability `rate`, with one of every kind of
+    /// failure in equal shares (queued faults still come first). A rate of 0 turns it off.
+    public func setChaos(rate: Double, seed: UInt64, hangMs: Int) {
+        storage.withLock {
+            $0.chaos = rate > 0 ? Chaos(rate: min(rate, 1), mix: FakeFault.chaosMix(hangMs: hangMs), random: SeededRandom(seed: seed)) : nil
+        }
+    }
+
+    /// Faults played so far, by kind.
+    public var playedFaults: [String: Int] { storage.withLock { $0.played } }
+
+    /// The next queued fault or, for image requests in chaos mode, a random one.
+    func nextFault(chaos: Bool) -> FakeFault? {
+        storage.withLock { storage -> FakeFault? in
+            var fault: FakeFault?
+            if !storage.faults.isEmpty {
+                fault = storage.faults.removeFirst()
+            } else if chaos, var mode = storage.chaos {
+                if mode.random.unit() < mode.rate { fault = mode.mix[Int(mode.random.next() % UInt64(mode.mix.count))] }
+                storage.chaos = mode
+            }
+            if let fault { storage.played[fault.name, default: 0] += 1 }
+            return fault
+        }
     }
 
     func record(_ request: RecordedRequest) -> Int {

@@ -81,10 +81,12 @@ public enum MultipartReader {
         parser.onHeader = { name, value in collector.header(name, value) }
         parser.onBody = { buffer in collector.body(&buffer) }
         parser.onPartComplete = { collector.complete() }
+        var headerNames = HeaderNameGuard(boundary: boundary)
         var total = 0
         for try await chunk in body {
             total += chunk.readableBytes
             if total > limits.maxTotalBytes { throw MultipartError.bodyTooLarge(limit: limits.maxTotalBytes) }
+            guard headerNames.admits(chunk) else { throw MultipartError.malformed("a part's header name is not ASCII") }
             do {
                 try parser.execute(chunk)
             } catch {
@@ -93,8 +95,20 @@ public enum MultipartReader {
             if let failure = collector.failure { throw failure }
         }
         if let failure = collector.failure { throw failure }
-        guard collector.finished else { throw MultipartError.malformed("the body ended before the closing boundary") }
+        guard collector.finished, isClosed(parser) else { throw MultipartError.malformed("the body ended before the closing boundary") }
         return collector.parts
+    }
+
+    /// Whether `parser` is past the closing boundary, so a body cut off in a part is refused instead of read
+    /// without that part. MultipartKit does not say; but there it ignores all input, while in any other state
+    /// after a first part, CRLF and ':' make it call back or throw.
+    static func isClosed(_ parser: MultipartParser) -> Bool {
+        var heard = false
+        parser.onHeader = { _, _ in heard = true }
+        parser.onBody = { _ in heard = true }
+        parser.onPartComplete = { heard = true }
+        guard (try? parser.execute(ByteBuffer(string: "\r\n:"))) != nil else { return false }
+        return !heard
     }
 
     /// Convenience for a body already in memory.

@@ -47,6 +47,8 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     public var retryAfterMs: Int64?
     /// Errors of providers tried earlier in the same attempt (fallbacks), oldest first.
     public var fallbackErrors: [JobError] = []
+    /// No provider was called (each was cooling down or at its limit), so the attempt cost nothing upstream.
+    public var nothingSent = false
 
     public init(_ error: JobError, retryAfterMs: Int64? = nil) {
         self.error = error

@@ -238,9 +238,12 @@ public final class OpenAIProvider: ImageProvider {
         }
     }
 
-    /// Checks returned bytes are an image and reads its size from the header (no decode).
+    /// Checks returned bytes are a whole image and reads its size from the header (no decode).
     static func image(_ data: Data, mapper: OpenAIErrorMapper) throws -> ProviderImage {
         guard let header = ImageHeader.read(data) else { throw mapper.transport("the provider returned bytes that are not an image") }
+        guard ImageIntegrity.isComplete(Array(data), format: header.format) else {
+            throw mapper.transport("the provider returned a \(header.format.rawValue) image that is cut short or corrupt")
+        }
         return ProviderImage(data: data, format: header.format, size: PixelSize(width: header.width, height: header.height))
     }
 

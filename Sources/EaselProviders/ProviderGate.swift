@@ -79,4 +79,6 @@ public final class ProviderGate: Sendable {
     }
 
     public var breakerState: CircuitBreaker.State { breaker.withLock { $0.state } }
+    /// The breaker as it stands, with how often it opened and closed again.
+    public var breakerSnapshot: CircuitBreaker { breaker.withLock { $0 } }
 }

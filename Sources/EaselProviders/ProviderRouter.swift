@@ -51,6 +51,15 @@ public struct ProviderRouter: Sendable {
 
     public var models: [ModelCapabilities] { order.compactMap { routes[$0]?.model } }
 
+    /// Each provider's circuit breaker as it stands (routes that share a provider share its gate).
+    public var breakers: [String: CircuitBreaker] {
+        var out: [String: CircuitBreaker] = [:]
+        for route in routes.values {
+            for target in route.targets { out[target.provider.name] = target.gate.breakerSnapshot }
+        }
+        return out
+    }
+
     /// Where economy jobs of `model` go: the Batch API of the route's first provider, when it has one.
     /// Fallbacks never apply to a batch (it is one provider's price and window).
     public func upstreamBatch(for model: String) -> (api: any UpstreamBatchAPI, upstreamModel: String)? {
@@ -84,6 +93,7 @@ public struct ProviderRouter: Sendable {
         }
         var errors: [JobError] = []
         var soonestRetryMs: Int64?
+        var called = false
         for (index, target) in route.targets.enumerated() {
             let isLast = index == route.targets.count - 1
             let name = target.provider.name
@@ -119,6 +129,7 @@ public struct ProviderRouter: Sendable {
             routed.upstreamModel = target.upstreamModel
             routed.capabilities = route.model
             try await target.gate.acquire(images: job.request.n)
+            called = true
             do {
                 var result = try await target.provider.run(routed, onPartial: onPartial)
                 target.gate.release()
@@ -153,6 +164,7 @@ public struct ProviderRouter: Sendable {
             retryAfterMs: soonestRetryMs
         )
         unavailable.fallbackErrors = errors
+        unavailable.nothingSent = !called
         throw unavailable
     }
 }

@@ -19,7 +19,8 @@ public protocol BrandKitStore: Sendable {
     func create(_ kit: StoredBrandKit, name: String, now: Int64) async throws
     func update(_ kit: StoredBrandKit, name: String, now: Int64) async throws -> Bool
     func kit(id: String) async throws -> StoredBrandKit?
-    func kits(visibleTo userID: String, limit: Int) async throws -> [StoredBrandKit]
+    /// Kits `userID` may see (their own and the shared ones), newest first, made before the kit `before`.
+    func kits(visibleTo userID: String, before: String?, limit: Int) async throws -> [StoredBrandKit]
     func delete(id: String, now: Int64) async throws -> Bool
 }
 
@@ -62,14 +63,12 @@ public struct SQLBrandKitStore: BrandKitStore {
         try await database.reader.rows("SELECT id, owner_id, body FROM brand_kits WHERE id = \(bind: id) AND deleted_at IS NULL", Self.decode).first
     }
 
-    public func kits(visibleTo userID: String, limit: Int) async throws -> [StoredBrandKit] {
-        try await database.reader.rows(
-            """
-            SELECT id, owner_id, body FROM brand_kits WHERE deleted_at IS NULL AND (owner_id = \(bind: userID) OR owner_id IS NULL)
-            ORDER BY id DESC LIMIT \(bind: limit)
-            """,
-            Self.decode
-        )
+    public func kits(visibleTo userID: String, before: String?, limit: Int) async throws -> [StoredBrandKit] {
+        var query: SQLQueryString =
+            "SELECT id, owner_id, body FROM brand_kits WHERE deleted_at IS NULL AND (owner_id = \(bind: userID) OR owner_id IS NULL)"
+        if let before { query += " AND id < \(bind: before)" }
+        query += " ORDER BY id DESC LIMIT \(bind: limit)"
+        return try await database.reader.rows(query, Self.decode)
     }
 
     public func delete(id: String, now: Int64) async throws -> Bool {

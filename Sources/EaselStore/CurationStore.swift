@@ -18,7 +18,8 @@ public protocol CurationStore: Sendable {
 
     func createCollection(_ collection: AssetCollection) async throws
     func collection(id: String) async throws -> AssetCollection?
-    func collections(userID: String) async throws -> [AssetCollection]
+    /// Newest first: at most `limit` collections made before the collection `before`.
+    func collections(userID: String, before: String?, limit: Int) async throws -> [AssetCollection]
     func updateCollection(id: String, name: String?, approvalRequired: Bool?, now: Int64) async throws
     func deleteCollection(id: String) async throws
     /// Adds the assets (all the collection owner's) not there yet; returns those added.
@@ -28,15 +29,16 @@ public protocol CurationStore: Sendable {
 
     /// Appends the event and moves the asset to its status (and alt text, when given) in one transaction.
     func recordReview(_ event: ReviewEvent, ownerID: String, altText: String?, altSource: AltTextSource?) async throws
-    /// Oldest first.
-    func reviewEvents(assetID: String) async throws -> [ReviewEvent]
+    /// The newest `limit` events, listed oldest first.
+    func reviewEvents(assetID: String, limit: Int) async throws -> [ReviewEvent]
     /// Approved and all reviewed (not `unreviewed`) assets made from `templateRef` (`id@version`).
     func reviewTally(templateRef: String) async throws -> (approved: Int, reviewed: Int)
 
     func createShare(_ link: ShareLink, tokenHash: String) async throws
     func share(tokenHash: String) async throws -> ShareLink?
     func share(id: String) async throws -> ShareLink?
-    func shares(userID: String) async throws -> [ShareLink]
+    /// Newest first: at most `limit` links made before the link `before`.
+    func shares(userID: String, before: String?, limit: Int) async throws -> [ShareLink]
     func revokeShare(id: String, at: Int64) async throws -> Bool
 }
 
@@ -287,11 +289,11 @@ public struct SQLCurationStore: CurationStore {
         .first
     }
 
-    public func collections(userID: String) async throws -> [AssetCollection] {
-        try await database.reader.rows(
-            "SELECT \(unsafeRaw: Self.collectionColumns) FROM collections c WHERE c.user_id = \(bind: userID) ORDER BY c.id DESC LIMIT 1000",
-            Self.decodeCollection
-        )
+    public func collections(userID: String, before: String?, limit: Int) async throws -> [AssetCollection] {
+        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.collectionColumns) FROM collections c WHERE c.user_id = \(bind: userID)"
+        if let before { query += " AND c.id < \(bind: before)" }
+        query += " ORDER BY c.id DESC LIMIT \(bind: limit)"
+        return try await database.reader.rows(query, Self.decodeCollection)
     }
 
     public func updateCollection(id: String, name: String?, approvalRequired: Bool?, now: Int64) async throws {
@@ -372,9 +374,12 @@ public struct SQLCurationStore: CurationStore {
         }
     }
 
-    public func reviewEvents(assetID: String) async throws -> [ReviewEvent] {
+    public func reviewEvents(assetID: String, limit: Int) async throws -> [ReviewEvent] {
         try await database.reader.rows(
-            "SELECT id, asset_id, actor_id, status, checklist, alt_text, note, created_at FROM review_events WHERE asset_id = \(bind: assetID) ORDER BY id"
+            """
+            SELECT id, asset_id, actor_id, status, checklist, alt_text, note, created_at FROM review_events WHERE asset_id = \(bind: assetID)
+            ORDER BY id DESC LIMIT \(bind: limit)
+            """
         ) { row in
             let checklist = try JSONText.parse(try row.string("checklist")).arrayValue ?? []
             return ReviewEvent(
@@ -393,6 +398,7 @@ public struct SQLCurationStore: CurationStore {
                 createdAt: try row.int64("created_at")
             )
         }
+        .reversed()
     }
 
     public func reviewTally(templateRef: String) async throws -> (approved: Int, reviewed: Int) {
@@ -448,11 +454,11 @@ public struct SQLCurationStore: CurationStore {
         try await database.reader.rows("SELECT \(unsafeRaw: Self.shareColumns) FROM share_links WHERE id = \(bind: id)", Self.decodeShare).first
     }
 
-    public func shares(userID: String) async throws -> [ShareLink] {
-        try await database.reader.rows(
-            "SELECT \(unsafeRaw: Self.shareColumns) FROM share_links WHERE user_id = \(bind: userID) ORDER BY id DESC LIMIT 1000",
-            Self.decodeShare
-        )
+    public func shares(userID: String, before: String?, limit: Int) async throws -> [ShareLink] {
+        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.shareColumns) FROM share_links WHERE user_id = \(bind: userID)"
+        if let before { query += " AND id < \(bind: before)" }
+        query += " ORDER BY id DESC LIMIT \(bind: limit)"
+        return try await database.reader.rows(query, Self.decodeShare)
     }
 
     public func revokeShare(id: String, at: Int64) async throws -> Bool {

@@ -85,8 +85,9 @@ public protocol JobStore: Sendable {
     func fail(jobID: String, worker: String, attempt: Int?, errors: [JobError]) async throws -> Bool
     /// Records errors of an attempt that still succeeded (providers that failed over).
     func recordErrors(jobID: String, attempt: Int, errors: [JobError]) async throws
-    /// Hands a running job back to the queue without counting the attempt (a worker shutting down).
-    func release(jobID: String, worker: String) async throws -> Bool
+    /// Hands a running job back to the queue without counting the attempt: a worker shutting down (`afterMs`
+    /// 0), or no provider could be called at all (every one cooling down: it runs again after `afterMs`).
+    func release(jobID: String, worker: String, afterMs: Int64) async throws -> Bool
     /// Hands back every job still marked running under `worker` (its tasks have all ended). Returns their ids.
     func releaseAll(worker: String) async throws -> [String]
     func cancel(jobID: String, userID: String?) async throws -> CancelOutcome
@@ -117,6 +118,10 @@ public protocol JobStore: Sendable {
 extension JobStore {
     public func complete(jobID: String, worker: String, result: JobResult, assets: [AssetRecord]) async throws -> Int64? {
         try await complete(jobID: jobID, worker: worker, attempt: nil, result: result, assets: assets)
+    }
+
+    public func release(jobID: String, worker: String) async throws -> Bool {
+        try await release(jobID: jobID, worker: worker, afterMs: 0)
     }
 
     public func retry(jobID: String, worker: String, errors: [JobError], delayMs: Int64) async throws -> Bool {

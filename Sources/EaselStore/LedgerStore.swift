@@ -69,13 +69,21 @@ public protocol LedgerStore: Sendable {
     /// Records the cost of a job that had no reservation (a plan that limits nothing), exactly once.
     func charge(jobID: String, userID: String, model: String, cost: Int64, saved: Int64, images: Int, now: Int64) async throws -> Bool
     func imagesUsed(userID: String, day: String) async throws -> Int
-    func usage(userID: String?, fromDay: String) async throws -> [UsageRow]
+    /// Settled spending by user, day and model since `fromDay`, newest days first, at most `limit` rows.
+    func usage(userID: String?, fromDay: String, limit: Int) async throws -> [UsageRow]
     func ledger(userID: String, limit: Int) async throws -> [LedgerEntry]
     /// What each of `jobIDs` was settled at (jobs not settled are absent).
     func settledCosts(jobIDs: [String]) async throws -> [String: Int64]
     /// Reservations with no settlement or refund, made before `before`, whose job is not still waiting or running
     /// (an economy job may run for a day; those would otherwise fill every page).
-    func openReservations(before: Int64, limit: Int) async throws -> [(jobID: String, userID: String, createdAt: Int64)]
+    func openReservations(before: Int64, limit: Int) async throws -> [OpenReservation]
+}
+
+/// A reservation with no final row whose job is not waiting or running.
+public struct OpenReservation: Sendable, Equatable {
+    public var jobID: String
+    public var userID: String
+    public var createdAt: Int64
 }
 
 extension LedgerStore {
@@ -328,10 +336,21 @@ public struct SQLLedgerStore: LedgerStore {
             guard
                 let row = try await db.raw(
                     """
-                    UPDATE users SET balance_micros = balance_micros + \(bind: micros) WHERE id = \(bind: userID) RETURNING balance_micros
+                    UPDATE users SET balance_micros = balance_micros + \(bind: micros) WHERE id = \(bind: userID)
+                    AND balance_micros + \(bind: micros) BETWEEN \(bind: -Money.maxBalanceMicros) AND \(bind: Money.maxBalanceMicros)
+                    RETURNING balance_micros
                     """
                 ).all().first
-            else { throw AdmissionRefusal.unknownUser }
+            else {
+                let known = try await db.rows("SELECT id FROM users WHERE id = \(bind: userID)") { try $0.string("id") }
+                guard known.isEmpty else {
+                    throw EaselError.invalidRequest(
+                        "That grant would take the balance past \(Money.usd(Money.maxBalanceMicros)) either way.",
+                        param: "usd"
+                    )
+                }
+                throw AdmissionRefusal.unknownUser
+            }
             try await db.raw(
                 """
                 INSERT INTO ledger (id, user_id, job_id, phase, kind, amount_micros, day, note, created_at)
@@ -349,14 +368,14 @@ public struct SQLLedgerStore: LedgerStore {
         ).first ?? 0
     }
 
-    public func usage(userID: String?, fromDay: String) async throws -> [UsageRow] {
+    public func usage(userID: String?, fromDay: String, limit: Int) async throws -> [UsageRow] {
         var query: SQLQueryString = """
             SELECT user_id, day, COALESCE(model, '') AS model, SUM(images) AS images, COUNT(*) AS jobs, CAST(SUM(cost_micros) AS BIGINT) AS cost,
                 CAST(SUM(saved_micros) AS BIGINT) AS saved
             FROM ledger WHERE phase = \(literal: Phase.final.rawValue) AND kind = \(literal: Kind.settle.rawValue) AND day >= \(bind: fromDay)
             """
         if let userID { query += " AND user_id = \(bind: userID)" }
-        query += " GROUP BY user_id, day, model ORDER BY day DESC, user_id, model"
+        query += " GROUP BY user_id, day, model ORDER BY day DESC, user_id, model LIMIT \(bind: limit)"
         return try await database.reader.rows(query) { row in
             UsageRow(
                 userID: try row.string("user_id"),
@@ -406,7 +425,7 @@ public struct SQLLedgerStore: LedgerStore {
         }
     }
 
-    public func openReservations(before: Int64, limit: Int) async throws -> [(jobID: String, userID: String, createdAt: Int64)] {
+    public func openReservations(before: Int64, limit: Int) async throws -> [OpenReservation] {
         try await database.reader.rows(
             """
             SELECT r.job_id, r.user_id, r.created_at FROM ledger r
@@ -415,6 +434,12 @@ public struct SQLLedgerStore: LedgerStore {
             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.job_id AND j.status IN ('queued', 'running', 'retry_wait'))
             ORDER BY r.created_at LIMIT \(bind: limit)
             """
-        ) { (jobID: try $0.string("job_id"), userID: try $0.string("user_id"), createdAt: try $0.int64("created_at")) }
+        ) {
+            OpenReservation(
+                jobID: try $0.string("job_id"),
+                userID: try $0.string("user_id"),
+                createdAt: try $0.int64("created_at")
+            )
+        }
     }
 }

@@ -5,9 +5,17 @@ import SQLKit
 public protocol ModerationStore: Sendable {
     /// Records an event; one with an id already stored is left alone.
     func record(_ event: ModerationEvent) async throws
-    func moderationEvents(status: ModerationEvent.Status?, kind: ModerationEvent.Kind?, limit: Int) async throws -> [ModerationEvent]
+    /// Newest first: at most `limit` events older than the event `before`.
+    func moderationEvents(status: ModerationEvent.Status?, kind: ModerationEvent.Kind?, before: String?, limit: Int) async throws -> [ModerationEvent]
     /// Closes the open reports of an asset (an admin acted on it).
     func closeModerationEvents(assetID: String) async throws
+}
+
+extension ModerationStore {
+    /// The newest `limit` events.
+    public func moderationEvents(status: ModerationEvent.Status?, kind: ModerationEvent.Kind?, limit: Int) async throws -> [ModerationEvent] {
+        try await moderationEvents(status: status, kind: kind, before: nil, limit: limit)
+    }
 }
 
 public struct SQLModerationStore: ModerationStore {
@@ -30,11 +38,17 @@ public struct SQLModerationStore: ModerationStore {
         }
     }
 
-    public func moderationEvents(status: ModerationEvent.Status?, kind: ModerationEvent.Kind?, limit: Int) async throws -> [ModerationEvent] {
+    public func moderationEvents(
+        status: ModerationEvent.Status?,
+        kind: ModerationEvent.Kind?,
+        before: String?,
+        limit: Int
+    ) async throws -> [ModerationEvent] {
         var query: SQLQueryString =
             "SELECT id, user_id, kind, category, asset_id, job_id, detail, status, created_at FROM moderation_events WHERE 1 = 1"
         if let status { query += " AND status = \(bind: status.rawValue)" }
         if let kind { query += " AND kind = \(bind: kind.rawValue)" }
+        if let before { query += " AND id < \(bind: before)" }
         query += " ORDER BY id DESC LIMIT \(bind: limit)"
         return try await database.reader.rows(query) { row in
             ModerationEvent(

@@ -201,13 +201,15 @@ public struct SQLJobStore: JobStore {
         ).run()
     }
 
-    public func release(jobID: String, worker: String) async throws -> Bool {
+    public func release(jobID: String, worker: String, afterMs: Int64) async throws -> Bool {
         let now = clock.nowMillis()
+        // A release at shutdown keeps the job's place in the queue; a delayed one waits its turn again.
+        let later: SQLQueryString = afterMs > 0 ? ", run_at = \(bind: now + afterMs)" : ""
         return try await database.write(isolation: .statementGuarded) { db in
             let queues = try await db.rows(
                 """
                 UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, worker_id = NULL,
-                    updated_at = \(bind: now)
+                    updated_at = \(bind: now)\(later)
                 WHERE id = \(bind: jobID) AND status = 'running' AND worker_id = \(bind: worker)
                 RETURNING queue
                 """

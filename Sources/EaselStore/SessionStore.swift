@@ -5,7 +5,8 @@ import SQLKit
 public protocol SessionStore: Sendable {
     func create(_ session: EditSession) async throws
     func session(id: String) async throws -> EditSession?
-    func turns(sessionID: String) async throws -> [SessionTurn]
+    /// The newest `limit` turns, listed oldest first.
+    func turns(sessionID: String, limit: Int) async throws -> [SessionTurn]
     /// Records a turn; false when its place is already taken (another turn got there first).
     func addTurn(_ turn: SessionTurn) async throws -> Bool
 }
@@ -47,11 +48,11 @@ public struct SQLSessionStore: SessionStore {
         }.first
     }
 
-    public func turns(sessionID: String) async throws -> [SessionTurn] {
+    public func turns(sessionID: String, limit: Int) async throws -> [SessionTurn] {
         try await database.reader.rows(
             """
             SELECT session_id, turn, job_id, prompt, input_asset_id, created_at FROM session_turns
-            WHERE session_id = \(bind: sessionID) ORDER BY turn
+            WHERE session_id = \(bind: sessionID) ORDER BY turn DESC LIMIT \(bind: limit)
             """
         ) { row in
             SessionTurn(
@@ -63,6 +64,7 @@ public struct SQLSessionStore: SessionStore {
                 createdAt: try row.int64("created_at")
             )
         }
+        .reversed()
     }
 
     public func addTurn(_ turn: SessionTurn) async throws -> Bool {

@@ -54,10 +54,18 @@ public protocol TemplateStore: Sendable {
         async throws -> Bool
     func template(id: String) async throws -> StoredTemplate?
     func version(id: String, version: Int) async throws -> TemplateVersion?
-    func versions(id: String) async throws -> [TemplateVersion]
-    /// Templates `userID` may see: their own and the shared ones, newest first.
-    func templates(visibleTo userID: String, limit: Int) async throws -> [StoredTemplate]
+    /// The newest `limit` versions older than `before` (all when nil), listed oldest first.
+    func versions(id: String, before: Int?, limit: Int) async throws -> Page<TemplateVersion>
+    /// Templates `userID` may see: their own and the shared ones, newest first, made before the template `before`.
+    func templates(visibleTo userID: String, before: String?, limit: Int) async throws -> [StoredTemplate]
     func delete(id: String, now: Int64) async throws -> Bool
+}
+
+extension TemplateStore {
+    /// The newest `limit` templates `userID` may see.
+    public func templates(visibleTo userID: String, limit: Int) async throws -> [StoredTemplate] {
+        try await templates(visibleTo: userID, before: nil, limit: limit)
+    }
 }
 
 public struct SQLTemplateStore: TemplateStore {
@@ -165,21 +173,22 @@ public struct SQLTemplateStore: TemplateStore {
         ).first
     }
 
-    public func versions(id: String) async throws -> [TemplateVersion] {
-        try await database.reader.rows(
-            "SELECT version, body, author_id, note, created_at FROM template_versions WHERE template_id = \(bind: id) ORDER BY version",
-            Self.decodeVersion
-        )
+    public func versions(id: String, before: Int?, limit: Int) async throws -> Page<TemplateVersion> {
+        var query: SQLQueryString = "SELECT version, body, author_id, note, created_at FROM template_versions WHERE template_id = \(bind: id)"
+        if let before { query += " AND version < \(bind: before)" }
+        query += " ORDER BY version DESC LIMIT \(bind: limit + 1)"
+        let rows = try await database.reader.rows(query, Self.decodeVersion)
+        return Page(items: rows.prefix(limit).reversed(), hasMore: rows.count > limit)
     }
 
-    public func templates(visibleTo userID: String, limit: Int) async throws -> [StoredTemplate] {
-        try await database.reader.rows(
-            """
+    public func templates(visibleTo userID: String, before: String?, limit: Int) async throws -> [StoredTemplate] {
+        var query: SQLQueryString = """
             \(unsafeRaw: Self.selectTemplate)
-            WHERE t.deleted_at IS NULL AND (t.owner_id = \(bind: userID) OR t.owner_id IS NULL) ORDER BY t.id DESC LIMIT \(bind: limit)
-            """,
-            Self.decode
-        )
+            WHERE t.deleted_at IS NULL AND (t.owner_id = \(bind: userID) OR t.owner_id IS NULL)
+            """
+        if let before { query += " AND t.id < \(bind: before)" }
+        query += " ORDER BY t.id DESC LIMIT \(bind: limit)"
+        return try await database.reader.rows(query, Self.decode)
     }
 
     public func delete(id: String, now: Int64) async throws -> Bool {

@@ -7,7 +7,8 @@ public protocol UserStore: Sendable {
     func createUser(_ user: EaselUser) async throws -> Bool
     func user(id: String) async throws -> EaselUser?
     func user(name: String) async throws -> EaselUser?
-    func users(limit: Int) async throws -> [EaselUser]
+    /// Newest first: a page of at most `limit` users made before the user `before`.
+    func users(before: String?, limit: Int) async throws -> Page<EaselUser>
     func setPlan(userID: String, plan: String) async throws -> Bool
     func setRole(userID: String, role: EaselUser.Role) async throws -> Bool
     /// A disabled user's keys and sessions stop working at once.
@@ -17,7 +18,8 @@ public protocol UserStore: Sendable {
     func createKey(_ key: APIKeyRecord) async throws
     /// The user of a live (unrevoked) key with this hash.
     func keyOwner(hash: String) async throws -> (EaselUser, APIKeyRecord)?
-    func keys(userID: String) async throws -> [APIKeyRecord]
+    /// Newest first, revoked ones included: a page of at most `limit` keys made before the key `before`.
+    func keys(userID: String, before: String?, limit: Int) async throws -> Page<APIKeyRecord>
     func revokeKey(id: String, userID: String?, at: Int64) async throws -> Bool
 }
 
@@ -66,8 +68,12 @@ public struct SQLUserStore: UserStore {
         try await database.reader.rows("SELECT \(unsafeRaw: Self.userColumns) FROM users WHERE name = \(bind: name)", Self.decodeUser).first
     }
 
-    public func users(limit: Int) async throws -> [EaselUser] {
-        try await database.reader.rows("SELECT \(unsafeRaw: Self.userColumns) FROM users ORDER BY id LIMIT \(bind: limit)", Self.decodeUser)
+    public func users(before: String?, limit: Int) async throws -> Page<EaselUser> {
+        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.userColumns) FROM users"
+        if let before { query += " WHERE id < \(bind: before)" }
+        query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
+        let rows = try await database.reader.rows(query, Self.decodeUser)
+        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
     }
 
     public func setPlan(userID: String, plan: String) async throws -> Bool {
@@ -146,11 +152,12 @@ public struct SQLUserStore: UserStore {
         }.first
     }
 
-    public func keys(userID: String) async throws -> [APIKeyRecord] {
-        try await database.reader.rows(
-            "SELECT \(unsafeRaw: Self.keyColumns) FROM api_keys WHERE user_id = \(bind: userID) ORDER BY id",
-            Self.decodeKey
-        )
+    public func keys(userID: String, before: String?, limit: Int) async throws -> Page<APIKeyRecord> {
+        var query: SQLQueryString = "SELECT \(unsafeRaw: Self.keyColumns) FROM api_keys WHERE user_id = \(bind: userID)"
+        if let before { query += " AND id < \(bind: before)" }
+        query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
+        let rows = try await database.reader.rows(query, Self.decodeKey)
+        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
     }
 
     public func revokeKey(id: String, userID: String?, at: Int64) async throws -> Bool {

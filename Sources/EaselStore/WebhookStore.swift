@@ -4,7 +4,9 @@ import SQLKit
 /// Webhook endpoints (with their sealed signing secrets) and the deliveries to them.
 public protocol WebhookStore: Sendable {
     func create(_ endpoint: WebhookEndpoint, sealedSecret: String) async throws
-    func endpoints(userID: String) async throws -> [WebhookEndpoint]
+    /// Newest first: at most `limit` live endpoints made before the endpoint `before`; `adHoc` picks the
+    /// request-made ones (true), the registered ones (false), or both (nil).
+    func endpoints(userID: String, adHoc: Bool?, before: String?, limit: Int) async throws -> [WebhookEndpoint]
     /// The endpoint and its sealed secret; deleted ones are gone.
     func endpoint(id: String) async throws -> (WebhookEndpoint, String)?
     /// The request-made endpoint of this user for `url`, if there is one.
@@ -83,14 +85,13 @@ public struct SQLWebhookStore: WebhookStore {
         }
     }
 
-    public func endpoints(userID: String) async throws -> [WebhookEndpoint] {
-        try await database.reader.rows(
-            """
-            SELECT \(unsafeRaw: Self.endpointColumns) FROM webhook_endpoints WHERE user_id = \(bind: userID) AND deleted_at IS NULL
-            ORDER BY id
-            """,
-            Self.decodeEndpoint
-        )
+    public func endpoints(userID: String, adHoc: Bool?, before: String?, limit: Int) async throws -> [WebhookEndpoint] {
+        var query: SQLQueryString =
+            "SELECT \(unsafeRaw: Self.endpointColumns) FROM webhook_endpoints WHERE user_id = \(bind: userID) AND deleted_at IS NULL"
+        if let adHoc { query += " AND ad_hoc = \(bind: adHoc ? 1 : 0)" }
+        if let before { query += " AND id < \(bind: before)" }
+        query += " ORDER BY id DESC LIMIT \(bind: limit)"
+        return try await database.reader.rows(query, Self.decodeEndpoint)
     }
 
     public func endpoint(id: String) async throws -> (WebhookEndpoint, String)? {

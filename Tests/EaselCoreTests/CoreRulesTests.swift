@@ -274,3 +274,31 @@ struct PriceTests {
         #expect(UTCDay.string(millis: 951_782_400_000) == "2000-02-29")
     }
 }
+
+@Suite struct ImageIntegrityTests {
+    /// A whole PNG: signature, IHDR, one IDAT, IEND, each chunk with its CRC.
+    static func png(corruptData: Bool = false, end: Bool = true) -> [UInt8] {
+        func be(_ v: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: v >> $0) } }
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let body = Array(type.utf8) + data
+            return be(UInt32(data.count)) + body + be(CRC32.checksum(body))
+        }
+        var idat = chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0, 0, 0, 2, 0, 1])
+        if corruptData { idat[10] ^= 0xFF }
+        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", be(1) + be(1) + [8, 0, 0, 0, 0]) + idat
+            + (end ? chunk("IEND", []) : [])
+    }
+
+    @Test func wholeFilesPassAndDamagedOnesFail() {
+        #expect(ImageIntegrity.isComplete(Self.png(), format: .png))
+        #expect(!ImageIntegrity.isComplete(Self.png(corruptData: true), format: .png))
+        #expect(!ImageIntegrity.isComplete(Self.png(end: false), format: .png))
+        #expect(!ImageIntegrity.isComplete(Array(Self.png().dropLast(3)), format: .png))
+        #expect(ImageIntegrity.isComplete([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 0xFF, 0xD9], format: .jpeg))
+        #expect(ImageIntegrity.isComplete([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 0xFF, 0xD9, 0, 0], format: .jpeg))
+        #expect(!ImageIntegrity.isComplete([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4], format: .jpeg))
+        let webp: [UInt8] = Array("RIFF".utf8) + [8, 0, 0, 0] + Array("WEBPVP8 ".utf8)
+        #expect(ImageIntegrity.isComplete(webp, format: .webp))
+        #expect(!ImageIntegrity.isComplete(Array(webp.dropLast(2)), format: .webp))
+    }
+}

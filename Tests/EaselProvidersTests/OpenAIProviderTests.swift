@@ -167,6 +167,11 @@ struct OpenAIProviderTests {
             (.withShouldRetry(status: 400, shouldRetry: true), 400, nil, true, nil),
             (.withShouldRetry(status: 503, shouldRetry: false), 503, nil, false, nil),
             (.truncatedStream, 502, "provider_unreachable", true, nil),
+            // Broken after the status line: all worth another attempt, none stored as a picture.
+            (.connectionReset, 502, "provider_unreachable", true, nil),
+            (.truncatedBody, 502, "provider_unreachable", true, nil),
+            (.malformedJSON, 502, "provider_unreachable", true, nil),
+            (.undecodableImage, 502, "provider_unreachable", true, nil),
         ] as [(FakeFault, Int, String?, Bool, Int64?)]
     )
     func upstreamErrorsAreMapped(fault: FakeFault, status: Int, code: String?, retryable: Bool, retryAfterMs: Int64?) async throws {
@@ -187,13 +192,16 @@ struct OpenAIProviderTests {
                 #expect(failure.retryable == retryable)
                 #expect(failure.retryAfterMs == retryAfterMs)
                 #expect(failure.error.provider == "openai")
-                if fault != .truncatedStream { #expect(failure.error.upstreamRequestID == "req_fake_1") }
+                if ![.truncatedStream, .connectionReset, .truncatedBody, .malformedJSON, .undecodableImage].contains(fault) {
+                    #expect(failure.error.upstreamRequestID == "req_fake_1")
+                }
                 #expect(!failure.error.message.contains("KEEPSECRET"))
                 #expect(!failure.error.message.contains("5d1b"))
                 switch fault {
                 case .invalidAPIKey: #expect(failure.error.message.contains("route 'gpt-image-2'"))
                 case .modelNotFound: #expect(failure.error.message.contains("Route 'gpt-image-2'"))
                 case .organizationVerification: #expect(failure.error.message.contains("Verify Organization"))
+                case .undecodableImage: #expect(failure.error.message.contains("png image that is cut short or corrupt"))
                 case .moderationBlocked:
                     #expect(failure.error.easelError.extra["moderation_details"]?["categories"] == ["violence"])
                 default: break

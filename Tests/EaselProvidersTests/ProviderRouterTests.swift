@@ -83,6 +83,8 @@ struct ProviderRouterTests {
             #expect(failure.error.code == "providers_unavailable")
             #expect(failure.retryAfterMs == 4000)
             #expect(failure.retryable)
+            // Nothing reached a provider, so the job may wait without spending an attempt.
+            #expect(failure.nothingSent)
         }
         #expect(only.callCount == 1)
     }
@@ -135,6 +137,12 @@ struct ProviderRouterTests {
         #expect(!allowed)  // only one trial at a time
         breaker.recordFailure(now: 102)
         #expect(breaker.retryAfterMs(now: 102) == 100)
+        #expect(breaker.timesOpened == 2)
+        #expect(breaker.timesReclosed == 0)
+        _ = breaker.allow(now: 203)
+        breaker.recordSuccess()
+        #expect(breaker.timesReclosed == 1)
+        #expect(!breaker.isOpen)
     }
 
     @Test func tokenBucket() {

@@ -223,7 +223,7 @@ struct AccountsTests {
             #expect(try await client.get("/api/me", headers: [.authorization: "Bearer \(key)"]).status == .unauthorized)
             #expect(!LogCapture.all.contains { $0.contains(key) })
             let meID = try #require(try me.json["id"]?.stringValue)
-            let stored = try await runtime.userStore.keys(userID: meID)
+            let stored = try await runtime.userStore.keys(userID: meID, before: nil, limit: 100).items
             #expect(stored.allSatisfy { !$0.hash.contains(key) && $0.hash.count == 64 })
         }
     }

@@ -76,7 +76,7 @@ struct AccountStoreTests {
         _ = try await store.ledger.admit(admission("job_a", micros: 300_000, images: 2, plan: plan, at: Self.start))
         #expect(try await store.ledger.finish(jobID: "job_a", cost: 250_000, images: 2, now: Self.start))
         #expect(try await store.users.user(id: "usr_1")?.balanceMicros == 750_000)
-        let usage = try await store.ledger.usage(userID: "usr_1", fromDay: "2026-01-01")
+        let usage = try await store.ledger.usage(userID: "usr_1", fromDay: "2026-01-01", limit: 100)
         #expect(usage.count == 1)
         #expect(usage.first.map { [$0.day, $0.model] } == [UTCDay.string(millis: Self.start), "m"])
         #expect(usage.first.map { [$0.images, $0.jobs] } == [2, 1])

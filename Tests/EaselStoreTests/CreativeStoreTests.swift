@@ -37,7 +37,7 @@ struct CreativeStoreTests {
             )
             let current = try #require(try await templates.template(id: "tpl_1"))
             #expect(current.version == 2 && current.body == ["v": 2])
-            #expect(try await templates.versions(id: "tpl_1").map(\.version) == [1, 2])
+            #expect(try await templates.versions(id: "tpl_1", before: nil, limit: 10).items.map(\.version) == [1, 2])
             #expect(try await templates.version(id: "tpl_1", version: 1)?.body == ["v": 1])
             // Visible to the owner and nobody else; shared ones to everyone.
             try await templates.create(id: "tpl_2", ownerID: nil, name: "S", jobType: "custom", body: ["v": 1], authorID: "admin", note: nil, now: 4)

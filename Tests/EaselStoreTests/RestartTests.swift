@@ -88,7 +88,7 @@ struct RestartTests {
         let turn = SessionTurn(sessionID: "ses_1", turn: 1, jobID: job.id, prompt: "p", inputAssetID: nil, createdAt: 2)
         #expect(try await sessions.addTurn(turn))
         #expect(try await sessions.addTurn(turn) == false, "a turn's place is taken once")
-        #expect(try await sessions.turns(sessionID: "ses_1") == [turn])
+        #expect(try await sessions.turns(sessionID: "ses_1", limit: 10) == [turn])
         try await database.close()
     }
 

@@ -10,8 +10,17 @@ public func buildApplication(
     withWorkers: Bool = true,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    let config = runtime.config
+    let slow = SlowClientTimeouts.Limits(header: .seconds(Int64(config.headerTimeoutSeconds)), body: .seconds(Int64(config.bodyTimeoutSeconds)))
     var app = Application(
         router: buildRouter(runtime: runtime),
+        // Silent keep-alive connections close after the idle timeout; slow senders after the request timeouts.
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [SlowClientTimeouts(limits: slow)],
+                idleTimeout: .seconds(Int64(config.idleTimeoutSeconds))
+            )
+        ),
         // A deep accept backlog: thousands of clients may connect at once.
         configuration: ApplicationConfiguration(
             address: .hostname(runtime.config.host, port: runtime.config.port),
@@ -38,10 +47,14 @@ public func buildRouter(runtime: EaselRuntime) -> Router<EaselRequestContext> {
 
     // Public.
     StudioController(directory: config.studioDirectory).addRoutes(to: router)
-    OpsController(jobs: runtime.jobService, running: runtime.running, metrics: runtime.metrics).addRoutes(to: router)
-    SignInController(accounts: runtime.accounts, guestsAllowed: runtime.policy.guests).addRoutes(to: router)
+    let providers = runtime.router
+    OpsController(jobs: runtime.jobService, running: runtime.running, metrics: runtime.metrics, breakers: { providers.breakers })
+        .addRoutes(to: router)
+    let guestLimiter = AddressRateLimiter(burst: config.guestSessionBurst, perHour: config.guestSessionsPerHour, clock: runtime.clock)
+    SignInController(accounts: runtime.accounts, guestsAllowed: runtime.policy.guests, guestLimiter: guestLimiter).addRoutes(to: router)
     FilesController(assets: runtime.assets, accounts: runtime.accounts, links: runtime.fileLinks).addRoutes(to: router)
     SharePageController(shares: runtime.shares).addRoutes(to: router)
+    OpenAPIController().addRoutes(to: router)
 
     // Authenticated.
     let api = router.group().add(middleware: IdentityMiddleware(accounts: runtime.accounts)).group(context: AuthenticatedContext.self)

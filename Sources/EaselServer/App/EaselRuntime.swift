@@ -381,6 +381,7 @@ public final class EaselRuntime: Sendable {
             billing: billing,
             clock: clock,
             afterMs: config.reconcileAfterMs,
+            orphanAfterMs: config.orphanReservationMs,
             logger: Logger(label: "easel.reaper", level: config.logLevel)
         )
         return [

@@ -47,6 +47,18 @@ public struct EaselConfig: Sendable {
     public var maxEditBodyBytes: Int = 256 * 1024 * 1024
     /// Decoded pixels an input image may have (a decompression-bomb guard, checked from the header).
     public var maxInputPixels: Int = 40_000_000
+    /// Guest sessions one client address may start per hour (a token bucket refilled at this rate; 0: no limit).
+    /// Env: EASEL_GUEST_SESSIONS_PER_HOUR.
+    public var guestSessionsPerHour: Int = 30
+    /// Guest sessions one address may start at once before the hourly rate applies.
+    public var guestSessionBurst: Int = 10
+    /// A request's head must arrive within this many seconds of its first byte. Env: EASEL_HEADER_TIMEOUT_SECONDS.
+    public var headerTimeoutSeconds: Int = 10
+    /// A request's body must arrive within this many seconds of its head. Env: EASEL_BODY_TIMEOUT_SECONDS.
+    public var bodyTimeoutSeconds: Int = 120
+    /// A keep-alive connection silent this long is closed; longer than common clients' pool timeouts (60 s),
+    /// so a client does not reuse a connection just as the server closes it. Env: EASEL_IDLE_TIMEOUT_SECONDS.
+    public var idleTimeoutSeconds: Int = 90
     /// How often the economy batcher looks for jobs to send and provider batches to poll when nothing wakes it.
     public var economyTickMs: Int64 = 1_000
     /// Addresses and CIDR ranges webhooks may reach although they are loopback, private or link-local.
@@ -60,6 +72,8 @@ public struct EaselConfig: Sendable {
     public var webhookDisableAfter = WebhookRetry.disableAfterFailures
     /// A reservation still open this long after it was made is settled or refunded by the reaper.
     public var reconcileAfterMs: Int64 = 60_000
+    /// How old a reservation whose job was never stored must be before it is refunded.
+    public var orphanReservationMs: Int64 = 600_000
     /// The providers config file (YAML or JSON). Env: EASEL_CONFIG.
     public var configFile: String?
     /// Providers and routes given directly (tests); when nil they come from `configFile` and the environment.
@@ -113,6 +127,8 @@ public struct EaselConfig: Sendable {
             }
         }
         if let value = try int("EASEL_FILE_URL_TTL") { config.fileLinkSeconds = value }
+        if let value = try int("EASEL_RECONCILE_SECONDS") { config.reconcileAfterMs = Int64(max(1, value)) * 1000 }
+        if let value = try int("EASEL_ORPHAN_RESERVATION_SECONDS") { config.orphanReservationMs = Int64(max(1, value)) * 1000 }
         if let value = env["EASEL_CONFIG"], !value.isEmpty { config.configFile = value }
         if let value = try int("EASEL_WORKERS") { config.workerConcurrency = value }
         if let value = env["EASEL_LOCAL_DISPATCH"], !value.isEmpty {
@@ -133,6 +149,10 @@ public struct EaselConfig: Sendable {
         if let value = try int("EASEL_POLL_MS") { config.pollIntervalMs = Int64(max(10, value)) }
         if let value = try int("EASEL_MAX_EDIT_BODY_MB") { config.maxEditBodyBytes = max(1, value) * 1024 * 1024 }
         if let value = try int("EASEL_MAX_INPUT_PIXELS") { config.maxInputPixels = max(1, value) }
+        if let value = try int("EASEL_GUEST_SESSIONS_PER_HOUR") { config.guestSessionsPerHour = value }
+        if let value = try int("EASEL_HEADER_TIMEOUT_SECONDS") { config.headerTimeoutSeconds = value }
+        if let value = try int("EASEL_BODY_TIMEOUT_SECONDS") { config.bodyTimeoutSeconds = value }
+        if let value = try int("EASEL_IDLE_TIMEOUT_SECONDS") { config.idleTimeoutSeconds = value }
         if let value = try int("EASEL_SYNC_TIMEOUT") { config.syncTimeoutSeconds = value }
         if let value = try int("EASEL_EXPORT_MAX") { config.exportMaxAssets = min(max(1, value), 60_000) }
         if let value = env["EASEL_STUDIO_DIR"], !value.isEmpty { config.studioDirectory = value }
@@ -171,6 +191,15 @@ public struct EaselConfig: Sendable {
         guard workerConcurrency >= 0 else { throw ConfigError.invalid("workers", String(workerConcurrency), "0 or more") }
         guard (1...604_800).contains(fileLinkSeconds) else {
             throw ConfigError.invalid("EASEL_FILE_URL_TTL", String(fileLinkSeconds), "1 to 604800 seconds (7 days)")
+        }
+        guard guestSessionsPerHour >= 0, guestSessionBurst >= 1 else {
+            throw ConfigError.invalid("EASEL_GUEST_SESSIONS_PER_HOUR", String(guestSessionsPerHour), "0 (no limit) or more")
+        }
+        for (key, seconds) in [
+            ("EASEL_HEADER_TIMEOUT_SECONDS", headerTimeoutSeconds), ("EASEL_BODY_TIMEOUT_SECONDS", bodyTimeoutSeconds),
+            ("EASEL_IDLE_TIMEOUT_SECONDS", idleTimeoutSeconds),
+        ] where !(1...86_400).contains(seconds) {
+            throw ConfigError.invalid(key, String(seconds), "1 to 86400 seconds")
         }
         guard leaseMs >= 1000, heartbeatMs < leaseMs else {
             throw ConfigError.invalid("lease", String(leaseMs), "at least 1000 ms and longer than the heartbeat")

@@ -35,8 +35,11 @@ struct AccountsController {
         return Representations.usage(usage, everyone: false)
     }
 
+    /// Revoked keys stay listed, so the list grows: a page at a time (the account page reads the first, 100).
     @Sendable func keys(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
-        .object(["object": "list", "data": .array(try await accounts.keys(of: context.identity).map { Representations.key($0) })])
+        let paging = try PageQuery(request, cursorPrefix: "key", defaultLimit: PageQuery.maxLimit)
+        let page = try await accounts.keys(of: context.identity, before: paging.before, limit: paging.limit)
+        return Representations.page(page.items.map { Representations.key($0) }, hasMore: page.hasMore, lastID: page.items.last?.id)
     }
 
     @Sendable func createKey(_ request: Request, context: AuthenticatedContext) async throws -> Response {

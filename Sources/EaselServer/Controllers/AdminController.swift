@@ -25,11 +25,18 @@ struct AdminController {
         router.delete("/api/admin/assets/{id}", use: delete)
     }
 
+    /// Newest first, a page at a time (the admin page reads the first, 100).
     @Sendable func users(_ request: Request, context: AdminContext) async throws -> JSONValue {
-        let list = try await accounts.users(limit: 1000)
-        return .object(["object": "list", "data": .array(list.map { Representations.user($0, plan: accounts.plan(named: $0.plan)) })])
+        let paging = try PageQuery(request, cursorPrefix: "usr", defaultLimit: PageQuery.maxLimit)
+        let page = try await accounts.users(before: paging.before, limit: paging.limit)
+        return Representations.page(
+            page.items.map { Representations.user($0, plan: accounts.plan(named: $0.plan)) },
+            hasMore: page.hasMore,
+            lastID: page.items.last?.id
+        )
     }
 
+    /// Bounded by construction: the plans of the config file, a handful.
     @Sendable func plans(_ request: Request, context: AdminContext) async throws -> JSONValue {
         .object(["object": "list", "data": .array(accounts.allPlans.map { Representations.plan($0) })])
     }
@@ -52,6 +59,15 @@ struct AdminController {
         user = try await accounts.update(user, role: role, disabled: disabled, by: context.identity)
         if let plan = try reader.string("plan") { user = try await accounts.setPlan(plan, of: user) }
         return Representations.user(user, plan: accounts.plan(named: user.plan))
+    }
+
+    /// `before` of the moderation lists: an event id (upstream blocks have ids of their own shape, `mod_upstream_…`).
+    static func eventCursor(_ request: Request) throws -> String? {
+        guard let text = request.uri.queryParameters["before"].map(String.init) else { return nil }
+        guard text.hasPrefix("mod_"), text.count <= 80 else {
+            throw EaselError.invalidRequest("Invalid 'before' cursor '\(text)': use the next_cursor of a previous page.", param: "before")
+        }
+        return text
     }
 
     static func role(_ text: String) throws -> EaselUser.Role {
@@ -87,18 +103,16 @@ struct AdminController {
         Representations.usage(try await billing.usage(userID: nil, days: try request.usageDays()), everyone: true)
     }
 
+    /// Open reports, newest first, a page at a time (the admin page reads the first, 100).
     @Sendable func reports(_ request: Request, context: AdminContext) async throws -> JSONValue {
-        let reports = try await moderation.events(status: .open, kind: .report)
-        return .object([
-            "object": "list",
-            "data": .array(
-                reports.map { report in
-                    var object = Representations.event(report).objectValue ?? [:]
-                    if let asset = report.assetID { object["signed_thumbnail_url"] = .string(links.signedPath(assetID: asset, thumbnail: true)) }
-                    return .object(object)
-                }
-            ),
-        ])
+        let limit = try PageQuery.limit(request, default: PageQuery.maxLimit)
+        let page = try await moderation.events(status: .open, kind: .report, before: try Self.eventCursor(request), limit: limit)
+        let reports = page.items.map { report in
+            var object = Representations.event(report).objectValue ?? [:]
+            if let asset = report.assetID { object["signed_thumbnail_url"] = .string(links.signedPath(assetID: asset, thumbnail: true)) }
+            return JSONValue.object(object)
+        }
+        return Representations.page(reports, hasMore: page.hasMore, lastID: page.items.last?.id)
     }
 
     @Sendable func events(_ request: Request, context: AdminContext) async throws -> JSONValue {
@@ -112,7 +126,9 @@ struct AdminController {
             }
             kind = parsed
         }
-        return Representations.events(try await moderation.events(status: nil, kind: kind))
+        let limit = try PageQuery.limit(request, default: PageQuery.maxLimit)
+        let page = try await moderation.events(status: nil, kind: kind, before: try Self.eventCursor(request), limit: limit)
+        return Representations.page(page.items.map(Representations.event), hasMore: page.hasMore, lastID: page.items.last?.id)
     }
 
     @Sendable func hide(_ request: Request, context: AdminContext) async throws -> JSONValue {

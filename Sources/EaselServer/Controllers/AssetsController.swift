@@ -24,6 +24,7 @@ struct AssetsController {
         router.put("/api/assets/{id}/alt-text", use: altText)
     }
 
+    /// The gallery, a page at a time: `limit` 1 to 200 (default 20) and `cursor` (see `AssetQuery`).
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         var parameters: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
@@ -100,7 +101,8 @@ struct AssetsController {
         ])
     }
 
-    /// Root, ancestors, children, and the whole tree nested under the root.
+    /// Root, ancestors, children, and the whole tree nested under the root: bounded by the lineage walk (200
+    /// generations up and down, at most 2000 descendants).
     @Sendable func lineage(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         let lineage = try await assets.lineage(of: try context.parameters.require("id"), userID: context.identity.userID)
         var childrenOf: [String: [AssetRecord]] = [:]

@@ -89,6 +89,7 @@ struct BatchesController {
         return Representations.page(items, hasMore: page.hasMore, lastID: page.items.last?.id)
     }
 
+    /// With its items: bounded by construction, by the plan's most items per batch.
     @Sendable func show(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         Representations.batch(try await batches.summary(try context.parameters.require("id"), identity: context.identity))
     }

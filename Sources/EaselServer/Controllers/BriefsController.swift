@@ -8,6 +8,7 @@ struct BriefsController {
 
     func addRoutes(to router: some RouterMethods<AuthenticatedContext>) {
         router.post("/api/briefs/compile", use: compile)
+        // Bounded by construction: the fixed preset tables compiled into Easel.
         router.get("/api/briefs/presets") { _, _ -> JSONValue in Representations.presets() }
     }
 
@@ -34,8 +35,11 @@ struct TemplatesController {
         router.post("/api/templates/{id}/rollback", use: rollback)
     }
 
+    /// A page at a time (pickers read the first, 100); the built-in starters lead the first page.
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
-        .object(["object": "list", "data": .array(try await templates.list(identity: context.identity).map(\.json))])
+        let paging = try PageQuery(request, cursorPrefix: "tpl", defaultLimit: PageQuery.maxLimit)
+        let page = try await templates.list(identity: context.identity, before: paging.before, limit: paging.limit)
+        return Representations.page(page.items.map(\.json), hasMore: page.hasMore, lastID: page.items.last?.id)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -66,11 +70,23 @@ struct TemplatesController {
         return .object(["id": .string(id), "deleted": true])
     }
 
+    /// The newest versions (`limit`, default 100), oldest first; `before=<version>` pages back through older ones.
     @Sendable func versions(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         let id = try context.parameters.require("id")
+        let limit = try PageQuery.limit(request, default: PageQuery.maxLimit)
+        var before: Int?
+        if let text = request.uri.queryParameters["before"].map(String.init) {
+            guard let version = Int(text), version > 0 else {
+                throw EaselError.invalidRequest("Invalid 'before': '\(text)'. It must be a version number.", param: "before")
+            }
+            before = version
+        }
+        let page = try await templates.versions(id, identity: context.identity, before: before, limit: limit)
         return .object([
             "object": "list",
-            "data": .array(try await templates.versions(id, identity: context.identity).map { Representations.version($0, id: id) }),
+            "data": .array(page.items.map { Representations.version($0, id: id) }),
+            "has_more": .bool(page.hasMore),
+            "next_cursor": page.hasMore ? .optional(page.items.first.map { String($0.version) }) : .null,
         ])
     }
 
@@ -119,8 +135,11 @@ struct BrandKitsController {
         return .object(object)
     }
 
+    /// A page at a time (pickers read the first, 100).
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
-        .object(["object": "list", "data": .array(try await kits.list(identity: context.identity).map { Self.kit($0.0, shared: $0.shared) })])
+        let paging = try PageQuery(request, cursorPrefix: "kit", defaultLimit: PageQuery.maxLimit)
+        let page = try await kits.list(identity: context.identity, before: paging.before, limit: paging.limit)
+        return Representations.page(page.items.map { Self.kit($0.0, shared: $0.shared) }, hasMore: page.hasMore, lastID: page.items.last?.0.id)
     }
 
     @Sendable func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {

@@ -46,8 +46,11 @@ struct CurationController {
         return .object(object)
     }
 
+    /// A page at a time (the studio's pickers read the first, 100).
     @Sendable func listCollections(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
-        .object(["object": "list", "data": .array(try await collections.list(userID: context.identity.userID).map(Self.collection))])
+        let paging = try PageQuery(request, cursorPrefix: "col", defaultLimit: PageQuery.maxLimit)
+        let page = try await collections.list(userID: context.identity.userID, before: paging.before, limit: paging.limit)
+        return Representations.page(page.items.map(Self.collection), hasMore: page.hasMore, lastID: page.items.last?.id)
     }
 
     @Sendable func createCollection(_ request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -112,8 +115,11 @@ struct CurationController {
         return .json(Self.share(link, token: token), status: .created)
     }
 
+    /// Revoked links stay listed: a page at a time (the studio reads the first, 100).
     @Sendable func listShares(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
-        .object(["object": "list", "data": .array(try await shares.list(userID: context.identity.userID).map { Self.share($0) })])
+        let paging = try PageQuery(request, cursorPrefix: "shr", defaultLimit: PageQuery.maxLimit)
+        let page = try await shares.list(userID: context.identity.userID, before: paging.before, limit: paging.limit)
+        return Representations.page(page.items.map { Self.share($0) }, hasMore: page.hasMore, lastID: page.items.last?.id)
     }
 
     @Sendable func revokeShare(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {

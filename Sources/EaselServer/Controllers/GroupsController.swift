@@ -20,6 +20,7 @@ struct GroupsController {
         return .json(Representations.group(group.id, group.jobs), status: .accepted, headers: [.location: "/api/groups/\(group.id)"])
     }
 
+    /// Bounded by construction: a comparison has at most 8 jobs, an aspect set at most 10.
     @Sendable func group(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         let group = try await groups.group(id: try context.parameters.require("id"), userID: context.identity.userID)
         return Representations.group(group.id, group.jobs)

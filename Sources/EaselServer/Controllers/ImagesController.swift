@@ -43,6 +43,7 @@ struct ImagesController {
         }
     }
 
+    /// Bounded by construction: the routed models of the config, a handful.
     @Sendable func models(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         .object(["object": "list", "data": .array(catalog.models.map(Representations.model))])
     }

@@ -7,6 +7,8 @@ struct OpsController {
     let jobs: JobService
     let running: RunningJobs
     let metrics: EaselMetrics
+    /// The providers' circuit breakers, read when metrics are scraped.
+    let breakers: @Sendable () -> [String: CircuitBreaker]
 
     func addRoutes(to router: some RouterMethods<EaselRequestContext>) {
         router.get("/healthz") { _, _ -> JSONValue in .object(["status": "ok"]) }
@@ -34,6 +36,7 @@ struct OpsController {
 
     @Sendable func render(_ request: Request, context: EaselRequestContext) async throws -> Response {
         metrics.setJobCounts(try await jobs.countsByStatus())
+        metrics.setBreakers(breakers())
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -20,7 +20,8 @@ struct ResponsesController {
         router.get("/api/conversations/{id}", use: conversation)
     }
 
-    /// The studio's conversation view: the turns that lead to an image (`img_…`) or a turn (`resp_…`).
+    /// The studio's conversation view: the turns that lead to an image (`img_…`) or a turn (`resp_…`); at most
+    /// the last `ResponsesService.conversationTurns`.
     @Sendable func conversation(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
         let turns = try await responses.conversation(of: try context.parameters.require("id"), userID: context.identity.userID)
         return [

@@ -13,6 +13,7 @@ struct SharePageController {
         router.get("/s/{token}/{n}", use: image)
     }
 
+    /// A collection's link shows at most 500 images (`ShareService.open`).
     @Sendable func page(_ request: Request, context: EaselRequestContext) async throws -> Response {
         let token = try context.parameters.require("token")
         let opened = try await shares.open(token: token)
@@ -42,7 +43,8 @@ struct SharePageController {
     @Sendable func image(_ request: Request, context: EaselRequestContext) async throws -> Response {
         let token = try context.parameters.require("token")
         let opened = try await shares.open(token: token)
-        guard let number = Int(try context.parameters.require("n")), (1...opened.assets.count).contains(number) else {
+        // A shared collection may be empty: then no number names an image.
+        guard let number = Int(try context.parameters.require("n")), number >= 1, number <= opened.assets.count else {
             throw ShareService.notFound
         }
         let asset = opened.assets[number - 1]

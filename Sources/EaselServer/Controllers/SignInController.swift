@@ -7,6 +7,8 @@ import Hummingbird
 struct SignInController {
     let accounts: AccountService
     let guestsAllowed: Bool
+    /// Guest sessions per client address: each makes a user row, so they are rationed.
+    let guestLimiter: AddressRateLimiter
 
     func addRoutes(to router: some RouterMethods<EaselRequestContext>) {
         router.post("/api/auth/login", use: login)
@@ -35,6 +37,16 @@ struct SignInController {
 
     @Sendable func guest(_ request: Request, context: EaselRequestContext) async throws -> Response {
         try IdentityMiddleware.refuseCrossSite(request)
+        if guestsAllowed, let retry = guestLimiter.take(AddressRateLimiter.key(for: context.remoteAddress)) {
+            throw EaselError(
+                status: 429,
+                type: "rate_limit_error",
+                code: "rate_limit_exceeded",
+                param: nil,
+                message: "Too many guest sessions from your address; try again in \(retry) s, or log in.",
+                retryAfterSeconds: retry
+            )
+        }
         return signedIn(try await accounts.createGuest(allowed: guestsAllowed))
     }
 

@@ -18,9 +18,11 @@ struct WebhooksController {
         router.post("/api/webhooks/{id}/deliveries/{delivery}/replay", use: replay)
     }
 
+    /// A page at a time (the account page reads the first, 100).
     @Sendable func list(_ request: Request, context: AuthenticatedContext) async throws -> JSONValue {
-        let endpoints = try await webhooks.list(userID: context.identity.userID)
-        return ["object": "list", "data": .array(endpoints.map(Self.endpoint))]
+        let paging = try PageQuery(request, cursorPrefix: "whe", defaultLimit: PageQuery.maxLimit)
+        let page = try await webhooks.list(userID: context.identity.userID, before: paging.before, limit: paging.limit)
+        return Representations.page(page.items.map(Self.endpoint), hasMore: page.hasMore, lastID: page.items.last?.id)
     }
 
     /// `{url, events: [...], description}`; the answer carries the signing secret, this once.

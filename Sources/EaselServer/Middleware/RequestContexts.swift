@@ -1,17 +1,22 @@
 import EaselCore
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The context every request starts with: Hummingbird's core storage, Easel's request id, and the caller's
 /// identity once a route group's `IdentityMiddleware` has resolved it.
-public struct EaselRequestContext: RequestContext {
+public struct EaselRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Sent back as `x-request-id` and attached to every log line of the request.
     public var requestID: String = ""
     public var identity: Identity?
+    /// The connection's peer. Headers such as X-Forwarded-For are never trusted for it: any client can set
+    /// them, so a limit keyed on them would be no limit at all.
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     /// JSON bodies are read with an explicit limit per route; this is the ceiling for anything else.

@@ -69,5 +69,15 @@ public final class EaselMetrics: Sendable {
         }
     }
 
+    /// Sets each provider's circuit gauges: open now (0/1), and how often it opened and closed again.
+    public func setBreakers(_ breakers: [String: CircuitBreaker]) {
+        for (provider, breaker) in breakers {
+            let labels = [("provider", provider)]
+            registry.makeGauge(name: "easel_provider_circuit_open", labels: labels).set(breaker.isOpen ? 1.0 : 0.0)
+            registry.makeGauge(name: "easel_provider_circuit_opened", labels: labels).set(Double(breaker.timesOpened))
+            registry.makeGauge(name: "easel_provider_circuit_reclosed", labels: labels).set(Double(breaker.timesReclosed))
+        }
+    }
+
     public func render() -> [UInt8] { registry.emitToBuffer() }
 }

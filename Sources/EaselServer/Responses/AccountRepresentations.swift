@@ -50,10 +50,6 @@ extension Representations {
         ])
     }
 
-    static func events(_ events: [ModerationEvent]) -> JSONValue {
-        .object(["object": "list", "data": .array(events.map(event))])
-    }
-
     /// Spending per day and model; `everyone` adds the user of each row.
     static func usage(_ usage: BillingService.Usage, everyone: Bool) -> JSONValue {
         .object([
@@ -63,6 +59,7 @@ extension Representations {
             // What economy jobs saved against the standard price.
             "total_saved_usd": .string(Money.usd(usage.totalSavedMicros)),
             "total_images": .int(usage.totalImages),
+            "has_more": .bool(usage.hasMore),
             "data": .array(
                 usage.rows.map { row in
                     var object: [String: JSONValue] = [

@@ -25,9 +25,16 @@ extension Request {
         return fields
     }
 
-    /// A small optional JSON object: an empty or absent body, or one that is not JSON, counts as `{}`.
+    /// A small optional JSON object: an empty or absent body, or one that is not JSON, counts as `{}`; one
+    /// over 64 KB is still refused with 413, never read as `{}`.
     func optionalJSONObject() async throws -> [String: JSONValue] {
-        (try? await jsonObject(limit: 64 * 1024)) ?? [:]
+        do {
+            return try await jsonObject(limit: 64 * 1024)
+        } catch let error as EaselError where error.status == 413 {
+            throw error
+        } catch {
+            return [:]
+        }
     }
 
     /// Reads the body as JSON (at most `limit` bytes) into a `JSONValue`, with OpenAI-style errors for

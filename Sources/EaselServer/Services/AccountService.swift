@@ -80,9 +80,10 @@ public struct AccountService: Sendable {
         try await users.user(id: identity.userID) ?? identity.user
     }
 
-    public func users(limit: Int) async throws -> [EaselUser] { try await users.users(limit: limit) }
+    /// Newest first, a page at a time.
+    public func users(before: String?, limit: Int) async throws -> Page<EaselUser> { try await users.users(before: before, limit: limit) }
 
-    public func hasUsers() async throws -> Bool { try await !users.users(limit: 1).isEmpty }
+    public func hasUsers() async throws -> Bool { try await !users.users(before: nil, limit: 1).items.isEmpty }
 
     /// Moves a user to another plan (which must exist).
     public func setPlan(_ plan: String, of user: EaselUser) async throws -> EaselUser {
@@ -149,7 +150,10 @@ public struct AccountService: Sendable {
         return try await createKey(userID: identity.userID, name: name)
     }
 
-    public func keys(of identity: Identity) async throws -> [APIKeyRecord] { try await users.keys(userID: identity.userID) }
+    /// The caller's keys, newest first, a page at a time.
+    public func keys(of identity: Identity, before: String?, limit: Int) async throws -> Page<APIKeyRecord> {
+        try await users.keys(userID: identity.userID, before: before, limit: limit)
+    }
 
     /// Revokes one of the caller's keys; 404 for a key that is not theirs or already revoked.
     public func revokeKey(id: String, of identity: Identity) async throws {

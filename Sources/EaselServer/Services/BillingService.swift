@@ -233,6 +233,8 @@ public final class BillingService: Sendable {
     public struct Usage: Sendable {
         public var fromDay: String
         public var rows: [UsageRow]
+        /// More rows than `usageRowLimit`: the oldest days are left out (and out of the totals).
+        public var hasMore = false
         public var totalCostMicros: Int64 { rows.reduce(0) { $0 + $1.costMicros } }
         public var totalSavedMicros: Int64 { rows.reduce(0) { $0 + $1.savedMicros } }
         public var totalImages: Int { rows.reduce(0) { $0 + $1.images } }
@@ -242,11 +244,19 @@ public final class BillingService: Sendable {
     public func usage(userID: String?, days: Int) async throws -> Usage {
         guard (1...366).contains(days) else { throw EaselError.invalidRequest("'days' must be between 1 and 366.", param: "days") }
         let from = UTCDay.string(millis: clock.nowMillis() - Int64(days - 1) * 86_400_000)
-        return Usage(fromDay: from, rows: try await ledger.usage(userID: userID, fromDay: from))
+        let rows = try await ledger.usage(userID: userID, fromDay: from, limit: Self.usageRowLimit + 1)
+        return Usage(fromDay: from, rows: Array(rows.prefix(Self.usageRowLimit)), hasMore: rows.count > Self.usageRowLimit)
     }
+
+    /// Rows of a usage report: one user's is at most days × models, but everyone's grows with the users.
+    static let usageRowLimit = 10_000
 
     /// Adds credits (a negative amount takes them away); returns the new balance.
     public func grant(userID: String, micros: Int64, note: String?) async throws -> Int64 {
+        // Bounded, so no run of grants can overflow a balance.
+        guard micros.magnitude <= Money.maxGrantMicros.magnitude else {
+            throw EaselError.invalidRequest("A grant is at most \(Money.usd(Money.maxGrantMicros)) either way.", param: "usd")
+        }
         let now = clock.nowMillis()
         do {
             return try await ledger.grant(userID: userID, micros: micros, note: note, id: ids.make(prefix: "led", millis: now), now: now)

@@ -32,8 +32,10 @@ struct BrandKitService: Sendable {
         return kit
     }
 
-    func list(identity: Identity) async throws -> [(BrandKit, shared: Bool)] {
-        try await store.kits(visibleTo: identity.userID, limit: 500).map { (try Self.kit($0), $0.ownerID == nil) }
+    /// A page of the kits the caller may use, newest first.
+    func list(identity: Identity, before: String?, limit: Int) async throws -> Page<(BrandKit, shared: Bool)> {
+        let rows = try await store.kits(visibleTo: identity.userID, before: before, limit: limit + 1)
+        return Page(items: try rows.prefix(limit).map { (try Self.kit($0), $0.ownerID == nil) }, hasMore: rows.count > limit)
     }
 
     func create(body: JSONValue, identity: Identity) async throws -> BrandKit {

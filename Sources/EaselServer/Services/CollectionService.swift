@@ -16,7 +16,11 @@ public struct CollectionService: Sendable {
         return collection
     }
 
-    public func list(userID: String) async throws -> [AssetCollection] { try await curation.collections(userID: userID) }
+    /// A page of the caller's collections, newest first.
+    public func list(userID: String, before: String?, limit: Int) async throws -> Page<AssetCollection> {
+        let rows = try await curation.collections(userID: userID, before: before, limit: limit + 1)
+        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+    }
 
     public func create(_ body: [String: JSONValue], userID: String) async throws -> AssetCollection {
         let fields = try JSONValue.object(body).members(known: ["name", "approval_required", "asset_ids"], param: nil)

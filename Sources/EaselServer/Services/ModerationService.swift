@@ -79,8 +79,15 @@ public struct ModerationService: Sendable {
         return asset
     }
 
-    public func events(status: ModerationEvent.Status?, kind: ModerationEvent.Kind?, limit: Int = 500) async throws -> [ModerationEvent] {
-        try await store.moderationEvents(status: status, kind: kind, limit: limit)
+    /// Newest first, a page at a time.
+    public func events(
+        status: ModerationEvent.Status?,
+        kind: ModerationEvent.Kind?,
+        before: String?,
+        limit: Int
+    ) async throws -> Page<ModerationEvent> {
+        let rows = try await store.moderationEvents(status: status, kind: kind, before: before, limit: limit + 1)
+        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
     }
 
     private func anyAsset(_ id: String) async throws -> AssetRecord {

@@ -14,6 +14,9 @@ public struct ReviewService: Sendable {
     let ids: IDGenerator
     let clock: any EaselClock
 
+    /// Review events shown with an asset's state.
+    static let historyLimit = 100
+
     public struct State: Sendable {
         public var asset: AssetRecord
         public var policy: ReviewPolicy
@@ -43,7 +46,8 @@ public struct ReviewService: Sendable {
         return State(
             asset: asset,
             policy: policy,
-            events: try await curation.reviewEvents(assetID: asset.id),
+            // Bounded: the newest decisions tell the story; an asset reviewed more often shows its latest.
+            events: try await curation.reviewEvents(assetID: asset.id, limit: Self.historyLimit),
             suggestedAltText: suggestion,
             evidence: try await evidence(for: asset)
         )

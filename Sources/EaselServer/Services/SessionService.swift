@@ -13,6 +13,9 @@ struct SessionService: Sendable {
     let ids: IDGenerator
     let clock: any EaselClock
 
+    /// Turns a session's page shows; each turn's job is fetched, so they are bounded.
+    static let turnLimit = 100
+
     struct Turn: Sendable {
         var turn: SessionTurn
         var job: JobRecord?
@@ -58,9 +61,10 @@ struct SessionService: Sendable {
         return session
     }
 
+    /// The newest turns (`turnLimit`), oldest first: a session may run long, and the next turn needs only the last.
     func turns(of session: EditSession) async throws -> [Turn] {
         var turns: [Turn] = []
-        for turn in try await store.turns(sessionID: session.id) {
+        for turn in try await store.turns(sessionID: session.id, limit: Self.turnLimit) {
             turns.append(Turn(turn: turn, job: try? await jobs.job(id: turn.jobID, userID: session.userID)))
         }
         return turns

@@ -60,7 +60,11 @@ public struct ShareService: Sendable {
         return (link, token)
     }
 
-    public func list(userID: String) async throws -> [ShareLink] { try await curation.shares(userID: userID) }
+    /// A page of the caller's share links, newest first.
+    public func list(userID: String, before: String?, limit: Int) async throws -> Page<ShareLink> {
+        let rows = try await curation.shares(userID: userID, before: before, limit: limit + 1)
+        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+    }
 
     public func revoke(_ id: String, userID: String) async throws -> ShareLink {
         guard EaselID.isValid(id, prefix: "shr"), var link = try await curation.share(id: id), link.userID == userID else {
@@ -77,7 +81,7 @@ public struct ShareService: Sendable {
     /// The link a token opens, with the images it shows; 404 for an unknown, expired or revoked token, or
     /// when what it showed is gone.
     public func open(token: String) async throws -> Opened {
-        guard token.hasPrefix("esh_"), token.utf8.count == 36, let link = try await curation.share(tokenHash: Self.tokenHash(token)),
+        guard ShareToken.isWellFormed(token), let link = try await curation.share(tokenHash: Self.tokenHash(token)),
             link.isOpen(at: clock.nowMillis())
         else { throw Self.notFound }
         if let assetID = link.assetID {

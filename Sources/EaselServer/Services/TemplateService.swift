@@ -12,8 +12,9 @@ struct TemplateService: Sendable {
     /// The template a reference names (`blog-banner`, `tpl_…`, either with `@version`), if the caller may
     /// use it; nil when there is no such template (or version).
     func find(_ reference: String, identity: Identity) async throws -> Template? {
-        let parts = reference.split(separator: "@", maxSplits: 1).map(String.init)
-        let id = parts[0]
+        // Empty pieces are kept, so "", "@" and "@3" name no template rather than reading past the parts.
+        let parts = reference.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let id = parts.first, !id.isEmpty else { return nil }
         let pinned = parts.count == 2 ? Int(parts[1]) : nil
         if parts.count == 2 && pinned == nil { return nil }
         if let builtIn = BuiltInTemplates.named(id) { return pinned == nil || pinned == 1 ? builtIn : nil }
@@ -55,9 +56,12 @@ struct TemplateService: Sendable {
         return template
     }
 
-    func list(identity: Identity) async throws -> [Template] {
-        let stored = try await store.templates(visibleTo: identity.userID, limit: 500)
-        return try BuiltInTemplates.all + stored.map { try Self.template(id: $0.id, version: $0.version, body: $0.body, ownerID: $0.ownerID) }
+    /// A page of the templates the caller may use, newest first. The built-in starters (a fixed handful) lead
+    /// the first page, besides `limit` of the stored ones.
+    func list(identity: Identity, before: String?, limit: Int) async throws -> Page<Template> {
+        let stored = try await store.templates(visibleTo: identity.userID, before: before, limit: limit + 1)
+        let made = try stored.prefix(limit).map { try Self.template(id: $0.id, version: $0.version, body: $0.body, ownerID: $0.ownerID) }
+        return Page(items: (before == nil ? BuiltInTemplates.all : []) + made, hasMore: stored.count > limit)
     }
 
     func create(body: JSONValue, identity: Identity) async throws -> Template {
@@ -105,21 +109,35 @@ struct TemplateService: Sendable {
         guard try await store.delete(id: id, now: clock.nowMillis()) else { throw EaselError.notFound("template", id: id, param: "id") }
     }
 
-    func versions(_ id: String, identity: Identity) async throws -> [TemplateVersion] {
-        guard BuiltInTemplates.named(id) == nil else {
-            let builtIn = BuiltInTemplates.named(id)!
-            return [TemplateVersion(version: 1, body: builtIn.body, authorID: nil, note: "built in", createdAt: 0)]
-        }
+    /// The newest `limit` versions older than `before`, oldest first.
+    func versions(_ id: String, identity: Identity, before: Int?, limit: Int) async throws -> Page<TemplateVersion> {
+        if let builtIn = BuiltInTemplates.named(id) { return Page(items: [Self.builtInVersion(builtIn)], hasMore: false) }
         _ = try await template(id, identity: identity)
-        return try await store.versions(id: id)
+        return try await store.versions(id: id, before: before, limit: limit)
     }
 
     /// What changed from version `from` to version `to`, field by field.
     func diff(_ id: String, from: Int, to: Int, identity: Identity) async throws -> [JSONDiff.Change] {
-        let versions = try await versions(id, identity: identity)
-        guard let a = versions.first(where: { $0.version == from }) else { throw EaselError.invalidRequest("No version \(from).", param: "from") }
-        guard let b = versions.first(where: { $0.version == to }) else { throw EaselError.invalidRequest("No version \(to).", param: "to") }
+        let a = try await version(id, from, identity: identity, param: "from")
+        let b = try await version(id, to, identity: identity, param: "to")
         return JSONDiff.changes(from: a.body, to: b.body)
+    }
+
+    /// One version of a template the caller may see, or 400 naming `param`.
+    private func version(_ id: String, _ number: Int, identity: Identity, param: String) async throws -> TemplateVersion {
+        let version: TemplateVersion?
+        if let builtIn = BuiltInTemplates.named(id) {
+            version = number == 1 ? Self.builtInVersion(builtIn) : nil
+        } else {
+            _ = try await template(id, identity: identity)
+            version = try await store.version(id: id, version: number)
+        }
+        guard let version else { throw EaselError.invalidRequest("No version \(number).", param: param) }
+        return version
+    }
+
+    private static func builtInVersion(_ template: Template) -> TemplateVersion {
+        TemplateVersion(version: 1, body: template.body, authorID: nil, note: "built in", createdAt: 0)
     }
 
     private func publish(

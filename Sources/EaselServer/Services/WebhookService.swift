@@ -32,7 +32,7 @@ struct WebhookService: Sendable {
         if let description, description.count > 500 {
             throw EaselError.invalidRequest("'description' is longer than 500 characters.", param: "description", code: "string_above_max_length")
         }
-        guard try await store.endpoints(userID: userID).filter({ !$0.adHoc }).count < Self.maxEndpoints else {
+        guard try await store.endpoints(userID: userID, adHoc: false, before: nil, limit: Self.maxEndpoints).count < Self.maxEndpoints else {
             throw EaselError.invalidRequest(
                 "An account has at most \(Self.maxEndpoints) webhook endpoints; delete one first.",
                 param: nil,
@@ -78,7 +78,12 @@ struct WebhookService: Sendable {
         return Created(endpoint: endpoint, secret: secret)
     }
 
-    func list(userID: String) async throws -> [WebhookEndpoint] { try await store.endpoints(userID: userID) }
+    /// A page of the caller's endpoints, newest first. Registered ones are capped at `maxEndpoints`, but each
+    /// distinct `webhook_url` of a request makes one too, so the list can grow.
+    func list(userID: String, before: String?, limit: Int) async throws -> Page<WebhookEndpoint> {
+        let rows = try await store.endpoints(userID: userID, adHoc: nil, before: before, limit: limit + 1)
+        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+    }
 
     /// The caller's endpoint, or 404.
     func endpoint(id: String, userID: String) async throws -> WebhookEndpoint {

@@ -175,15 +175,19 @@ struct JobRunner: Sendable {
         }
         var rng = SystemRandomNumberGenerator()
         do {
-            if failure.retryable && retry.shouldRetry(attempt: job.attempts) {
+            if let providerError = error as? ProviderError, providerError.nothingSent,
+                retry.defersUnsentAttempt(createdAt: job.createdAt, now: finisher.clock.nowMillis())
+            {
+                // Every provider was cooling down: nothing was sent, so the job waits without spending an attempt.
+                let delay = max(100, retryAfterMs ?? retry.baseDelayMs)
+                guard try await jobs.release(jobID: job.id, worker: workerID, afterMs: delay) else { return }
+                logger.info("no provider could be called; waiting", metadata: ["delay_ms": "\(delay)"])
+                wake(after: delay)
+            } else if failure.retryable && retry.shouldRetry(attempt: job.attempts) {
                 let delay = retry.delayMs(afterAttempt: job.attempts, retryAfterMs: retryAfterMs, using: &rng)
                 guard try await finisher.retry(job, worker: workerID, errors: earlier + [failure], delayMs: delay) != nil else { return }
                 logger.notice("attempt failed; retrying", metadata: ["error": "\(failure.message)", "delay_ms": "\(delay)"])
-                let signal = self.signal
-                Task {
-                    try? await Task.sleep(for: .milliseconds(delay))
-                    signal.wake()
-                }
+                wake(after: delay)
             } else {
                 guard try await finisher.fail(job, worker: workerID, errors: earlier + [failure]) != nil else { return }
                 metrics.jobFinished(model: job.model, outcome: "failed", seconds: (ContinuousClock.now - started).seconds)
@@ -191,6 +195,15 @@ struct JobRunner: Sendable {
             }
         } catch {
             logger.error("could not record job failure", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Wakes this process's workers when a job put off for `delay` is due again.
+    private func wake(after delay: Int64) {
+        let signal = self.signal
+        Task {
+            try? await Task.sleep(for: .milliseconds(delay))
+            signal.wake()
         }
     }
 }

@@ -11,18 +11,19 @@ struct Reconciler: Sendable {
     let clock: any EaselClock
     /// How old an open reservation must be before it is looked at.
     let afterMs: Int64
+    /// How old a reservation with no job must be before it is refunded (the process stopped between reserving
+    /// and storing the job). A batch reserves its items before it queues them, and nothing stops a refund from
+    /// racing a late insert, so this stays long: ten minutes unless configured.
+    let orphanAfterMs: Int64
     let logger: Logger
-    /// How old a reservation with no job must be before it is refunded. A batch reserves its items before
-    /// it queues them, so on a busy machine a young reservation's job may simply not be stored yet.
-    static let orphanAfterMs: Int64 = 600_000
-
     func reconcile() async {
         do {
             let open = try await ledger.openReservations(before: clock.nowMillis() - afterMs, limit: 200)
             let now = clock.nowMillis()
-            for (jobID, _, createdAt) in open {
+            for reservation in open {
+                let jobID = reservation.jobID
                 guard let job = try await jobs.job(id: jobID) else {
-                    if now - createdAt > max(afterMs, Self.orphanAfterMs) { await billing.refund(jobID: jobID) }
+                    if now - reservation.createdAt > max(afterMs, orphanAfterMs) { await billing.refund(jobID: jobID) }
                     continue
                 }
                 if job.status.isTerminal { await billing.finish(job) }

@@ -1,5 +1,4 @@
 import Crypto
-import EaselCore
 import Foundation
 
 /// Capability URLs for files: `/files/{id}?exp=…&sig=…` opens without a key until `exp` (Unix seconds), as
