@@ -61,11 +61,18 @@ struct ProviderRoutesTests {
                 #expect(response.status == .ok)
                 #expect(ContinuousClock.now - start >= .milliseconds(300))
                 let job = try await client.get("/api/jobs/\(try #require(response.headers[Self.jobHeader]))").json
-                #expect(job["attempts"] == 2)
-                guard case .array(let errors)? = job["attempt_errors"] else { return }
-                #expect(errors.map { $0["error"]?["code"] } == ["rate_limit_exceeded"])
+                guard case .array(let errors)? = job["attempt_errors"], let attempts = job["attempts"]?.intValue else {
+                    Issue.record("no attempts recorded: \(job)")
+                    return
+                }
+                #expect(errors.first?["error"]?["code"] == "rate_limit_exceeded")
                 #expect(errors.first?["error"]?["upstream_request_id"] == "req_fake_1")
-                #expect(harness.state.requestCount == 2)
+                // One retry after the pause; on a machine loaded enough to delay a heartbeat past its lease (seen
+                // once with both suites running) the retry's lease may be lost and taken over, and that alone.
+                #expect(attempts >= 2)
+                #expect(errors.dropFirst().allSatisfy { $0["error"]?["code"] == "worker_lost" })
+                #expect(errors.count == attempts - 1)
+                #expect(harness.state.requestCount == attempts)
             }
         }
     }
