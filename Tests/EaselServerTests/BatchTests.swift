@@ -225,7 +225,9 @@ struct RequestCacheTests {
     }
 
     @Test func identicalRequestsInFlightJoinOneJob() async throws {
-        let provider = ScriptedProvider([.delay(milliseconds: 400)])
+        // The first call waits for the latch, so the second request surely arrives while it runs.
+        let latch = ScriptedProvider.Latch()
+        let provider = ScriptedProvider([.wait(latch)])
         try await AppHarness.run(workers: 2, routes: AccountsTests.routes(provider)) { _, runtime in
             let request = ImageRequest(
                 prompt: "one slow picture",
@@ -241,6 +243,7 @@ struct RequestCacheTests {
             let second = try await runtime.jobService.submit(submission, delivery: .none)
             #expect(second.cache == .joined)
             #expect(second.job.id == first.job.id)
+            latch.open()
             #expect(try await eventually { try await runtime.jobStore.job(id: first.job.id)?.status == .succeeded })
             // A third, after it finished, is answered from it.
             let third = try await runtime.jobService.submit(submission, delivery: .none)

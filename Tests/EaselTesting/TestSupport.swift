@@ -110,6 +110,21 @@ public final class ScriptedProvider: ImageProvider, Sendable {
         /// Waits until cancelled.
         case hang
         case delay(milliseconds: Int)
+        /// Waits until the latch opens, so a test decides when the call ends rather than a clock.
+        case wait(Latch)
+    }
+
+    /// Opened once by a test; calls waiting on it then go on.
+    public final class Latch: Sendable {
+        private let isOpen = Locked(false)
+        public init() {}
+        public func open() { isOpen.withLock { $0 = true } }
+        func wait() async throws {
+            while !isOpen.current {
+                try Task.checkCancellation()
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
     }
 
     public let name = "scripted"
@@ -149,6 +164,7 @@ public final class ScriptedProvider: ImageProvider, Sendable {
                 try await Task.sleep(for: .milliseconds(10))
             }
         case .delay(let ms): try await Task.sleep(for: .milliseconds(ms))
+        case .wait(let latch): try await latch.wait()
         }
         let data = try TinyPNG.make(width: job.request.resolvedSize.width, height: job.request.resolvedSize.height)
         let images = (0..<job.request.n).map { _ in ProviderImage(data: data, format: .png, size: job.request.resolvedSize) }
