@@ -10,12 +10,15 @@ public struct ProviderImage: Sendable {
     /// The decoded pixels when the provider already has them (the draft renderer), so a thumbnail
     /// costs no second decode.
     public var raster: RasterImage?
+    /// The image in base64 as the provider sent it, kept so an answer in base64 need not encode it again.
+    public var base64: String?
 
-    public init(data: Data, format: ImageFormat, size: PixelSize, raster: RasterImage? = nil) {
+    public init(data: Data, format: ImageFormat, size: PixelSize, raster: RasterImage? = nil, base64: String? = nil) {
         self.data = data
         self.format = format
         self.size = size
         self.raster = raster
+        self.base64 = base64
     }
 }
 

@@ -103,7 +103,7 @@ public final class OpenAIProvider: ImageProvider {
         } catch {
             throw mapper.transport("reading the response failed: \(Self.describe(error))")
         }
-        return try await readJSON(Data(buffer: body), job: job, requestID: requestID, mapper: mapper)
+        return try await readJSON(body, job: job, requestID: requestID, mapper: mapper)
     }
 
     /// The key, organization, project and configured headers every request to this provider carries.
@@ -130,8 +130,11 @@ public final class OpenAIProvider: ImageProvider {
     }
 
     /// The `ImagesResponse` JSON: images as base64 (or, from some gateways, as URLs to fetch), and usage.
-    private func readJSON(_ body: Data, job: ProviderJob, requestID: String?, mapper: OpenAIErrorMapper) async throws -> ProviderResult {
-        guard let json = try? JSONParser.parse(body) else { throw mapper.transport("the provider's answer is not an images response") }
+    private func readJSON(_ body: ByteBuffer, job: ProviderJob, requestID: String?, mapper: OpenAIErrorMapper) async throws -> ProviderResult {
+        // The parser reads an array; taken straight from the buffer, that is the only copy of the body.
+        guard let json = try? JSONParser.parse(body.getBytes(at: body.readerIndex, length: body.readableBytes) ?? []) else {
+            throw mapper.transport("the provider's answer is not an images response")
+        }
         return try await result(fromImagesResponse: json, requestID: requestID, mapper: mapper)
     }
 
@@ -142,15 +145,15 @@ public final class OpenAIProvider: ImageProvider {
         }
         var images: [ProviderImage] = []
         for item in items {
-            let data: Data
             if let b64 = item["b64_json"]?.stringValue, let decoded = Data(base64Encoded: b64) {
-                data = decoded
+                var image = try Self.image(decoded, mapper: mapper)
+                image.base64 = b64
+                images.append(image)
             } else if let url = item["url"]?.stringValue {
-                data = try await download(url, mapper: mapper)
+                images.append(try Self.image(try await download(url, mapper: mapper), mapper: mapper))
             } else {
                 throw mapper.transport("an image in the provider's answer has neither b64_json nor url")
             }
-            images.append(try Self.image(data, mapper: mapper))
         }
         guard !images.isEmpty else { throw mapper.transport("the provider returned no images") }
         return ProviderResult(
@@ -196,7 +199,9 @@ public final class OpenAIProvider: ImageProvider {
                         if case .number(let value)? = json["partial_image_index"] { index = Int(value) }
                         onPartial(PartialImage(imageIndex: images.count, partialIndex: index, data: data, format: format))
                     } else if type == "\(kind).completed" {
-                        images.append(try Self.image(data, mapper: mapper))
+                        var image = try Self.image(data, mapper: mapper)
+                        image.base64 = b64
+                        images.append(image)
                         if let usageJSON = json["usage"] {
                             let part = ImageUsage(json: usageJSON)
                             usage =
@@ -241,7 +246,7 @@ public final class OpenAIProvider: ImageProvider {
     /// Checks returned bytes are a whole image and reads its size from the header (no decode).
     static func image(_ data: Data, mapper: OpenAIErrorMapper) throws -> ProviderImage {
         guard let header = ImageHeader.read(data) else { throw mapper.transport("the provider returned bytes that are not an image") }
-        guard ImageIntegrity.isComplete(Array(data), format: header.format) else {
+        guard ImageIntegrity.isComplete(data, format: header.format) else {
             throw mapper.transport("the provider returned a \(header.format.rawValue) image that is cut short or corrupt")
         }
         return ProviderImage(data: data, format: header.format, size: PixelSize(width: header.width, height: header.height))

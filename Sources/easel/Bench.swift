@@ -44,8 +44,11 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Images in the economy batch benchmark.")
     var economyImages: Int = 500
 
-    @Option(help: "Requests per row of the gateway benchmark.")
+    @Option(help: "Requests per row of the gateway benchmark without wrk, and its warm-up.")
     var gatewayRequests: Int = 4000
+
+    @Option(help: "Seconds per row of the gateway benchmark when wrk drives it.")
+    var gatewaySeconds: Int = 10
 
     @Option(help: "Jobs the Easel under the gateway benchmark runs at once (its --workers).")
     var gatewayWorkers: Int = 2048
@@ -77,7 +80,7 @@ struct Bench: AsyncParsableCommand {
         }
         if parts.contains("gateway") {
             let binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
-            try await GatewayBench(requests: gatewayRequests, binary: binary, workers: gatewayWorkers).run()
+            try await GatewayBench(requests: gatewayRequests, seconds: gatewaySeconds, binary: binary, workers: gatewayWorkers).run()
         }
     }
 

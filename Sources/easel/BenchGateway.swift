@@ -8,6 +8,8 @@ import NIOPosix
 /// its own process), against calling the fake directly, from a load generator in this process.
 struct GatewayBench {
     let requests: Int
+    /// Seconds per wrk row.
+    let seconds: Int
     let binary: String
     /// `--workers` of the Easel under test: how many jobs it runs upstream at once.
     let workers: Int
@@ -74,30 +76,30 @@ struct GatewayBench {
         try await Self.waitUntilUp(client, "http://127.0.0.1:\(fakePort)/v1/models", key: key)
         try await Self.waitUntilUp(client, "http://127.0.0.1:\(easelPort)/readyz", key: nil)
 
-        print("gateway: Easel (separate process, route → fake OpenAI) vs the fake directly; \(requests) requests per row")
-        print("  size       conc  direct req/s  p50 ms  p99 ms | easel req/s  p50 ms  p99 ms | added p50  p99  | failures")
-        for (edge, concurrency) in [(64, 32), (64, 256), (1024, 32), (1024, 256)] {
-            let direct = try await load(
-                client,
-                url: "http://127.0.0.1:\(fakePort)/v1/images/generations",
-                model: "fake-any",
-                key: key,
-                edge: edge,
-                concurrency: concurrency,
-                total: requests
-            )
-            let through = try await load(
-                client,
-                url: "http://127.0.0.1:\(easelPort)/v1/images/generations",
-                model: "bench",
-                key: Self.easelKey,
-                edge: edge,
-                concurrency: concurrency,
-                total: requests
-            )
+        let wrk = WrkLoad.binary
+        let scratch = FileManager.default.temporaryDirectory
+        print(
+            wrk == nil
+                ? "gateway: Easel (separate process, route → fake OpenAI) vs the fake directly; \(requests) requests per row from an in-process client (install wrk for the wrk rows)"
+                : "gateway: Easel (separate process, route → fake OpenAI) vs the fake directly; wrk -t1, \(seconds) s per row"
+        )
+        print("  size       conc  direct req/s  p50 ms  p99 ms | easel req/s  p50 ms  p99 ms | added p50  p99  | ratio | failures")
+        for (edge, concurrency) in [(64, 32), (1024, 32), (64, 256), (1024, 256)] {
+            func row(_ url: String, model: String, key: String) async throws -> Result {
+                let body = #"{"model":"\#(model)","prompt":"benchmark image","size":"\#(edge)x\#(edge)"}"#
+                guard let wrk else {
+                    return try await load(client, url: url, model: model, key: key, edge: edge, concurrency: concurrency, total: requests)
+                }
+                // A short warm-up (connections, caches, the fake's image), then the measured run.
+                _ = try WrkLoad(url: url, body: body, key: key, connections: concurrency, seconds: 1).run(wrk, scratch: scratch)
+                let measured = try WrkLoad(url: url, body: body, key: key, connections: concurrency, seconds: seconds).run(wrk, scratch: scratch)
+                return Result(rps: measured.rps, p50: measured.p50, p99: measured.p99, failures: measured.failures)
+            }
+            let direct = try await row("http://127.0.0.1:\(fakePort)/v1/images/generations", model: "fake-any", key: key)
+            let through = try await row("http://127.0.0.1:\(easelPort)/v1/images/generations", model: "bench", key: Self.easelKey)
             print(
                 String(
-                    format: "  %4dx%-4d  %4d  %12.0f  %6.1f  %6.1f | %11.0f  %6.1f  %6.1f | %8.1f  %5.1f | %d",
+                    format: "  %4dx%-4d  %4d  %12.0f  %6.1f  %6.1f | %11.0f  %6.1f  %6.1f | %8.1f  %5.1f | %5.2f | %d%@",
                     edge,
                     edge,
                     concurrency,
@@ -109,7 +111,9 @@ struct GatewayBench {
                     through.p99,
                     through.p50 - direct.p50,
                     through.p99 - direct.p99,
-                    direct.failures + through.failures
+                    through.rps / direct.rps,
+                    direct.failures + through.failures,
+                    concurrency == 32 ? (through.rps / direct.rps >= 0.5 ? "  (target ≥ 0.5: met)" : "  (target ≥ 0.5: missed)") : ""
                 )
             )
         }
@@ -119,11 +123,23 @@ struct GatewayBench {
         latency.method = .POST
         latency.body = .bytes(ByteBuffer(string: #"{"ms": 2000}"#))
         _ = try await client.execute(latency, timeout: .seconds(5))
+        // The same 2,000 straight to the fake first: what Easel adds is measured against it.
+        let slowDirect = try await load(
+            client,
+            url: "http://127.0.0.1:\(fakePort)/v1/images/generations",
+            model: "fake-any",
+            key: key,
+            edge: 64,
+            concurrency: 2000,
+            total: 2000,
+            warmUp: 0
+        )
+        let baseline = Self.residentKB(pid: easelPID)
         let peak = Locked(0)
         let sampler = Task {
             while !Task.isCancelled {
                 peak.withLock { $0 = max($0, Self.residentKB(pid: easelPID)) }
-                try? await Task.sleep(for: .milliseconds(50))
+                try? await Task.sleep(for: .milliseconds(20))
             }
         }
         let slow = try await load(
@@ -133,24 +149,41 @@ struct GatewayBench {
             key: Self.easelKey,
             edge: 64,
             concurrency: 2000,
-            total: 2000
+            total: 2000,
+            warmUp: 0
         )
         sampler.cancel()
+        let added = slow.p99 - slowDirect.p99
+        let peakMB = Double(peak.current) / 1024
         print(
             String(
                 format:
-                    "  2,000 concurrent requests, upstream 2 s each, Easel --workers %d: %.0f req/s, p50 %.0f ms, p99 %.0f ms, %d failed, Easel peak RSS %.0f MB (target: 0 failed, < 250 MB)",
+                    "  2,000 in flight, upstream 2 s each, Easel --workers %d: direct p99 %.0f ms, Easel p50 %.0f ms, p99 %.0f ms (added %.0f ms), %d failed; Easel RSS %.0f MB before, peak %.0f MB",
                 workers,
-                slow.rps,
+                slowDirect.p99,
                 slow.p50,
                 slow.p99,
-                slow.failures,
-                Double(peak.current) / 1024
+                added,
+                slow.failures + slowDirect.failures,
+                Double(baseline) / 1024,
+                peakMB
             )
+        )
+        print(
+            "    targets: 0 failed \(slow.failures == 0 ? "met" : "missed"), added p99 ≤ 50 ms \(added <= 50 ? "met" : "missed"), peak RSS ≤ 200 MB \(peakMB <= 200 ? "met" : "missed")"
         )
     }
 
-    func load(_ client: HTTPClient, url: String, model: String, key: String?, edge: Int, concurrency: Int, total: Int) async throws -> Result {
+    func load(
+        _ client: HTTPClient,
+        url: String,
+        model: String,
+        key: String?,
+        edge: Int,
+        concurrency: Int,
+        total: Int,
+        warmUp: Int = 64
+    ) async throws -> Result {
         let body = #"{"model":"\#(model)","prompt":"benchmark image","size":"\#(edge)x\#(edge)"}"#
         @Sendable func call() async -> Double? {
             var request = HTTPClientRequest(url: url)
@@ -168,7 +201,7 @@ struct GatewayBench {
                 return nil
             }
         }
-        for _ in 0..<min(64, total) { _ = await call() }  // warm connections and caches
+        for _ in 0..<min(warmUp, total) { _ = await call() }  // warm connections and caches
         let start = ContinuousClock.now
         let results = await withTaskGroup(of: [Double?].self) { group in
             for worker in 0..<concurrency {

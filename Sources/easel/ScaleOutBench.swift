@@ -112,7 +112,7 @@ struct ScaleOutBench {
                     // One at a time: the first migrates the fresh database.
                     try await GatewayBench.waitUntilUp(client, urls[index] + "/readyz", key: nil)
                 }
-                let gateway = GatewayBench(requests: requests, binary: binary, workers: 0)
+                let gateway = GatewayBench(requests: requests, seconds: 10, binary: binary, workers: 0)
                 let results = try await withThrowingTaskGroup(of: GatewayBench.Result.self) { group in
                     for url in urls {
                         group.addTask {

@@ -302,3 +302,44 @@ struct PriceTests {
         #expect(!ImageIntegrity.isComplete(Array(webp.dropLast(2)), format: .webp))
     }
 }
+
+@Suite struct CRC32Tests {
+    /// The textbook bit-at-a-time CRC-32, to hold the table-driven one to.
+    static func bitwise(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test func knownValuesAndEveryLengthAndAlignmentMatchTheDefinition() {
+        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([UInt8]()) == 0)
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: bytes.count, by: 7) {
+                let slice = bytes[start..<end]
+                #expect(CRC32.checksum(slice) == Self.bitwise(Array(slice)))
+            }
+        }
+        // A running checksum continues from its seed, as a ZIP writer uses it.
+        #expect(CRC32.checksum(bytes[100...], seed: CRC32.checksum(bytes[..<100])) == Self.bitwise(bytes))
+    }
+}
+
+@Suite struct JSONStringScanTests {
+    /// The parser skips eight plain bytes a step: an escape, a closing quote or a control character must be
+    /// seen wherever it falls in a step.
+    @Test func escapesQuotesAndControlsAreFoundAtEveryOffset() throws {
+        for offset in 0..<20 {
+            let plain = String(repeating: "a", count: offset)
+            #expect(try JSONParser.parse(Array("\"\(plain)\\n\(plain)\"".utf8)) == .string("\(plain)\n\(plain)"))
+            #expect(try JSONParser.parse(Array("[\"\(plain)\",\"é\(plain)\"]".utf8)) == .array([.string(plain), .string("é\(plain)")]))
+            #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array("\"\(plain)\u{01}\(plain)\"".utf8)) }
+            #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array("\"\(plain)".utf8)) }
+        }
+    }
+}

@@ -102,7 +102,7 @@ struct ImageDoor: Sendable {
         return Response(
             status: .ok,
             headers: fields,
-            body: .init(byteBuffer: Base64JSON.imagesResponse(body, images: outputs.map { $0.data ?? Data() }, urls: urls))
+            body: .init(byteBuffer: Base64JSON.imagesResponse(body, images: outputs.map { ($0.data ?? Data(), $0.base64) }, urls: urls))
         )
     }
 
@@ -145,7 +145,15 @@ struct ImageDoor: Sendable {
                             var object = common("completed")
                             object["usage"] = usage.share(index, of: outputs.count).json
                             if let user = params.user { object["safety_identifier"] = .string(user) }
-                            send(Base64JSON.event("\(kind.rawValue).completed", object, base64Key: "b64_json", data: output.data ?? Data()))
+                            send(
+                                Base64JSON.event(
+                                    "\(kind.rawValue).completed",
+                                    object,
+                                    base64Key: "b64_json",
+                                    data: output.data ?? Data(),
+                                    base64: output.base64
+                                )
+                            )
                         }
                     } else if job.status == .cancelled {
                         sendError(.conflict("Job \(job.id) was cancelled.", code: "job_cancelled"))

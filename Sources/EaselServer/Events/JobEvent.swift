@@ -6,10 +6,13 @@ import Foundation
 public struct JobOutput: Sendable {
     public var asset: AssetRecord
     public var data: Data?
+    /// `data` in base64 as the provider sent it, when it did: the door answers with it as it is.
+    public var base64: String?
 
-    public init(asset: AssetRecord, data: Data?) {
+    public init(asset: AssetRecord, data: Data?, base64: String? = nil) {
         self.asset = asset
         self.data = data
+        self.base64 = base64
     }
 }
 

@@ -133,7 +133,7 @@ struct JobFinisher: Sendable {
             // The asset keeps the brief, template and batch it came from.
             asset.origin = job.payload.origin
             if job.payload.origin?.batchIndex != nil { asset.batchID = job.groupID }
-            outputs.append(JobOutput(asset: asset, data: image.data))
+            outputs.append(JobOutput(asset: asset, data: image.data, base64: image.base64))
         }
         return outputs
     }

@@ -20,6 +20,10 @@ public struct WorkerService: Service {
     let pollIntervalMs: Int64
     let drainSeconds: Int
     let logger: Logger
+    /// Whether the queue may hold jobs waiting for a slot: the last claim filled every free slot, or found
+    /// none free. Only then does a slot given back wake the claim loop; otherwise every finished job would
+    /// cost an empty claim (a write transaction) for nothing. Work queued later wakes the loop itself.
+    private let queueMayWait = Locked(true)
 
     public func run() async throws {
         guard concurrency > 0 else { return try await gracefulShutdown() }
@@ -67,6 +71,7 @@ public struct WorkerService: Service {
         while !stopping.current && !Task.isCancelled {
             let free = dispatch.reserve(upTo: concurrency)
             if free == 0 {
+                queueMayWait.withLock { $0 = true }
                 await signal.wait(timeoutMs: pollIntervalMs)
                 continue
             }
@@ -80,6 +85,7 @@ public struct WorkerService: Service {
                 continue
             }
             dispatch.release(free - claimed.count)
+            queueMayWait.withLock { $0 = claimed.count == free }
             for job in claimed { launch(job) }
             if claimed.isEmpty { await signal.wait(timeoutMs: pollIntervalMs) }
         }
@@ -113,7 +119,7 @@ public struct WorkerService: Service {
         }
         running.remove(job.id)
         dispatch.release()
-        signal.wake()
+        if queueMayWait.current { signal.wake() }
     }
 
     private func handBackLeftovers() async {
