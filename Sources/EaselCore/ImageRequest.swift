@@ -28,15 +28,16 @@ public struct ImageRequest: Sendable, Hashable {
         public var inputFidelity: String?
     }
 
-    private final class Box: @unchecked Sendable {
+    @usableFromInline final class Box: @unchecked Sendable {
         // Written only through the subscript below, which copies the box first unless uniquely owned.
-        var fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
+        @usableFromInline var fields: Fields
+        @usableFromInline init(_ fields: Fields) { self.fields = fields }
     }
 
-    private var box: Box
+    @usableFromInline var box: Box
 
-    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Fields, Value>) -> Value {
+    // Inlinable so a field read compiles to a load in other modules, not a key path walk in the runtime.
+    @inlinable public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Fields, Value>) -> Value {
         get { box.fields[keyPath: keyPath] }
         set {
             if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }

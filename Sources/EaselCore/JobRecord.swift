@@ -178,13 +178,13 @@ public struct JobRecord: Sendable, Hashable {
         public var updatedAt: Int64
     }
 
-    private final class Box: @unchecked Sendable {
+    @usableFromInline final class Box: @unchecked Sendable {
         // Written only through `fields` below, which copies the box first unless it is uniquely owned.
-        var fields: Fields
-        init(_ fields: Fields) { self.fields = fields }
+        @usableFromInline var fields: Fields
+        @usableFromInline init(_ fields: Fields) { self.fields = fields }
     }
 
-    private var box: Box
+    @usableFromInline var box: Box
 
     public var fields: Fields {
         get { box.fields }
@@ -193,7 +193,8 @@ public struct JobRecord: Sendable, Hashable {
         }
     }
 
-    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Fields, Value>) -> Value {
+    // Inlinable so a field read compiles to a load in other modules, not a key path walk in the runtime.
+    @inlinable public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Fields, Value>) -> Value {
         get { box.fields[keyPath: keyPath] }
         set {
             if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
