@@ -146,9 +146,7 @@ public final class OpenAIProvider: ImageProvider {
         var images: [ProviderImage] = []
         for item in items {
             if let b64 = item["b64_json"]?.stringValue, let decoded = Data(base64Encoded: b64) {
-                var image = try Self.image(decoded, mapper: mapper)
-                image.base64 = b64
-                images.append(image)
+                images.append(try Self.image(decoded, base64: b64, mapper: mapper))
             } else if let url = item["url"]?.stringValue {
                 images.append(try Self.image(try await download(url, mapper: mapper), mapper: mapper))
             } else {
@@ -199,9 +197,7 @@ public final class OpenAIProvider: ImageProvider {
                         if case .number(let value)? = json["partial_image_index"] { index = Int(value) }
                         onPartial(PartialImage(imageIndex: images.count, partialIndex: index, data: data, format: format))
                     } else if type == "\(kind).completed" {
-                        var image = try Self.image(data, mapper: mapper)
-                        image.base64 = b64
-                        images.append(image)
+                        images.append(try Self.image(data, base64: b64, mapper: mapper))
                         if let usageJSON = json["usage"] {
                             let part = ImageUsage(json: usageJSON)
                             usage =
@@ -244,12 +240,13 @@ public final class OpenAIProvider: ImageProvider {
     }
 
     /// Checks returned bytes are a whole image and reads its size from the header (no decode).
-    static func image(_ data: Data, mapper: OpenAIErrorMapper) throws -> ProviderImage {
+    /// `base64`: the text `data` was decoded from, kept for answers in base64.
+    static func image(_ data: Data, base64: String? = nil, mapper: OpenAIErrorMapper) throws -> ProviderImage {
         guard let header = ImageHeader.read(data) else { throw mapper.transport("the provider returned bytes that are not an image") }
         guard ImageIntegrity.isComplete(data, format: header.format) else {
             throw mapper.transport("the provider returned a \(header.format.rawValue) image that is cut short or corrupt")
         }
-        return ProviderImage(data: data, format: header.format, size: PixelSize(width: header.width, height: header.height))
+        return ProviderImage(data: data, format: header.format, size: PixelSize(width: header.width, height: header.height), base64: base64)
     }
 
     static func describe(_ error: any Error) -> String {

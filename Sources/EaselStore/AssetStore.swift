@@ -76,7 +76,7 @@ public struct SQLAssetStore: AssetStore {
         if let before { query += " AND id < \(bind: before)" }
         query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
         let rows = try await database.reader.rows(query, Self.decode)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(fetched: rows, limit: limit)
     }
 
     public func setThumbnail(assetID: String, thumbKey: String) async throws {

@@ -72,6 +72,6 @@ public struct SQLBatchStore: BatchStore {
         if let before { query += " AND id < \(bind: before)" }
         query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
         let rows = try await database.reader.rows(query, Self.decode)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(fetched: rows, limit: limit)
     }
 }

@@ -83,26 +83,19 @@ public struct SQLCurationStore: CurationStore {
     /// Writes the search rows of freshly stored assets inside the caller's transaction, in one statement
     /// (this runs in every job's completion, where each statement costs more than its rows).
     static func index(_ assets: [AssetRecord], on db: any SQLDatabase) async throws {
+        try await insertSearchRows(assets.map { ($0, $0.tags) }, on: db)
+    }
+
+    private static func insertSearchRows(_ assets: [(AssetRecord, tags: [String])], on db: any SQLDatabase) async throws {
         guard !assets.isEmpty else { return }
         let postgres = db.isPostgres
-        let rows = assets.map { asset -> SQLQueryString in
-            let body = document(asset, tags: asset.tags)
+        let rows = assets.map { asset, tags -> SQLQueryString in
+            let body = document(asset, tags: tags)
             return postgres
                 ? "(\(bind: asset.id), to_tsvector('simple', \(bind: SearchText.folded(body))))"
                 : "(\(bind: asset.id), \(bind: body))"
         }
         try await db.raw("INSERT INTO asset_search (asset_id, body) VALUES \(rows.joined(separator: ", "))").run()
-    }
-
-    private static func insertSearchRow(_ asset: AssetRecord, tags: [String], on db: any SQLDatabase) async throws {
-        let body = document(asset, tags: tags)
-        if db.isPostgres {
-            try await db.raw(
-                "INSERT INTO asset_search (asset_id, body) VALUES (\(bind: asset.id), to_tsvector('simple', \(bind: SearchText.folded(body))))"
-            ).run()
-        } else {
-            try await db.raw("INSERT INTO asset_search (asset_id, body) VALUES (\(bind: asset.id), \(bind: body))").run()
-        }
     }
 
     static func reindex(assetIDs: [String], on db: any SQLDatabase) async throws {
@@ -113,9 +106,7 @@ public struct SQLCurationStore: CurationStore {
         )
         let tags = try await tags(assetIDs: assetIDs, on: db)
         try await db.raw("DELETE FROM asset_search WHERE asset_id IN (\(binds: assetIDs))").run()
-        for asset in assets where asset.role == .generated {
-            try await insertSearchRow(asset, tags: tags[asset.id] ?? [], on: db)
-        }
+        try await insertSearchRows(assets.filter { $0.role == .generated }.map { ($0, tags[$0.id] ?? []) }, on: db)
     }
 
     /// Removes everything kept about a deleted asset, inside the caller's transaction.

@@ -393,7 +393,7 @@ public struct SQLJobStore: JobStore {
         if let before { query += " AND id < \(bind: before)" }
         query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
         let rows = try await database.reader.rows(query, Self.decodeJob)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(fetched: rows, limit: limit)
     }
 
     public func queuePosition(of job: JobRecord) async throws -> Int? {

@@ -73,7 +73,7 @@ public struct SQLUserStore: UserStore {
         if let before { query += " WHERE id < \(bind: before)" }
         query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
         let rows = try await database.reader.rows(query, Self.decodeUser)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(fetched: rows, limit: limit)
     }
 
     public func setPlan(userID: String, plan: String) async throws -> Bool {
@@ -157,7 +157,7 @@ public struct SQLUserStore: UserStore {
         if let before { query += " AND id < \(bind: before)" }
         query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
         let rows = try await database.reader.rows(query, Self.decodeKey)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(fetched: rows, limit: limit)
     }
 
     public func revokeKey(id: String, userID: String?, at: Int64) async throws -> Bool {

@@ -86,14 +86,13 @@ struct GatewayBench {
         print("  size       conc  direct req/s  p50 ms  p99 ms | easel req/s  p50 ms  p99 ms | added p50  p99  | ratio | failures")
         for (edge, concurrency) in [(64, 32), (1024, 32), (64, 256), (1024, 256)] {
             func row(_ url: String, model: String, key: String) async throws -> Result {
-                let body = #"{"model":"\#(model)","prompt":"benchmark image","size":"\#(edge)x\#(edge)"}"#
                 guard let wrk else {
                     return try await load(client, url: url, model: model, key: key, edge: edge, concurrency: concurrency, total: requests)
                 }
+                let body = Self.requestBody(model: model, edge: edge)
                 // A short warm-up (connections, caches, the fake's image), then the measured run.
                 _ = try WrkLoad(url: url, body: body, key: key, connections: concurrency, seconds: 1).run(wrk, scratch: scratch)
-                let measured = try WrkLoad(url: url, body: body, key: key, connections: concurrency, seconds: seconds).run(wrk, scratch: scratch)
-                return Result(rps: measured.rps, p50: measured.p50, p99: measured.p99, failures: measured.failures)
+                return try WrkLoad(url: url, body: body, key: key, connections: concurrency, seconds: seconds).run(wrk, scratch: scratch)
             }
             let direct = try await row("http://127.0.0.1:\(fakePort)/v1/images/generations", model: "fake-any", key: key)
             let through = try await row("http://127.0.0.1:\(easelPort)/v1/images/generations", model: "bench", key: Self.easelKey)
@@ -184,7 +183,7 @@ struct GatewayBench {
         total: Int,
         warmUp: Int = 64
     ) async throws -> Result {
-        let body = #"{"model":"\#(model)","prompt":"benchmark image","size":"\#(edge)x\#(edge)"}"#
+        let body = Self.requestBody(model: model, edge: edge)
         @Sendable func call() async -> Double? {
             var request = HTTPClientRequest(url: url)
             request.method = .POST
@@ -219,6 +218,11 @@ struct GatewayBench {
         let ok = results.compactMap { $0 }
         let stats = Stats(ok)
         return Result(rps: Double(ok.count) / seconds, p50: stats.median, p99: stats.p99, failures: results.count - ok.count)
+    }
+
+    /// What every benchmark request asks for: one square image of `edge` pixels.
+    static func requestBody(model: String, edge: Int) -> String {
+        #"{"model":"\#(model)","prompt":"benchmark image","size":"\#(edge)x\#(edge)"}"#
     }
 
     static func spawn(_ binary: String, _ arguments: [String], environment: [String: String]) throws -> Process {

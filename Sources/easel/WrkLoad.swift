@@ -9,20 +9,13 @@ struct WrkLoad {
     let connections: Int
     let seconds: Int
 
-    struct Result {
-        var rps: Double
-        var p50: Double
-        var p99: Double
-        var failures: Int
-    }
-
     /// The path of wrk when it is installed (`scripts/setup --test` installs it).
     static var binary: String? {
         let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
         return paths.map { "\($0)/wrk" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    func run(_ wrk: String, scratch: URL) throws -> Result {
+    func run(_ wrk: String, scratch: URL) throws -> GatewayBench.Result {
         // Lua: the request, and a summary line the bench parses (latencies are in microseconds).
         let script = scratch.appendingPathComponent("wrk-\(UUID().uuidString).lua")
         var lua = "wrk.method = \"POST\"\nwrk.body = [[\(body)]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
@@ -54,7 +47,7 @@ struct WrkLoad {
         let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
         guard fields.count == 5, fields[1] > 0 else { throw CLIError("wrk's summary is not understood: \(line)") }
         let failures = Int(fields[2])
-        return Result(
+        return GatewayBench.Result(
             rps: (fields[0] - Double(failures)) / (fields[1] / 1_000_000),
             p50: fields[3] / 1000,
             p99: fields[4] / 1000,

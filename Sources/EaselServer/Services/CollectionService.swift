@@ -19,7 +19,7 @@ public struct CollectionService: Sendable {
     /// A page of the caller's collections, newest first.
     public func list(userID: String, before: String?, limit: Int) async throws -> Page<AssetCollection> {
         let rows = try await curation.collections(userID: userID, before: before, limit: limit + 1)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(fetched: rows, limit: limit)
     }
 
     public func create(_ body: [String: JSONValue], userID: String) async throws -> AssetCollection {

@@ -87,7 +87,7 @@ public struct ModerationService: Sendable {
         limit: Int
     ) async throws -> Page<ModerationEvent> {
         let rows = try await store.moderationEvents(status: status, kind: kind, before: before, limit: limit + 1)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(fetched: rows, limit: limit)
     }
 
     private func anyAsset(_ id: String) async throws -> AssetRecord {

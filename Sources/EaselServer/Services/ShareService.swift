@@ -63,7 +63,7 @@ public struct ShareService: Sendable {
     /// A page of the caller's share links, newest first.
     public func list(userID: String, before: String?, limit: Int) async throws -> Page<ShareLink> {
         let rows = try await curation.shares(userID: userID, before: before, limit: limit + 1)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(fetched: rows, limit: limit)
     }
 
     public func revoke(_ id: String, userID: String) async throws -> ShareLink {

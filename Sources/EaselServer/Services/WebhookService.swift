@@ -82,7 +82,7 @@ struct WebhookService: Sendable {
     /// distinct `webhook_url` of a request makes one too, so the list can grow.
     func list(userID: String, before: String?, limit: Int) async throws -> Page<WebhookEndpoint> {
         let rows = try await store.endpoints(userID: userID, adHoc: nil, before: before, limit: limit + 1)
-        return Page(items: Array(rows.prefix(limit)), hasMore: rows.count > limit)
+        return Page(fetched: rows, limit: limit)
     }
 
     /// The caller's endpoint, or 404.
