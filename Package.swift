@@ -60,7 +60,12 @@ let package = Package(
             pkgConfig: "pangocairo",
             providers: [.apt(["libpango1.0-dev"])]
         ),
-        .target(name: "CVips", dependencies: ["CVipsSys", "CPangoSys"]),
+        // The thumbnail decoders call libdeflate and libjpeg directly (libvips itself links both).
+        .target(
+            name: "CVips",
+            dependencies: ["CVipsSys", "CPangoSys"],
+            linkerSettings: [.linkedLibrary("deflate"), .linkedLibrary("jpeg")]
+        ),
         .target(name: "CEaselSystem", linkerSettings: [.linkedLibrary("crypt")]),
 
         .target(
@@ -196,7 +201,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EaselImagingTests",
-            dependencies: ["EaselImaging", "EaselCore"],
+            // CVips: the thumbnail decoders are checked directly, to know which path a file took.
+            dependencies: ["EaselImaging", "EaselCore", "CVips"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,20 @@
 #include "easel_system.h"
 #include <malloc.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int easel_lower_thread_priority(int increment) {
+#ifdef SYS_gettid
+    // On Linux each thread has its own nice value: this lowers the calling thread's only.
+    pid_t thread = (pid_t)syscall(SYS_gettid);
+    int current = getpriority(PRIO_PROCESS, (id_t)thread);
+    return setpriority(PRIO_PROCESS, (id_t)thread, current + increment) == 0 ? 1 : 0;
+#else
+    (void)increment;
+    return 0;
+#endif
+}
 
 int easel_limit_malloc_arenas(int arenas) {
 #ifdef M_ARENA_MAX

@@ -26,9 +26,22 @@ int cvips_height(VipsImage *image) { return vips_image_get_height(image); }
 int cvips_bands(VipsImage *image) { return vips_image_get_bands(image); }
 int cvips_has_alpha(VipsImage *image) { return vips_image_hasalpha(image); }
 
+static void cvips_free_on_close(VipsImage *image, void *copy) {
+    (void)image;
+    g_free(copy);
+}
+
 VipsImage *cvips_load_buffer(const void *data, size_t length, int sequential) {
-    return vips_image_new_from_buffer(data, length, "",
+    // libvips reads the buffer lazily and does not copy it; the image owns a copy, freed when it closes.
+    void *copy = g_memdup2(data, length);
+    VipsImage *image = vips_image_new_from_buffer(copy, length, "",
         "access", sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM, NULL);
+    if (!image) {
+        g_free(copy);
+        return NULL;
+    }
+    g_signal_connect(image, "postclose", G_CALLBACK(cvips_free_on_close), copy);
+    return image;
 }
 
 VipsImage *cvips_from_pixels(const void *data, size_t length, int width, int height, int bands) {
@@ -44,12 +57,9 @@ int cvips_copy_memory(VipsImage *in, VipsImage **out) {
     return *out ? 0 : -1;
 }
 
-int cvips_png_save(VipsImage *in, void **buffer, size_t *length, int compression, int filter_none) {
-    if (filter_none) {
-        return vips_pngsave_buffer(in, buffer, length, "compression", compression,
-            "filter", VIPS_FOREIGN_PNG_FILTER_NONE, "strip", TRUE, NULL);
-    }
-    return vips_pngsave_buffer(in, buffer, length, "compression", compression, "strip", TRUE, NULL);
+int cvips_png_save(VipsImage *in, void **buffer, size_t *length, int compression, int filters) {
+    return vips_pngsave_buffer(in, buffer, length, "compression", compression, "filter", (VipsForeignPngFilter)filters,
+        "strip", TRUE, NULL);
 }
 
 int cvips_jpeg_save(VipsImage *in, void **buffer, size_t *length, int quality) {
@@ -75,6 +85,25 @@ int cvips_thumbnail_image(VipsImage *in, VipsImage **out, int width, int height)
 
 int cvips_thumbnail_buffer(const void *data, size_t length, VipsImage **out, int width, int height) {
     return vips_thumbnail_buffer((void *)data, length, out, width, "height", height, NULL);
+}
+
+int cvips_jpeg_load_shrunk(const void *data, size_t length, int shrink, VipsImage **out) {
+    VipsImage *loaded, *upright;
+    if (vips_jpegload_buffer((void *)data, length, &loaded, "shrink", shrink, "access", VIPS_ACCESS_SEQUENTIAL, NULL)) return -1;
+    int status = vips_autorot(loaded, &upright, NULL);
+    g_object_unref(loaded);
+    if (status) return -1;
+    *out = vips_image_copy_memory(upright);
+    g_object_unref(upright);
+    return *out ? 0 : -1;
+}
+
+int cvips_thumbnail_buffer_memory(const void *data, size_t length, VipsImage **out, int width, int height) {
+    VipsImage *lazy;
+    if (vips_thumbnail_buffer((void *)data, length, &lazy, width, "height", height, NULL)) return -1;
+    *out = vips_image_copy_memory(lazy);
+    g_object_unref(lazy);
+    return *out ? 0 : -1;
 }
 
 int cvips_flatten(VipsImage *in, VipsImage **out, double r, double g, double b) {

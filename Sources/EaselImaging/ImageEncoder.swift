@@ -5,12 +5,13 @@ import Foundation
 /// Encodes a raster to PNG, JPEG or WebP.
 public enum ImageEncoder {
     /// - compression: OpenAI's `output_compression` (0–100, higher = smaller file) for JPEG and WebP.
-    ///   PNG is always lossless; `pngLevel` trades speed for size (zlib 1–9).
+    ///   PNG is always lossless; `pngLevel` trades speed for size (zlib 1–9), `pngFilter` size for speed.
     public static func encode(
         _ image: RasterImage,
         format: ImageFormat,
         compression: Int? = nil,
-        pngLevel: Int = 2
+        pngLevel: Int = 2,
+        pngFilter: PNGRowFilter = .none
     ) throws(ImagingError) -> Data {
         var source = image
         if format == .jpeg && image.hasAlpha {
@@ -21,7 +22,7 @@ public enum ImageEncoder {
         let status: Int32
         switch format {
         case .png:
-            status = cvips_png_save(source.pointer, &buffer, &length, Int32(pngLevel), 0)
+            status = cvips_png_save(source.pointer, &buffer, &length, Int32(pngLevel), pngFilter.rawValue)
         case .jpeg:
             status = cvips_jpeg_save(source.pointer, &buffer, &length, Int32(quality(forCompression: compression)))
         case .webp:
@@ -46,4 +47,15 @@ public enum ImageEncoder {
         defer { cvips_free(buffer) }
         return Data(bytes: buffer, count: length)
     }
+}
+
+/// PNG row filters (libvips' flag values). Easel writes unfiltered rows, fastest to write; `adaptive` lets libpng
+/// choose per row, as most other encoders do (smaller files).
+public enum PNGRowFilter: Int32, Sendable, CaseIterable {
+    case none = 0x08
+    case sub = 0x10
+    case up = 0x20
+    case average = 0x40
+    case paeth = 0x80
+    case adaptive = 0xF8
 }

@@ -11,10 +11,15 @@ public enum Thumbnailer {
         return try ImageEncoder.encode(small, format: .webp, compression: 80)
     }
 
-    /// From an encoded file (decodes it, shrinking on load where the format allows).
+    /// From an encoded file, shrinking on load (the full-size pixels are never held). The size is that of a
+    /// thumbnail of the whole image, whatever the shrink left: at most one pixel off in the short side.
     public static func webp(fromEncoded data: Data, maxEdge: Int = maxEdge) throws(ImagingError) -> Data {
-        let raster = try RasterImage.decode(data)
-        return try webp(from: raster, maxEdge: maxEdge)
+        try ImageEncoder.encode(try pixels(fromEncoded: data, maxEdge: maxEdge), format: .webp, compression: 80)
+    }
+
+    /// The thumbnail's pixels, before the WebP encoder's own loss.
+    static func pixels(fromEncoded data: Data, maxEdge: Int = maxEdge) throws(ImagingError) -> RasterImage {
+        try ShrinkOnLoad.decode(data, maxEdge: maxEdge).thumbnail(maxEdge: maxEdge)
     }
 }
 

@@ -40,3 +40,11 @@ public enum ImagingError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension Vips {
+    /// Worker threads libvips may use for one pipeline (benchmarks pin it to 1 to compare like with like).
+    public static func setThreads(_ threads: Int) throws(ImagingError) {
+        try start()
+        cvips_concurrency(Int32(threads))
+    }
+}

@@ -17,11 +17,11 @@ struct Bench: AsyncParsableCommand {
 
     @Option(
         help: """
-            Which parts: render, queue, door, batch, economy, gallery, gateway; and with a PostgreSQL server \
+            Which parts: render, queue, door, batch, economy, gallery, gateway, imaging; and with a PostgreSQL server \
             (--postgres) queue-pg and serves, with an S3 API (--s3) s3 (comma-separated).
             """
     )
-    var only: String = "render,queue,door,batch,economy,gallery,gateway"
+    var only: String = "render,queue,door,batch,economy,gallery,gateway,imaging"
 
     @Option(help: "A PostgreSQL server (postgres://user@host:port/db) the queue-pg and serves parts make their databases on.")
     var postgres: String?
@@ -53,6 +53,9 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Jobs the Easel under the gateway benchmark runs at once (its --workers).")
     var gatewayWorkers: Int = 2048
 
+    @Option(help: "Thumbnails of each sample image per row of the imaging benchmark.")
+    var imagingRounds: Int = 15
+
     func run() async throws {
         StructuredLogHandler.bootstrap(level: .error, format: .text)
         let parts = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
@@ -78,6 +81,7 @@ struct Bench: AsyncParsableCommand {
             }
             try await ScaleOutBench.s3(location: try S3Location.parse(s3), credentials: credentials)
         }
+        if parts.contains("imaging") { try ImagingBench(rounds: imagingRounds).run() }
         if parts.contains("gateway") {
             let binary = Bundle.main.executablePath ?? CommandLine.arguments[0]
             try await GatewayBench(requests: gatewayRequests, seconds: gatewaySeconds, binary: binary, workers: gatewayWorkers).run()

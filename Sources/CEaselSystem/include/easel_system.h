@@ -5,6 +5,9 @@
 /// Caps glibc's malloc arenas (mallopt M_ARENA_MAX). Returns 1 on success.
 int easel_limit_malloc_arenas(int arenas);
 
+/// Lowers the calling thread's scheduling priority by `increment` nice levels (background work). 1 on success.
+int easel_lower_thread_priority(int increment);
+
 
 #include <stddef.h>
 

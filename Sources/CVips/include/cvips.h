@@ -20,7 +20,7 @@ int cvips_height(VipsImage *image);
 int cvips_bands(VipsImage *image);
 int cvips_has_alpha(VipsImage *image);
 
-/// Decodes lazily: only the header is read until pixels are needed.
+/// Decodes lazily: only the header is read until pixels are needed (from a copy of the bytes the image owns).
 VipsImage *cvips_load_buffer(const void *data, size_t length, int sequential);
 /// Wraps RGB(A) 8-bit pixels, copying them so libvips owns its memory.
 VipsImage *cvips_from_pixels(const void *data, size_t length, int width, int height, int bands);
@@ -29,7 +29,8 @@ void *cvips_to_pixels(VipsImage *image, size_t *length);
 /// Forces computation into a memory image, so later reads do not recompute the pipeline.
 int cvips_copy_memory(VipsImage *in, VipsImage **out);
 
-int cvips_png_save(VipsImage *in, void **buffer, size_t *length, int compression, int filter_none);
+/// filters: VipsForeignPngFilter flags, the row filters libpng may choose from (one, or all for adaptive).
+int cvips_png_save(VipsImage *in, void **buffer, size_t *length, int compression, int filters);
 int cvips_jpeg_save(VipsImage *in, void **buffer, size_t *length, int quality);
 int cvips_webp_save(VipsImage *in, void **buffer, size_t *length, int quality, int lossless, int effort);
 
@@ -40,6 +41,17 @@ int cvips_resize(VipsImage *in, VipsImage **out, double scale, double vscale, in
 /// Shrinks to fit inside width x height, keeping the aspect ratio.
 int cvips_thumbnail_image(VipsImage *in, VipsImage **out, int width, int height);
 int cvips_thumbnail_buffer(const void *data, size_t length, VipsImage **out, int width, int height);
+/// Shrink-on-load for thumbnails, each materialised in memory (the encoded bytes need not outlive the call).
+/// PNG (png_shrink.c): box-averaged by `shrink` while decoding; returns 1 for a PNG it leaves to libvips
+/// (palette, 16-bit, interlaced, transparency key, ICC profile), -1 for a corrupt or too large one.
+int cvips_png_load_shrunk(const void *data, size_t length, int shrink, size_t max_pixels, VipsImage **out);
+/// JPEG (jpeg_shrink.c): libjpeg's scaled IDCT (`shrink` 1, 2, 4 or 8); returns 1 for a JPEG it leaves to libvips
+/// (CMYK, or turned by its EXIF orientation), -1 for a corrupt or too large one.
+int cvips_jpeg_load_scaled(const void *data, size_t length, int shrink, size_t max_pixels, VipsImage **out);
+/// JPEG through libvips: the scaled IDCT, then turned upright by its EXIF orientation.
+int cvips_jpeg_load_shrunk(const void *data, size_t length, int shrink, VipsImage **out);
+/// Any format libvips reads, reduced on load where the format allows (WebP), to fit width x height.
+int cvips_thumbnail_buffer_memory(const void *data, size_t length, VipsImage **out, int width, int height);
 int cvips_flatten(VipsImage *in, VipsImage **out, double r, double g, double b);
 int cvips_sharpen(VipsImage *in, VipsImage **out, double sigma);
 int cvips_gaussblur(VipsImage *in, VipsImage **out, double sigma);

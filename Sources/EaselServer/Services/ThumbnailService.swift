@@ -1,3 +1,4 @@
+import CEaselSystem
 import EaselCore
 import EaselImaging
 import EaselStore
@@ -7,12 +8,22 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// Makes WebP thumbnails off the request path: from pixels a provider already decoded (drafts), in the
-/// background after the job is answered; for anything else lazily, on the first request for it.
+/// Makes WebP thumbnails off the request path. Every finished job's images are queued as the job completes, with
+/// what is in hand (a draft's decoded pixels, a provider's bytes), so the stored file is not read back and the
+/// gallery rarely meets a cold thumbnail; whatever the queue dropped is made on the first request for it. Each
+/// asset's thumbnail is made at most once however many ask at the same time. One thread at a lowered priority
+/// does the work, so thumbnails never take CPU from request handling on a busy machine.
 public final class ThumbnailService: Service, Sendable {
     struct Work: Sendable {
         let asset: AssetRecord
-        let raster: RasterImage?
+        let source: Source
+    }
+
+    /// What a thumbnail is made from, cheapest first.
+    public enum Source: Sendable {
+        case pixels(RasterImage)
+        case encoded(Data)
+        case stored
     }
 
     private let assets: any AssetStore
@@ -30,6 +41,7 @@ public final class ThumbnailService: Service, Sendable {
         self.logger = logger
         self.pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
+        pool.submit { _ in _ = easel_lower_thread_priority(10) }
         // Bounded: under a burst, older background work is dropped and made lazily later instead.
         (queue, input) = AsyncStream<Work>.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
@@ -37,15 +49,15 @@ public final class ThumbnailService: Service, Sendable {
     deinit { pool.shutdownGracefully { _ in } }
 
     /// Queues a thumbnail for an asset just stored.
-    public func enqueue(_ asset: AssetRecord, raster: RasterImage?) {
-        input.yield(Work(asset: asset, raster: raster))
+    public func enqueue(_ asset: AssetRecord, from source: Source) {
+        input.yield(Work(asset: asset, source: source))
     }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
             for await work in queue {
                 do {
-                    _ = try await thumbnailKey(for: work.asset, raster: work.raster)
+                    _ = try await thumbnailKey(for: work.asset, from: work.source)
                 } catch {
                     logger.warning("thumbnail failed", metadata: ["asset": "\(work.asset.id)", "error": "\(error)"])
                 }
@@ -56,11 +68,11 @@ public final class ThumbnailService: Service, Sendable {
     }
 
     /// The blob key of the asset's thumbnail, making it now if there is none.
-    public func thumbnailKey(for asset: AssetRecord, raster: RasterImage? = nil) async throws -> String {
+    public func thumbnailKey(for asset: AssetRecord, from source: Source = .stored) async throws -> String {
         if let key = asset.thumbKey, try await blobs.exists(key: key) { return key }
         let task = inFlight.withLock { table -> Task<String, any Error> in
             if let running = table[asset.id] { return running }
-            let made = Task { try await self.make(asset, raster: raster) }
+            let made = Task { try await self.make(asset, from: source) }
             table[asset.id] = made
             return made
         }
@@ -68,12 +80,18 @@ public final class ThumbnailService: Service, Sendable {
         return try await task.value
     }
 
-    private func make(_ asset: AssetRecord, raster: RasterImage?) async throws -> String {
-        let source: Data? = raster == nil ? try await blobs.get(key: asset.blobKey) : nil
-        if raster == nil && source == nil { throw EaselError.notFound("file", id: asset.id) }
-        let webp = try await pool.runIfActive { () throws -> Data in
-            if let raster { return try Thumbnailer.webp(from: raster) }
-            return try Thumbnailer.webp(fromEncoded: source!)
+    private func make(_ asset: AssetRecord, from source: Source) async throws -> String {
+        var source = source
+        if case .stored = source {
+            guard let data = try await blobs.get(key: asset.blobKey) else { throw EaselError.notFound("file", id: asset.id) }
+            source = .encoded(data)
+        }
+        let webp = try await pool.runIfActive { [source] () throws -> Data in
+            switch source {
+            case .pixels(let raster): return try Thumbnailer.webp(from: raster)
+            case .encoded(let data): return try Thumbnailer.webp(fromEncoded: data)
+            case .stored: throw EaselError.server("thumbnail source was not read", code: "thumbnail_failed")
+            }
         }
         let ref = try await blobs.put(webp, fileExtension: "webp")
         try await assets.setThumbnail(assetID: asset.id, thumbKey: ref.key)
