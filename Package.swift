@@ -183,7 +183,7 @@ let package = Package(
         .target(
             name: "EaselFuzzTargets",
             dependencies: [
-                "EaselCore", "EaselMultipart",
+                "EaselCore", "EaselMultipart", "CVips",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -12,6 +12,7 @@ public enum FuzzTargets {
         ("variants", variants),
         ("signed-link", signedLink),
         ("share-token", shareToken),
+        ("thumbnail-decode", thumbnailDecode),
     ]
 
     public static func named(_ name: String) -> Target? { all.first { $0.name == name }?.run }
