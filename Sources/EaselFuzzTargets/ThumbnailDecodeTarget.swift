@@ -33,7 +33,8 @@ extension FuzzTargets {
     /// (filter bytes included), wrapped as a valid PNG. Unshrunk, Easel's pixels must be libpng's exactly.
     static func synthesizedPNG(_ bytes: [UInt8]) {
         guard bytes.count >= 4 else { return }
-        let width = 1 + Int(bytes[0] % 40), height = 1 + Int(bytes[1] % 40)
+        let width = 1 + Int(bytes[0] % 40)
+        let height = 1 + Int(bytes[1] % 40)
         let (colour, bands) = [(UInt8(0), 1), (2, 3), (4, 2), (6, 4)][Int(bytes[2] % 4)]
         let shrink = Int32(1 + bytes[3] % 5)
         let rowLength = width * bands + 1
@@ -49,7 +50,8 @@ extension FuzzTargets {
         checkDecoded(status, out, "synthesized PNG", limit: 1 << 20)
         guard status == 0, let out else { return }
         defer { cvips_unref(out) }
-        let expected = (width + Int(shrink) - 1) / Int(shrink), expectedHeight = (height + Int(shrink) - 1) / Int(shrink)
+        let expected = (width + Int(shrink) - 1) / Int(shrink)
+        let expectedHeight = (height + Int(shrink) - 1) / Int(shrink)
         check(Int(cvips_width(out)) == expected && Int(cvips_height(out)) == expectedHeight, "shrunk size")
         guard shrink == 1, let reference = png.withUnsafeBytes({ cvips_load_buffer($0.baseAddress, $0.count, 0) }) else { return }
         defer { cvips_unref(reference) }
@@ -79,7 +81,8 @@ extension FuzzTargets {
             zlib += rows[offset..<(offset + count)]
             offset += count
         } while offset < rows.count
-        var a = 1, b = 0
+        var a = 1
+        var b = 0
         for byte in rows {
             a = (a + Int(byte)) % 65_521
             b = (b + a) % 65_521
@@ -100,7 +103,9 @@ extension FuzzTargets {
             check(false, "\(format) decoder succeeded without an image")
             return
         }
-        let width = Int(cvips_width(image)), height = Int(cvips_height(image)), bands = Int(cvips_bands(image))
+        let width = Int(cvips_width(image))
+        let height = Int(cvips_height(image))
+        let bands = Int(cvips_bands(image))
         check(width > 0 && height > 0 && width * height <= limit, "\(format) image of \(width)x\(height)")
         check((1...4).contains(bands), "\(format) image of \(bands) bands")
     }

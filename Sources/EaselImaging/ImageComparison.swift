@@ -9,7 +9,8 @@ extension RasterImage {
         guard size == other.size else {
             throw .library("cannot compare \(width)x\(height) with \(other.width)x\(other.height)")
         }
-        let samples = try comparable(), reference = try other.comparable()
+        let samples = try comparable()
+        let reference = try other.comparable()
         let alpha = samples.bands == 4 && reference.bands == 4
         let bands = min(samples.bands, reference.bands)
         var squared = 0.0
@@ -17,7 +18,8 @@ extension RasterImage {
             let a = samples.bytes[pixel * samples.bands..<(pixel * samples.bands + bands)]
             let b = reference.bytes[pixel * reference.bands..<(pixel * reference.bands + bands)]
             for band in 0..<bands {
-                var x = Double(a[a.startIndex + band]), y = Double(b[b.startIndex + band])
+                var x = Double(a[a.startIndex + band])
+                var y = Double(b[b.startIndex + band])
                 if alpha && band < 3 {
                     x *= Double(a[a.startIndex + 3]) / 255
                     y *= Double(b[b.startIndex + 3]) / 255

@@ -24,7 +24,8 @@ struct ImagingBench {
 
         let pillow = PillowRun(samples: samples, rounds: rounds)
         print("imaging: decode + 256-px thumbnail + WebP q80, one image at a time, one thread (median ms)")
-        var easelTotals: [ImageFormat: Double] = [:], pillowTotals: [ImageFormat: Double] = [:]
+        var easelTotals: [ImageFormat: Double] = [:]
+        var pillowTotals: [ImageFormat: Double] = [:]
         for sample in samples {
             let easel = try median { _ = try Thumbnailer.webp(fromEncoded: sample.data) }
             let loader = try median { _ = try Thumbnailer.webp(from: try RasterImage.decode(sample.data)) }
@@ -101,32 +102,35 @@ struct PillowRun {
     var problem: String?
 
     static let script = """
-        import io, sys, time, json
+        from io import BytesIO
+        from json import dumps
+        from sys import argv
+        from time import perf_counter
         from PIL import Image
         def thumb(data):
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(BytesIO(data))
             image.thumbnail((256, 256))
-            out = io.BytesIO()
+            out = BytesIO()
             image.save(out, "WEBP", quality=80, method=0)
-        mode, rounds = sys.argv[1], int(sys.argv[2])
-        files = [(name, open(path, "rb").read()) for name, path in zip(sys.argv[3::2], sys.argv[4::2])]
+        mode, rounds = argv[1], int(argv[2])
+        files = [(name, open(path, "rb").read()) for name, path in zip(argv[3::2], argv[4::2])]
         medians = {}
         if mode == "medians":
             for name, data in files:
                 times = []
                 for _ in range(rounds + 1):
-                    start = time.perf_counter()
+                    start = perf_counter()
                     thumb(data)
-                    times.append((time.perf_counter() - start) * 1000)
+                    times.append((perf_counter() - start) * 1000)
                 times = sorted(times[1:])
                 medians[name] = times[len(times) // 2]
         else:
             for _, data in files: thumb(data)
-            start = time.perf_counter()
+            start = perf_counter()
             for _ in range(rounds):
                 for _, data in files: thumb(data)
-            medians["seconds"] = time.perf_counter() - start
-        print(json.dumps(medians))
+            medians["seconds"] = perf_counter() - start
+        print(dumps(medians))
         """
 
     init(samples: [ImagingBench.Sample], rounds: Int) {
@@ -154,7 +158,8 @@ struct PillowRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script] + arguments
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()

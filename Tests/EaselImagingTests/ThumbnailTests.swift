@@ -78,7 +78,8 @@ struct ThumbnailTests {
         let alpha = bands == 4
         for oy in 0..<2 {
             for ox in 0..<3 {
-                let xs = (ox * shrink)..<min(width, ox * shrink + shrink), ys = (oy * shrink)..<min(height, oy * shrink + shrink)
+                let xs = (ox * shrink)..<min(width, ox * shrink + shrink)
+                let ys = (oy * shrink)..<min(height, oy * shrink + shrink)
                 let at = { (x: Int, y: Int, band: Int) in Double(source[(y * width + x) * bands + band]) }
                 let count = Double(xs.count * ys.count)
                 let alphaSum = alpha ? ys.reduce(0.0) { sum, y in xs.reduce(sum) { $0 + at($1, y, 3) } } : count * 255
