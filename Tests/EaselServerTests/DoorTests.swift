@@ -1,6 +1,7 @@
 import EaselCore
 import EaselImaging
 import EaselServer
+import EaselStore
 import EaselTesting
 import Foundation
 import HTTPTypes
@@ -57,6 +58,33 @@ struct DoorTests {
             #expect(asset["width"] == 320)
             #expect(asset["draft"] == true)
             _ = runtime
+        }
+    }
+
+    /// A provider's image (bytes, not pixels in hand) gets its thumbnail in the background once the job is done,
+    /// without anyone asking for it; the first request for it then finds it ready.
+    @Test func providerImagesGetThumbnailsWithoutBeingAsked() async throws {
+        let provider = ScriptedProvider([])
+        try await AppHarness.run(routes: [.init(model: .easelDraft, providers: [provider])]) { client, runtime in
+            let response = try await client.post("/v1/images/generations", json: ["prompt": "a mug", "size": "320x192"])
+            #expect(response.status == .ok)
+            let jobID = try #require(response.headers[HTTPField.Name("x-easel-job-id")!])
+            let job = try await client.get("/api/jobs/\(jobID)").json
+            guard case .array(let assetIDs)? = job["asset_ids"], let assetID = assetIDs.first?.stringValue else {
+                Issue.record("no asset")
+                return
+            }
+            let store = SQLAssetStore(database: runtime.database)
+            var thumbKey: String?
+            for _ in 0..<200 where thumbKey == nil {
+                thumbKey = try await store.asset(id: assetID)?.thumbKey
+                if thumbKey == nil { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            #expect(thumbKey != nil, "no thumbnail 5 s after the job")
+            let thumb = try await client.get("/files/\(assetID)/thumb")
+            #expect(thumb.status == .ok)
+            #expect(try ImageHeader.decoding(Data(buffer: thumb.body)) == ImageHeader(format: .webp, width: 256, height: 154, hasAlpha: false))
+            #expect(try await store.asset(id: assetID)?.thumbKey == thumbKey)
         }
     }
 

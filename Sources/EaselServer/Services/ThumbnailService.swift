@@ -8,21 +8,20 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// Makes WebP thumbnails off the request path. Every finished job's images are queued as the job completes, with
-/// what is in hand (a draft's decoded pixels, a provider's bytes), so the stored file is not read back and the
-/// gallery rarely meets a cold thumbnail; whatever the queue dropped is made on the first request for it. Each
-/// asset's thumbnail is made at most once however many ask at the same time. One thread at a lowered priority
-/// does the work, so thumbnails never take CPU from request handling on a busy machine.
+/// Makes WebP thumbnails off the request path. Every finished job's images are queued as the job completes (a
+/// draft with its decoded pixels, so it is never decoded; anything else is read back from the store, so the queue
+/// holds no file bytes), and the gallery rarely meets a cold thumbnail; whatever the queue dropped is made on
+/// the first request for it. Each asset's thumbnail is made at most once however many ask at the same time.
+/// One thread at a lowered priority does the work, so thumbnails never take CPU from request handling.
 public final class ThumbnailService: Service, Sendable {
     struct Work: Sendable {
         let asset: AssetRecord
         let source: Source
     }
 
-    /// What a thumbnail is made from, cheapest first.
+    /// What a thumbnail is made from: pixels already decoded, or the stored file.
     public enum Source: Sendable {
         case pixels(RasterImage)
-        case encoded(Data)
         case stored
     }
 
@@ -42,8 +41,9 @@ public final class ThumbnailService: Service, Sendable {
         self.pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
         pool.submit { _ in _ = easel_lower_thread_priority(10) }
-        // Bounded: under a burst, older background work is dropped and made lazily later instead.
-        (queue, input) = AsyncStream<Work>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        // Bounded (a draft's pixels are 4 MB at 1024²): under a burst, older background work is dropped and
+        // made lazily later instead.
+        (queue, input) = AsyncStream<Work>.makeStream(bufferingPolicy: .bufferingNewest(32))
     }
 
     deinit { pool.shutdownGracefully { _ in } }
@@ -81,17 +81,13 @@ public final class ThumbnailService: Service, Sendable {
     }
 
     private func make(_ asset: AssetRecord, from source: Source) async throws -> String {
-        var source = source
-        if case .stored = source {
+        let webp: Data
+        switch source {
+        case .pixels(let raster):
+            webp = try await pool.runIfActive { try Thumbnailer.webp(from: raster) }
+        case .stored:
             guard let data = try await blobs.get(key: asset.blobKey) else { throw EaselError.notFound("file", id: asset.id) }
-            source = .encoded(data)
-        }
-        let webp = try await pool.runIfActive { [source] () throws -> Data in
-            switch source {
-            case .pixels(let raster): return try Thumbnailer.webp(from: raster)
-            case .encoded(let data): return try Thumbnailer.webp(fromEncoded: data)
-            case .stored: throw EaselError.server("thumbnail source was not read", code: "thumbnail_failed")
-            }
+            webp = try await pool.runIfActive { try Thumbnailer.webp(fromEncoded: data) }
         }
         let ref = try await blobs.put(webp, fileExtension: "webp")
         try await assets.setThumbnail(assetID: asset.id, thumbKey: ref.key)

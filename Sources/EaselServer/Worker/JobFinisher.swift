@@ -53,10 +53,10 @@ struct JobFinisher: Sendable {
         let settled = done
         await Task { @Sendable () async -> Void in _ = await billing.finish(settled) }.value
         hub.publish(.succeeded(done, outputs))
-        // Thumbnails from what is in hand, in the background (not before the event: that would add the
-        // thumbnail's time, 15-60 ms of CPU for a provider's PNG, to every job's answer).
+        // Thumbnails in the background, not before the event: that would add the thumbnail's time (15-60 ms of
+        // CPU for a provider's PNG) to every job's answer.
         for (output, image) in zip(outputs, result.images) {
-            thumbnails.enqueue(output.asset, from: image.raster.map { .pixels($0) } ?? .encoded(image.data))
+            thumbnails.enqueue(output.asset, from: image.raster.map { .pixels($0) } ?? .stored)
         }
         return (done, outputs)
     }
