@@ -89,7 +89,8 @@ int cvips_thumbnail_buffer(const void *data, size_t length, VipsImage **out, int
 
 int cvips_jpeg_load_shrunk(const void *data, size_t length, int shrink, VipsImage **out) {
     VipsImage *loaded, *upright;
-    if (vips_jpegload_buffer((void *)data, length, &loaded, "shrink", shrink, "access", VIPS_ACCESS_SEQUENTIAL, NULL)) return -1;
+    // Random access: turning the image reads its lines out of order.
+    if (vips_jpegload_buffer((void *)data, length, &loaded, "shrink", shrink, NULL)) return -1;
     int status = vips_autorot(loaded, &upright, NULL);
     g_object_unref(loaded);
     if (status) return -1;

@@ -149,7 +149,8 @@ struct ThumbnailTests {
 
     /// A JPEG turned by its EXIF orientation goes through libvips, which turns it upright.
     @Test func rotatedJPEGIsTurnedUpright() throws {
-        let image = try PhotoLikeImage.make(width: 512, height: 256, seed: 5)
+        // Large enough that libjpeg's line buffer cannot hold it: turning it reads lines out of order.
+        let image = try PhotoLikeImage.make(width: 2048, height: 1024, seed: 5)
         var jpeg = try ImageEncoder.encode(image, format: .jpeg, compression: 90)
         // APP1 "Exif": a little-endian TIFF header, one IFD entry: orientation (0x0112) = 6, turned 90°.
         let tiff: [UInt8] = [0x49, 0x49, 0x2A, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0]
