@@ -20,20 +20,18 @@ enum ShrinkOnLoad {
         case .png:
             // Area-average by the whole ratio (the right filter for an integer reduction: every source pixel
             // counts once, no aliasing); libvips' Lanczos kernel does what is left, less than 2x.
-            var out: UnsafeMutablePointer<VipsImage>?
-            let status = data.withUnsafeBytes { raw in
-                cvips_png_load_shrunk(raw.baseAddress, raw.count, Int32(max(1, ratio)), maxPixels, &out)
+            let own = try easelDecoder { out in
+                data.withUnsafeBytes { cvips_png_load_shrunk($0.baseAddress, $0.count, Int32(max(1, ratio)), maxPixels, out) }
             }
-            if status == 0, let out { return RasterImage(owning: out) }
-            if status < 0 { throw .undecodable(Vips.takeError()) }
+            if let own { return own }
             return try fitted(data, maxEdge: maxEdge)
         case .jpeg:
             // The scaled IDCT is itself a proper low-pass filter, so it may go all the way down to the size.
             let shrink = Int32([8, 4, 2].first { $0 <= ratio } ?? 1)
-            var out: UnsafeMutablePointer<VipsImage>?
-            let status = data.withUnsafeBytes { cvips_jpeg_load_scaled($0.baseAddress, $0.count, shrink, maxPixels, &out) }
-            if status == 0, let out { return RasterImage(owning: out) }
-            if status < 0 { throw .undecodable(Vips.takeError()) }
+            let own = try easelDecoder { out in
+                data.withUnsafeBytes { cvips_jpeg_load_scaled($0.baseAddress, $0.count, shrink, maxPixels, out) }
+            }
+            if let own { return own }
             return try load { out in
                 data.withUnsafeBytes { cvips_jpeg_load_shrunk($0.baseAddress, $0.count, shrink, out) }
             }
@@ -47,6 +45,16 @@ enum ShrinkOnLoad {
         try load { out in
             data.withUnsafeBytes { cvips_thumbnail_buffer_memory($0.baseAddress, $0.count, out, Int32(maxEdge), Int32(maxEdge)) }
         }
+    }
+
+    /// One of Easel's own decoders (0 decoded, 1 left to libvips, -1 failed): nil when libvips should decode.
+    private static func easelDecoder(
+        _ call: (UnsafeMutablePointer<UnsafeMutablePointer<VipsImage>?>) -> Int32
+    ) throws(ImagingError) -> RasterImage? {
+        var out: UnsafeMutablePointer<VipsImage>?
+        let status = call(&out)
+        if status < 0 { throw .undecodable(Vips.takeError()) }
+        return status == 0 ? out.map { RasterImage(owning: $0) } : nil
     }
 
     private static func load(_ call: (UnsafeMutablePointer<UnsafeMutablePointer<VipsImage>?>) -> Int32) throws(ImagingError) -> RasterImage {
